@@ -1,0 +1,1 @@
+"""voxrig.bridge — every edge to the outside world: CLI, files, network."""

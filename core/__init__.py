@@ -1,0 +1,1 @@
+"""voxrig.core — the engine: audio -> phones -> animation curves -> clip. Pure computation."""

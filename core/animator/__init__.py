@@ -1,0 +1,1 @@
+"""The phonetic animator: phone timeline -> ARKit curves, as small named passes."""

@@ -1,0 +1,36 @@
+"""One typed configuration object for a bake, with defaults that work. Each component reads
+its own section; the CLI and the Blender add-on fill it from their options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class AudioConfig:
+    sample_rate: int = 16000  # what every later stage works at
+    long_input_seconds: float = 600.0  # longer files are read and processed in chunks
+    chunk_seconds: float = 60.0  # target chunk length for long files (cut at pauses)
+
+
+@dataclass
+class AlignConfig:
+    language: str = "en-us"
+    # Below this share of transcript words aligned with plausible timing, the transcript is
+    # judged not to match the audio and recognition is used instead.
+    min_match: float = 0.5
+
+
+@dataclass
+class AnimatorConfig:
+    strength: float = 1.0  # articulation strength: 0 = still mouth, 1 = natural, >1 = crisp
+
+
+@dataclass
+class Config:
+    fps: float = 30.0
+    visemes: bool = False  # add OVR-15 viseme weights to the clip
+    keypoints: bool = False  # add 68x3 keypoint displacements to the clip
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    align: AlignConfig = field(default_factory=AlignConfig)
+    animator: AnimatorConfig = field(default_factory=AnimatorConfig)
