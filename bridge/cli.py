@@ -1,0 +1,234 @@
+"""The `voxrig` command line. Every user mistake ends in one line on stderr and a non-zero exit
+code, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+from voxrig.core.audio import probe
+from voxrig.core.bake import bake
+from voxrig.core.clip import Clip
+from voxrig.core.config import Config
+from voxrig.core.errors import TranscriptError, VoxrigError
+from voxrig.core.summary import sparkline, summarise_mouth
+
+from .clipio import format_for, is_voxrig_output, save_clip
+from .progress import ProgressBar
+
+EXIT_OK = 0
+EXIT_INPUT = 1  # the input or output could not be used (message says why)
+EXIT_USAGE = 2  # the command line itself is wrong (argparse's convention)
+EXIT_INTERRUPTED = 130
+
+SAMPLE_DIR = Path(__file__).parent / "samples"
+SAMPLE_AUDIO = SAMPLE_DIR / "LJ001-0001.flac"
+SAMPLE_TEXT = SAMPLE_DIR / "LJ001-0001.txt"
+PROGRESS_AFTER_SECONDS = 30.0  # inputs shorter than this finish before a bar would help
+
+BAKE_EXAMPLES = """examples:
+  voxrig bake line.wav                          # -> line.voxrig.json beside the audio
+  voxrig bake line.wav --text line.txt          # align to the transcript (better timing)
+  voxrig bake line.wav --transcript "Hello there" -o hello.csv --fps 60
+  voxrig bake line.flac --visemes --keypoints -o line.json
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.run(args)
+    except VoxrigError as exc:
+        _say(f"voxrig: error: {exc}")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        _say("voxrig: interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voxrig",
+        description="Speech to ARKit-52 face animation, offline, on a plain CPU.",
+    )
+    parser.add_argument("--version", action="version", version=f"voxrig {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    bake_cmd = commands.add_parser(
+        "bake",
+        help="bake an audio file into a clip (JSON or CSV)",
+        description="Bake speech into per-frame ARKit-52 weights (and optionally OVR-15 "
+        "visemes and 68 face keypoints). With a transcript the phones are force-aligned; "
+        "without one they are recognised from the audio.",
+        epilog=BAKE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bake_cmd.add_argument("audio", help="speech audio: wav, flac, ogg, opus or mp3")
+    text = bake_cmd.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8 text)")
+    text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
+    bake_cmd.add_argument("--fps", type=_fps, default=30.0,
+                          help="output frame rate, e.g. 24, 25, 29.97, 30, 50, 60 (default 30)")
+    bake_cmd.add_argument("-o", "--output", metavar="OUT",
+                          help="output file, .json or .csv (default: <audio>.voxrig.json "
+                          "beside the audio)")
+    bake_cmd.add_argument("--visemes", action="store_true", help="add OVR-15 viseme weights")
+    bake_cmd.add_argument("--keypoints", action="store_true",
+                          help="add 68x3 face keypoint displacements (JSON only)")
+    bake_cmd.add_argument("--strength", type=_strength, default=1.0,
+                          help="articulation strength, 0 (still) to 2 (exaggerated); default 1")
+    bake_cmd.add_argument("--force", action="store_true",
+                          help="overwrite OUT even if it is not a file voxrig wrote")
+    bake_cmd.add_argument("-q", "--quiet", action="store_true",
+                          help="print nothing but errors")
+    bake_cmd.set_defaults(run=_run_bake)
+
+    demo_cmd = commands.add_parser(
+        "demo",
+        help="bake the bundled LJSpeech sample and show the result",
+        description="Bake the bundled public-domain LJSpeech clip with its transcript into "
+        "JSON and CSV, and print what came out.",
+    )
+    demo_cmd.add_argument("--out", metavar="DIR", default="voxrig-demo",
+                          help="folder for the baked files (default ./voxrig-demo)")
+    demo_cmd.set_defaults(run=_run_demo)
+    return parser
+
+
+def _fps(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and 1.0 <= value <= 240.0):
+        raise argparse.ArgumentTypeError(f"{text} is outside 1..240 frames per second")
+    return value
+
+
+def _strength(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and 0.0 <= value <= 2.0):
+        raise argparse.ArgumentTypeError(f"{text} is outside 0..2")
+    return value
+
+
+def _run_bake(args: argparse.Namespace) -> int:
+    audio = Path(args.audio)
+    output = Path(args.output) if args.output else _default_output(audio)
+    kind = format_for(output)
+    if args.keypoints and kind == "csv":
+        raise VoxrigError("keypoints can only be written to JSON (use -o OUT.json)")
+    if output.exists() and not args.force and not is_voxrig_output(output):
+        raise VoxrigError(
+            f"{str(output)!r} exists and was not written by voxrig; "
+            "choose another -o or pass --force to overwrite it"
+        )
+    transcript = _read_transcript(args.text) if args.text else args.transcript
+    if transcript is not None and not transcript.strip():
+        raise TranscriptError("the transcript is empty (leave it out to recognise the phones)")
+    config = Config(fps=args.fps, visemes=args.visemes, keypoints=args.keypoints)
+    config.animator.strength = args.strength
+
+    started = time.monotonic()
+    bar = ProgressBar(enabled=not args.quiet and probe(audio).duration > PROGRESS_AFTER_SECONDS)
+    try:
+        clip = bake(audio, transcript, config, progress=bar)
+    finally:
+        bar.close()
+    save_clip(clip, output)
+    if not args.quiet:
+        _print_warnings(clip)
+        _say(f"wrote {output} ({_describe(clip)}) in {time.monotonic() - started:.1f} s")
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    out_dir = Path(args.out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VoxrigError(f"cannot create folder {str(out_dir)!r}: {exc.strerror}") from None
+    transcript = SAMPLE_TEXT.read_text(encoding="utf-8").strip()
+    config = Config(fps=30.0, visemes=True, keypoints=True)
+    started = time.monotonic()
+    clip = bake(SAMPLE_AUDIO, transcript, config)
+    elapsed = time.monotonic() - started
+    json_path = out_dir / (SAMPLE_AUDIO.stem + ".voxrig.json")
+    csv_path = out_dir / (SAMPLE_AUDIO.stem + ".voxrig.csv")
+    save_clip(clip, json_path)
+    save_clip(clip, csv_path)
+
+    mouth = summarise_mouth(clip)
+    print(f"voxrig demo: {SAMPLE_AUDIO.name} (LJSpeech, public domain)")
+    print(f'  transcript  "{transcript}"')
+    print(f"  audio       {clip.duration:.2f} s")
+    print(f"  phones      {len(clip.meta['phones'])} ({clip.meta['phone_source']})")
+    print(f"  clip        {clip.fps:g} fps, {clip.frame_count} frames, {_describe(clip)}")
+    print(f"  mouth       {mouth.closures} closures (lips together), {mouth.opens} opens "
+          f"(gap >= 6 mm), widest {mouth.max_gap_mm:.1f} mm")
+    print(f"  lip gap     |{sparkline(mouth.gap_mm)}|")
+    print(f"  baked in    {elapsed:.2f} s ({clip.duration / max(elapsed, 1e-9):.0f}x real time)")
+    print(f"  wrote       {json_path}")
+    print(f"              {csv_path}")
+    _print_warnings(clip)
+    return EXIT_OK
+
+
+def _default_output(audio: Path) -> Path:
+    return audio.with_name(audio.stem + ".voxrig.json")
+
+
+def _read_transcript(path_text: str) -> str:
+    path = Path(path_text)
+    if not path.is_file():
+        raise TranscriptError(f"cannot read transcript {path_text!r}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TranscriptError(f"transcript {path_text!r} is not UTF-8 text") from None
+    except OSError as exc:
+        raise TranscriptError(f"cannot read transcript {path_text!r}: {exc.strerror}") from None
+    if not text.strip():
+        raise TranscriptError(f"transcript {path_text!r} is empty")
+    return text
+
+
+def _describe(clip: Clip) -> str:
+    parts = [f"{len(clip.channels)} ARKit channels"]
+    if clip.visemes is not None:
+        parts.append(f"{clip.visemes.shape[1]} visemes")
+    if clip.keypoints is not None:
+        parts.append("68 keypoints")
+    return " + ".join(parts)
+
+
+def _print_warnings(clip: Clip) -> None:
+    for warning in clip.meta.get("warnings", []):
+        _say(f"voxrig: warning: {warning}")
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("voxrig")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
