@@ -26,10 +26,11 @@ OVR15: tuple[str, ...] = (
 # ARPAbet phones without stress digits, as pocketsphinx's en-us model and CMUdict use them.
 SILENCE = "sil"
 VOWELS: frozenset[str] = frozenset(
-    "AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split()
+    ["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"]
 )
 CONSONANTS: frozenset[str] = frozenset(
-    "B CH D DH F G HH JH K L M N NG P R S SH T TH V W Y Z ZH".split()
+    ["B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N",
+     "NG", "P", "R", "S", "SH", "T", "TH", "V", "W", "Y", "Z", "ZH"]
 )
 ARPABET: frozenset[str] = VOWELS | CONSONANTS
 BILABIALS: frozenset[str] = frozenset({"P", "B", "M"})
