@@ -1,0 +1,1 @@
+"""voxrig benchmarks and quality evaluation (not shipped): `python -m bench`."""
