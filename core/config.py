@@ -24,6 +24,13 @@ class AlignConfig:
 @dataclass
 class AnimatorConfig:
     strength: float = 1.0  # articulation strength: 0 = still mouth, 1 = natural, >1 = crisp
+    rate: float = 200.0  # Hz of the internal curve grid, resampled to the output fps
+    min_closure: float = 0.05  # s: shortest lip seal of a P/B/M (never shorter than a frame)
+    closure_ramp: float = 0.03  # s: lips closing / opening around a seal
+    pause_min: float = 0.25  # s: silences this long rest the mouth fully
+    rest_delay: float = 0.06  # s: after speech stops, the mouth reaches rest this soon
+    onset_lead: float = 0.08  # s: before speech resumes, rest is released this early
+    loudness: float = 0.5  # 0..1: how much audio loudness scales the jaw (needs audio)
 
 
 @dataclass

@@ -1,0 +1,67 @@
+"""Loudness: the audio's own say in the animation, for when phones are unsure.
+
+Two uses. Long quiet stretches become pauses even when the recogniser heard phones in them
+(breath, noise), and the jaw opening follows the loudness of the voice: a loud syllable
+opens wider than a quiet one, and a misrecognised phone cannot open a silent mouth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..features import loudness_db, normalised_loudness
+from ..names import ARKIT_INDEX, SILENCE
+from ..phones import Phone
+
+_JAW = ARKIT_INDEX["jawOpen"]
+FEATURE_RATE = 100.0
+QUIET = 0.35  # normalised loudness below which a frame is silence (about 20 dB below vowels)
+
+
+def loudness_track(samples: np.ndarray, sample_rate: int, times: np.ndarray) -> np.ndarray:
+    """Normalised loudness (0 silent .. 1 vowel level) at `times`."""
+    level = normalised_loudness(loudness_db(samples, sample_rate, FEATURE_RATE))
+    return np.interp(times, np.arange(level.size) / FEATURE_RATE, level)
+
+
+def quiet_pauses(
+    phones: list[Phone], times: np.ndarray, loud: np.ndarray, pause_min: float
+) -> list[Phone]:
+    """Silence wherever the audio stays quiet for at least `pause_min` seconds; the phones
+    there are cut back (phones keep their order, the timeline stays contiguous)."""
+    quiet = loud < QUIET
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], quiet.astype(np.int8), [0]))))
+    runs = [
+        (times[a], times[min(b, len(times) - 1)])
+        for a, b in zip(edges[::2], edges[1::2], strict=True)
+        if times[min(b, len(times) - 1)] - times[a] >= pause_min
+    ]
+    if not runs:
+        return phones
+    out: list[Phone] = []
+    for p in phones:
+        pieces = [(p.start, p.end)]
+        for a, b in runs:
+            next_pieces = []
+            for s, e in pieces:
+                if b <= s or a >= e:
+                    next_pieces.append((s, e))
+                    continue
+                if a > s:
+                    next_pieces.append((s, a))
+                if b < e:
+                    next_pieces.append((b, e))
+            pieces = next_pieces
+        for s, e in pieces:
+            out.append(Phone(p.label, s, e))
+    for a, b in runs:
+        out.append(Phone(SILENCE, a, b))
+    return sorted(out, key=lambda p: p.start)
+
+
+def modulate_jaw(weights: np.ndarray, loud: np.ndarray, amount: float) -> np.ndarray:
+    """Scale the jaw opening by loudness: `amount` 0 leaves it, 1 makes it proportional to
+    loudness (relative to the vowel level)."""
+    out = weights.copy()
+    out[:, _JAW] *= (1.0 - amount) + amount * loud
+    return out
