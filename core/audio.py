@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -216,15 +217,16 @@ def _open_failure(path: str | Path, name: str, error: Exception) -> str:
 
 
 def _libsndfile_reason(error: Exception) -> str:
+    """libsndfile's own words when they add something; its generic codes (1-4: not
+    recognised, system error, malformed, unsupported encoding; 7: "does not exist", which is
+    misleading for a file that exists) say no more than our message already does."""
     code = getattr(error, "code", None)
-    # 2 and 7 say "system error" / "file does not exist", which is misleading for a file that
-    # exists; the generic codes 1, 3, 4 and the specific ones read well in lower case.
-    if code in (None, 2, 7):
+    if code is None or code <= 4 or code == 7:
         return ""
-    text = (getattr(error, "error_string", "") or "").strip().rstrip(".")
+    text = (getattr(error, "error_string", "") or "").strip()
     if not text:
-        text = sf._ffi.string(sf._snd.sf_error_number(code)).decode(errors="replace")
-        text = text.strip().rstrip(".")
+        text = sf._ffi.string(sf._snd.sf_error_number(code)).decode(errors="replace").strip()
+    text = re.sub(r"^error\s*:\s*", "", text, flags=re.IGNORECASE).rstrip(".")
     if not text or text.lower().startswith("no error"):
         return ""
     return text[0].lower() + text[1:]
@@ -551,35 +553,35 @@ def _chunks_streamed(path: str | Path, name: str, config: AudioConfig) -> Iterat
     target = max(1, round(config.chunk_seconds * sr))
     window = max(1, round(min(PAUSE_SEARCH_SECONDS, config.chunk_seconds / 6) * sr))
     frame = max(1, round(PAUSE_FRAME_SECONDS * sr))
-    pending: list[np.ndarray] = []
-    pending_len = 0
+    # One reused buffer holds the samples not yet handed out: at most a chunk plus its
+    # search window plus one resampled block, whatever the file's length.
+    pending = np.empty(target + window + _BLOCK_FRAMES, dtype=np.float32)
+    filled = 0
     emitted = 0
     warnings = list(mix.warnings)
 
-    def chunk(samples: np.ndarray) -> Audio:
-        nonlocal emitted, warnings
-        audio = Audio(samples, sr, str(path), emitted / sr, warnings)
-        emitted += len(samples)
-        warnings = []
-        return audio
+    def cut_chunks(final: bool) -> Iterator[Audio]:
+        nonlocal filled, emitted, warnings
+        while filled > target + window or (final and filled):
+            if filled > target + window:
+                cut = _pause_cut(pending[:filled], target, window, frame)
+            else:
+                cut = filled
+            yield Audio(pending[:cut].copy(), sr, str(path), emitted / sr, warnings)
+            warnings = []
+            emitted += cut
+            rest = pending[cut:filled].copy()
+            pending[: len(rest)] = rest
+            filled = len(rest)
 
     for y in _resampled_blocks(path, name, mix, config):
-        pending.append(y)
-        pending_len += len(y)
-        if pending_len > target + window:
-            buf = np.concatenate(pending)
-            while len(buf) > target + window:
-                cut = _pause_cut(buf, target, window, frame)
-                yield chunk(buf[:cut].copy())
-                buf = buf[cut:]
-            pending, pending_len = [buf], len(buf)
-    if pending_len:
-        buf = np.concatenate(pending)
-        while len(buf) > target + window:
-            cut = _pause_cut(buf, target, window, frame)
-            yield chunk(buf[:cut].copy())
-            buf = buf[cut:]
-        yield chunk(buf)
+        while len(y):
+            take = min(len(y), len(pending) - filled)
+            pending[filled : filled + take] = y[:take]
+            filled += take
+            y = y[take:]
+            yield from cut_chunks(final=False)
+    yield from cut_chunks(final=True)
 
 
 def _pause_cut(x: np.ndarray, target: int, window: int, frame: int) -> int:
