@@ -279,21 +279,21 @@ def _check_header_length(f: sf.SoundFile, name: str) -> None:
 def _read_blocks(f: sf.SoundFile, name: str, frames: int) -> Iterator[np.ndarray]:
     """(frames, channels) float32 blocks until the decoder has nothing more to give (a
     header's frame count can differ from what actually decodes, e.g. in mp3)."""
-    quiet = _quiet_stderr() if f.format == "MP3" else _no_op()
-    with quiet:
-        while True:
-            try:
+    while True:
+        try:
+            # Only around the decoder call: between blocks the caller may write to stderr.
+            with _quiet_stderr() if f.format == "MP3" else _no_op():
                 block = f.read(frames, dtype="float32", always_2d=True)
-            except (sf.LibsndfileError, RuntimeError) as e:
-                at = f.tell() / f.samplerate if f.seekable() else 0.0
-                reason = _libsndfile_reason(e)
-                detail = f": {reason}" if reason else ""
-                raise AudioError(
-                    f"cannot read {name}: decoding failed near {at:.2f} s (corrupt data{detail})"
-                ) from None
-            if len(block) == 0:
-                return
-            yield block
+        except (sf.LibsndfileError, RuntimeError) as e:
+            at = f.tell() / f.samplerate if f.seekable() else 0.0
+            reason = _libsndfile_reason(e)
+            detail = f": {reason}" if reason else ""
+            raise AudioError(
+                f"cannot read {name}: decoding failed near {at:.2f} s (corrupt data{detail})"
+            ) from None
+        if len(block) == 0:
+            return
+        yield block
 
 
 @contextmanager
@@ -494,7 +494,7 @@ class _Resampler:
 
 
 def _load_whole(f: sf.SoundFile, path: str | Path, name: str, config: AudioConfig) -> Audio:
-    blocks = list(_read_blocks(f, name, max(f.frames, 1)))
+    blocks = list(_read_blocks(f, name, max(f.frames, _BLOCK_FRAMES)))
     if len(blocks) == 1:
         x = blocks[0]
     elif blocks:

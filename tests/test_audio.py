@@ -4,6 +4,7 @@ can get about a bad file."""
 from __future__ import annotations
 
 import math
+import os
 import time
 import tracemalloc
 from pathlib import Path
@@ -391,6 +392,20 @@ def test_decoder_chatter_never_reaches_the_terminal(capfd: pytest.CaptureFixture
         load_audio(MULTI / "LICENSE")
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
+
+
+def test_the_callers_own_stderr_output_between_mp3_chunks_is_not_hidden(
+    tmp_path: Path, capfd: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "long.mp3"
+    sf.write(path, tones(np.arange(30 * 16000) / 16000), 16000, format="MP3")
+    config = AudioConfig(long_input_seconds=10.0, chunk_seconds=12.0)
+    count = 0
+    for _ in iter_chunks(path, config):
+        count += 1
+        os.write(2, b"progress\n")  # what a CLI progress bar does between chunks
+    assert count >= 2
+    assert capfd.readouterr().err == "progress\n" * count
 
 
 # --------------------------------------------------------------------------- long inputs
