@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .poses import CHANNEL_GROUP, GROUPS
+from .poses import CHANNEL_GROUP
 from .timing import Targets
 
 
@@ -26,7 +26,10 @@ class TimeConstants:
     carryover: tuple[float, ...] = (0.07, 0.04, 0.09, 0.06, 0.035)
 
 
-NEIGHBOURS = 5  # targets considered on each side of a time (beyond them dominance is ~0)
+# Dominance falls off as exp(-(distance / tau) ** SHAPE): above 1 it stays near full close to
+# the target and dies away faster further off, so long targets are reached.
+SHAPE = 2.0
+NEIGHBOURS = 4  # targets considered on each side of a time (beyond them dominance is ~0)
 
 
 def blend(
@@ -41,29 +44,34 @@ def blend(
     dominance column and time constants); columns with group -1 stay zero."""
     k = len(targets)
     out = np.zeros((times.shape[0], poses.shape[1]), dtype=np.float64)
-    if k == 0 or times.size == 0:
+    driven = np.flatnonzero(channel_group >= 0)
+    if k == 0 or times.size == 0 or driven.size == 0:
         return out
+    groups = int(channel_group.max()) + 1
     # The nearby targets of every time: a (T, 2N) window of target indices.
     here = np.searchsorted(targets.centre, times)
     idx = here[:, None] + np.arange(-NEIGHBOURS, NEIGHBOURS)[None, :]
     valid = (idx >= 0) & (idx < k)
     idx = np.clip(idx, 0, k - 1)
-    lo, hi = targets.lo[idx], targets.hi[idx]
     t = times[:, None]
-    before = lo - t  # > 0 while the target is still ahead (anticipation)
-    after = t - hi  # > 0 once the target is past (carry-over)
-    target_pose = poses[targets.label[idx]]  # (T, 2N, C)
-    for g in range(len(GROUPS)):
-        channels = np.flatnonzero(channel_group == g)
-        if channels.size == 0:
-            continue
-        decay = np.maximum(before, 0.0) / constants.anticipation[g] + np.maximum(
-            after, 0.0
-        ) / constants.carryover[g]
-        dom = np.where(valid, targets.dominance[idx, g] * np.exp(-decay), 0.0)
-        total = dom.sum(axis=1, keepdims=True)
-        weight = dom / np.maximum(total, 1e-12)
-        out[:, channels] = np.einsum("tn,tnc->tc", weight, target_pose[:, :, channels])
+    ahead = np.maximum(targets.lo[idx] - t, 0.0)[:, :, None]  # target still to come
+    past = np.maximum(t - targets.hi[idx], 0.0)[:, :, None]  # target gone by
+    ant = np.asarray(constants.anticipation[:groups])
+    carry = np.asarray(constants.carryover[:groups])
+    # In the log domain, relative to the strongest target, so that far from every plateau
+    # (a very long phone) the weights still normalise instead of underflowing to zero.
+    with np.errstate(divide="ignore"):
+        log_dom = np.log(targets.dominance[idx][:, :, :groups])
+    log_dom -= (ahead / ant + past / carry) ** SHAPE
+    log_dom[~valid] = -np.inf
+    dom = np.exp(log_dom - log_dom.max(axis=1, keepdims=True))
+    weight = dom / np.maximum(dom.sum(axis=1, keepdims=True), 1e-12)  # (T, 2N, G)
+    target_pose = poses[targets.label][:, driven]  # (K, D)
+    column_group = channel_group[driven]
+    acc = np.zeros((times.shape[0], driven.size))
+    for n in range(idx.shape[1]):
+        acc += weight[:, n, column_group] * target_pose[idx[:, n]]
+    out[:, driven] = acc
     return out
 
 
@@ -74,4 +82,4 @@ def dominance_of(targets: Targets, times: np.ndarray, group: int,
     decay = np.maximum(targets.lo[None] - t, 0.0) / constants.anticipation[group] + np.maximum(
         t - targets.hi[None], 0.0
     ) / constants.carryover[group]
-    return targets.dominance[None, :, group] * np.exp(-decay)
+    return targets.dominance[None, :, group] * np.exp(-(decay**SHAPE))
