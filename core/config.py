@@ -15,10 +15,19 @@ class AudioConfig:
 
 @dataclass
 class AlignConfig:
-    language: str = "en-us"
+    language: str = "en-us"  # pocketsphinx model folder (acoustic model, dictionary, phone LM)
     # Below this share of transcript words aligned with plausible timing, the transcript is
     # judged not to match the audio and recognition is used instead.
     min_match: float = 0.5
+    # A word (or a pause) whose acoustic score per 10 ms frame, relative to the best model
+    # state, is below this is not explained by the transcript. Matching words score -5..-30.
+    min_frame_score: float = -45.0
+    # This much unexplained speech in the pauses of an alignment means words are missing.
+    max_uncovered_seconds: float = 0.5
+    topn: int = 2  # Gaussians scored per mixture: 2 is as accurate as 4 here and faster
+    workers: int = 2  # processes for recognising long audio
+    parallel_min_seconds: float = 20.0  # shorter audio is recognised in one process
+    max_words_per_second: float = 6.0  # transcript words offered to one chunk of a long file
 
 
 @dataclass

@@ -1,0 +1,290 @@
+"""Phones from speech with pocketsphinx: forced alignment when the words are known, phone
+recognition (allphone) when they are not, and a check that a given transcript really is what
+was said, so a wrong transcript degrades to recognition instead of to nonsense timing."""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import dataclass
+
+import numpy as np
+import pocketsphinx
+
+from .audio import Audio
+from .config import AlignConfig
+from .g2p import pronounce
+from .names import SILENCE
+from .phones import Phone, PhoneTimeline, Word, normalise_label
+from .text import normalise_transcript
+
+FRAME = 0.01  # pocketsphinx's frame step in seconds
+_MIN_SECONDS = 0.1  # shorter audio has no phones worth finding
+_FILLERS = ("<sil>", "<s>", "</s>")
+
+
+@dataclass
+class _Aligned:
+    """One decoded word (or silence) with its phones, in frames, and its acoustic score."""
+
+    word: str
+    start: int
+    frames: int
+    score: int
+    phones: list[tuple[str, int, int]]  # label, start frame, frame count
+
+
+# ------------------------------------------------------------------------------ decoders
+
+_decoders: dict[tuple, pocketsphinx.Decoder] = {}
+
+
+def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
+    """Decoders are slow to build and keep their added words, so one of each kind is reused."""
+    key = (kind, config.language, config.topn)
+    if key not in _decoders:
+        model = pocketsphinx.get_model_path(config.language)
+        common = dict(
+            hmm=f"{model}/{config.language}",
+            dict=f"{model}/cmudict-{config.language}.dict",
+            topn=config.topn,
+            loglevel="FATAL",
+        )
+        if kind == "align":
+            _decoders[key] = pocketsphinx.Decoder(lm=None, bestpath=False, **common)
+        else:
+            phone_lm = f"{model}/{config.language}-phone.lm.bin"
+            _decoders[key] = pocketsphinx.Decoder(allphone=phone_lm, lm=None, **common)
+    return _decoders[key]
+
+
+def _pcm(samples: np.ndarray) -> bytes:
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> None:
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+
+
+# ------------------------------------------------------------------------- recognition
+
+
+def _allphone_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[str, int, int]]:
+    decoder = _decoder("allphone", config)
+    _decode(decoder, _pcm(samples))
+    return [(s.word, s.start_frame, s.end_frame + 1) for s in decoder.seg()]
+
+
+def _pause_near_middle(samples: np.ndarray, search_seconds: float = 4.0) -> int:
+    """Sample index of the quietest 100 ms near the middle: a cut there splits no phone."""
+    hop = 160
+    n = len(samples) // hop
+    energy = np.convolve((samples[: n * hop].reshape(n, hop) ** 2).mean(axis=1),
+                         np.ones(10) / 10, mode="same")  # fmt: skip
+    middle, reach = n // 2, int(search_seconds / FRAME)
+    lo, hi = max(1, middle - reach), min(n - 1, middle + reach)
+    return (lo + int(np.argmin(energy[lo:hi]))) * hop
+
+
+def _recognise_part(args: tuple[np.ndarray, AlignConfig]) -> list[tuple[str, int, int]]:
+    return _allphone_segments(*args)
+
+
+def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[str, int, int]]:
+    """Allphone over the audio; long audio is cut at a pause and the halves decoded in two
+    processes, which halves the wall time on a two-core machine."""
+    if config.workers < 2 or len(samples) < config.parallel_min_seconds * 16000:
+        return _allphone_segments(samples, config)
+    cut = _pause_near_middle(samples)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        second = pool.apply_async(_recognise_part, ((samples[cut:], config),))
+        first = _allphone_segments(samples[:cut], config)
+        later = second.get()
+    shift = cut // 160
+    return first + [(label, start + shift, end + shift) for label, start, end in later]
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def _forced(samples: np.ndarray, words: list[str], config: AlignConfig) -> list[_Aligned] | None:
+    """Two-pass pocketsphinx alignment; None when no path through the words exists."""
+    decoder = _decoder("align", config)
+    unknown = [w for w in dict.fromkeys(words) if decoder.lookup_word(w) is None]
+    for i, word in enumerate(unknown):
+        decoder.add_word(word, " ".join(pronounce(word) or ["AH"]), i == len(unknown) - 1)
+    try:
+        decoder.set_align_text(" ".join(words))
+    except RuntimeError:
+        return None
+    pcm = _pcm(samples)
+    _decode(decoder, pcm)
+    if decoder.hyp() is None:
+        return None
+    decoder.set_alignment()
+    _decode(decoder, pcm)
+    alignment = decoder.get_alignment()
+    if alignment is None:
+        return None
+    result = []
+    for entry in alignment:
+        phones = [(p.name, p.start, p.duration) for p in entry]
+        result.append(_Aligned(entry.name, entry.start, entry.duration, entry.score, phones))
+    return result
+
+
+def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig,
+              complete: bool = True) -> str | None:  # fmt: skip
+    """Why the transcript does not fit the audio, or None when it does. Scores are per frame
+    relative to the best-scoring model state, so speech that the words cannot explain shows up
+    as very low scores: over the words (wrong words) or in 'silences' (words missing)."""
+    if aligned is None:
+        return "the transcript could not be aligned to the audio"
+    spoken = [a for a in aligned if a.word not in _FILLERS]
+    if not spoken:
+        return "no transcript word could be aligned to the audio"
+    if complete and len(spoken) < len(words):
+        return f"only {len(spoken)} of {len(words)} transcript words fit the audio"
+    plausible = [a.score / max(a.frames, 1) >= config.min_frame_score for a in spoken]
+    share = float(np.mean(plausible))
+    if share < config.min_match:
+        return f"only {share:.0%} of the transcript words match the audio"
+    word_seconds = sum(a.frames for a in spoken) * FRAME
+    uncovered = sum(
+        a.frames * FRAME
+        for a in aligned
+        if a.word == "<sil>" and a.frames * FRAME >= 0.3
+        and a.score / a.frames < config.min_frame_score
+    )  # fmt: skip
+    if uncovered >= config.max_uncovered_seconds and uncovered >= 0.15 * word_seconds:
+        return f"{uncovered:.1f} s of speech are not in the transcript"
+    return None
+
+
+# ---------------------------------------------------------------------------- timelines
+
+
+def _timeline(segments: list[tuple[str, int, int]], duration: float, source: str) -> PhoneTimeline:
+    """Contiguous phones over [0, duration] from (label, start frame, end frame) segments:
+    gaps become silence, neighbouring silences merge, the last phone ends at `duration`."""
+    phones: list[Phone] = []
+    cursor = 0.0
+    for label, start_frame, end_frame in sorted(segments, key=lambda s: s[1]):
+        start = min(max(start_frame * FRAME, cursor), duration)
+        end = min(end_frame * FRAME, duration)
+        if end <= start:
+            continue
+        if start > cursor:
+            phones.append(Phone(SILENCE, cursor, start))
+        phones.append(Phone(normalise_label(label), start, end))
+        cursor = end
+    if cursor < duration:
+        phones.append(Phone(SILENCE, cursor, duration))
+    merged: list[Phone] = []
+    for phone in phones:
+        if merged and phone.label == SILENCE and merged[-1].label == SILENCE:
+            merged[-1] = Phone(SILENCE, merged[-1].start, phone.end)
+        else:
+            merged.append(phone)
+    if not merged:
+        merged = [Phone(SILENCE, 0.0, duration)]
+    return PhoneTimeline(merged, duration, source)
+
+
+def _aligned_timeline(aligned: list[_Aligned], words: list[str], duration: float) -> PhoneTimeline:
+    segments = [(label, start, start + n) for a in aligned if a.word not in _FILLERS
+                for label, start, n in a.phones]  # fmt: skip
+    timeline = _timeline(segments, duration, "forced")
+    spoken = [a for a in aligned if a.word not in _FILLERS]
+    timeline.words = [
+        Word(text, a.start * FRAME, min((a.start + a.frames) * FRAME, duration))
+        for text, a in zip(words, spoken, strict=False)
+    ]
+    return timeline
+
+
+def _silent(audio: Audio, source: str) -> PhoneTimeline:
+    return PhoneTimeline([Phone(SILENCE, 0.0, audio.duration)], audio.duration, source)
+
+
+# ------------------------------------------------------------------------------- public
+
+
+def recognise(audio: Audio, config: AlignConfig | None = None) -> PhoneTimeline:
+    """Phones heard in the audio without knowing the words (pocketsphinx allphone)."""
+    config = config or AlignConfig()
+    if audio.duration < _MIN_SECONDS:
+        return _silent(audio, "recognised")
+    segments = _recognise_segments(audio.samples, config)
+    return _timeline(segments, audio.duration, "recognised")
+
+
+def align(audio: Audio, transcript: str, config: AlignConfig | None = None) -> PhoneTimeline:
+    """Phones and words timed by forcing the transcript onto the audio. A transcript that does
+    not match what is said falls back to `recognise` with the reason in `warnings`."""
+    config = config or AlignConfig()
+    words = normalise_transcript(transcript)
+    if not words:
+        timeline = recognise(audio, config)
+        timeline.warnings.append("transcript has no words to align; phones were recognised")
+        return timeline
+    if audio.duration < _MIN_SECONDS:
+        return _silent(audio, "forced")
+    aligned = _forced(audio.samples, words, config)
+    reason = _mismatch(aligned, words, config)
+    if reason is not None:
+        timeline = recognise(audio, config)
+        timeline.warnings.append(f"transcript does not match the audio ({reason}); "
+                                 "phones were recognised instead")  # fmt: skip
+        return timeline
+    assert aligned is not None
+    return _aligned_timeline(aligned, words, audio.duration)
+
+
+def phones_for(audio: Audio, transcript: str | None, config: AlignConfig | None = None
+               ) -> PhoneTimeline:  # fmt: skip
+    """Alignment when there is a transcript, recognition when there is none."""
+    if transcript and transcript.strip():
+        return align(audio, transcript, config)
+    return recognise(audio, config)
+
+
+class ChunkedAligner:
+    """Phones for a long input read chunk by chunk. The transcript is consumed as the speech
+    goes: each chunk is aligned against the words still to come and keeps only those the
+    decoder got through by the chunk's end; the rest wait for the next chunk."""
+
+    def __init__(self, transcript: str | None, config: AlignConfig | None = None):
+        self.config = config or AlignConfig()
+        self.pending: list[str] = normalise_transcript(transcript) if transcript else []
+        self.had_transcript = bool(self.pending)
+
+    def next(self, chunk: Audio, is_last: bool) -> PhoneTimeline:
+        if not self.pending:
+            timeline = recognise(chunk, self.config)
+            if self.had_transcript and chunk.duration >= 1.0:
+                timeline.warnings.append("transcript ended before the audio; "
+                                         "phones of the rest were recognised")  # fmt: skip
+            return timeline
+        if chunk.duration < _MIN_SECONDS:
+            return _silent(chunk, "forced")
+        if is_last:
+            window = self.pending
+        else:  # at most a fast talker's worth of words: keeps the search small
+            window = self.pending[: max(20, int(chunk.duration * self.config.max_words_per_second))]
+        aligned = _forced(chunk.samples, window, self.config)
+        reason = _mismatch(aligned, window, self.config, complete=is_last)
+        if reason is not None:
+            timeline = recognise(chunk, self.config)
+            timeline.warnings.append(
+                f"transcript does not match the audio at {chunk.offset:.1f} s ({reason}); "
+                "phones were recognised instead"
+            )
+            return timeline
+        assert aligned is not None
+        used = sum(1 for a in aligned if a.word not in _FILLERS)
+        timeline = _aligned_timeline(aligned, window[:used], chunk.duration)
+        self.pending = self.pending[used:]
+        return timeline
