@@ -109,12 +109,16 @@ def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[
 # --------------------------------------------------------------------------- alignment
 
 
-def _forced(samples: np.ndarray, words: list[str], config: AlignConfig) -> list[_Aligned] | None:
-    """Two-pass pocketsphinx alignment; None when no path through the words exists."""
-    decoder = _decoder("align", config)
+def _add_unknown(decoder: pocketsphinx.Decoder, words: list[str]) -> None:
     unknown = [w for w in dict.fromkeys(words) if decoder.lookup_word(w) is None]
     for i, word in enumerate(unknown):
         decoder.add_word(word, " ".join(pronounce(word) or ["AH"]), i == len(unknown) - 1)
+
+
+def _forced(samples: np.ndarray, words: list[str], config: AlignConfig) -> list[_Aligned] | None:
+    """Two-pass pocketsphinx alignment; None when no path through the words exists."""
+    decoder = _decoder("align", config)
+    _add_unknown(decoder, words)
     try:
         decoder.set_align_text(" ".join(words))
     except RuntimeError:
@@ -135,8 +139,22 @@ def _forced(samples: np.ndarray, words: list[str], config: AlignConfig) -> list[
     return result
 
 
-def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig,
-              complete: bool = True) -> str | None:  # fmt: skip
+def _spoken_prefix(samples: np.ndarray, words: list[str], config: AlignConfig) -> int:
+    """How many of `words` are spoken in this audio, for a chunk that may end mid-transcript:
+    a grammar that may stop after any word finds the best-fitting prefix."""
+    decoder = _decoder("align", config)
+    _add_unknown(decoder, words)
+    n = len(words)
+    transitions = [(i, i + 1, 1.0, w) for i, w in enumerate(words)]
+    transitions += [(i, n, 1e-3) for i in range(1, n)]
+    decoder.add_fsg("prefix", decoder.create_fsg("prefix", 0, n, transitions))
+    decoder.activate_search("prefix")
+    _decode(decoder, _pcm(samples))
+    hyp = decoder.hyp()
+    return len(hyp.hypstr.split()) if hyp is not None and hyp.hypstr else 0
+
+
+def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig) -> str | None:
     """Why the transcript does not fit the audio, or None when it does. Scores are per frame
     relative to the best-scoring model state, so speech that the words cannot explain shows up
     as very low scores: over the words (wrong words) or in 'silences' (words missing)."""
@@ -145,7 +163,7 @@ def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignCon
     spoken = [a for a in aligned if a.word not in _FILLERS]
     if not spoken:
         return "no transcript word could be aligned to the audio"
-    if complete and len(spoken) < len(words):
+    if len(spoken) < len(words):
         return f"only {len(spoken)} of {len(words)} transcript words fit the audio"
     plausible = [a.score / max(a.frames, 1) >= config.min_frame_score for a in spoken]
     share = float(np.mean(plausible))
@@ -274,8 +292,10 @@ class ChunkedAligner:
             window = self.pending
         else:  # at most a fast talker's worth of words: keeps the search small
             window = self.pending[: max(20, int(chunk.duration * self.config.max_words_per_second))]
-        aligned = _forced(chunk.samples, window, self.config)
-        reason = _mismatch(aligned, window, self.config, complete=is_last)
+        if not is_last:
+            window = window[: _spoken_prefix(chunk.samples, window, self.config)]
+        aligned = _forced(chunk.samples, window, self.config) if window else None
+        reason = _mismatch(aligned, window, self.config)
         if reason is not None:
             timeline = recognise(chunk, self.config)
             timeline.warnings.append(
