@@ -125,7 +125,7 @@ def audio_from_array(
     x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
-    if x.ndim != 2 or (x.shape[1] > 16 and x.shape[0] <= 16):
+    if x.ndim != 2 or x.shape[1] == 0 or (x.shape[1] > 16 and x.shape[0] <= 16):
         raise AudioError(
             f"cannot use {name}: samples have shape {x.shape}; "
             "expected (frames,) or (frames, channels)"

@@ -167,6 +167,12 @@ def test_array_input_is_checked_and_converted_like_a_file(
         "expected (frames,) or (frames, channels)"
     )
     with pytest.raises(AudioError) as e:
+        audio_from_array(np.zeros((16000, 0)), 16000)
+    assert str(e.value) == (
+        "cannot use '<array>': samples have shape (16000, 0); "
+        "expected (frames,) or (frames, channels)"
+    )
+    with pytest.raises(AudioError) as e:
         audio_from_array(x, 0)
     assert str(e.value) == "cannot use '<array>': invalid sample rate 0"
 
