@@ -1,0 +1,169 @@
+"""The `voxrig` command: what a user types and what they get back."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voxrig.bridge.cli import SAMPLE_AUDIO, SAMPLE_TEXT, main
+
+# The console script installed beside the interpreter running the tests.
+VOXRIG = Path(sys.executable).with_name("voxrig")
+
+
+@pytest.fixture()
+def sample(tmp_path: Path) -> Path:
+    """The bundled demo clip, copied where the test may write beside it."""
+    path = tmp_path / "line.flac"
+    shutil.copy(SAMPLE_AUDIO, path)
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.slow
+def test_bake_writes_a_json_clip_beside_the_audio_by_default(sample, capsys):
+    code, _, err = run(capsys, "bake", str(sample), "--text", str(SAMPLE_TEXT))
+    assert code == 0, err
+    data = json.loads((sample.parent / "line.voxrig.json").read_text())
+    assert data["format"] == "voxrig.clip" and data["fps"] == 30.0
+    assert data["frame_count"] == int(9.655 * 30) + 1
+    assert data["meta"]["phone_source"] == "forced"
+    assert "wrote" in err and "line.voxrig.json" in err
+
+
+@pytest.mark.slow
+def test_bake_to_csv_at_60_fps_with_visemes(sample, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    code, _, err = run(capsys, "bake", str(sample), "--transcript",
+                       SAMPLE_TEXT.read_text(), "--fps", "60", "--visemes", "-o", str(out))
+    assert code == 0, err
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("time,eyeBlinkLeft,") and lines[0].endswith(",viseme_ou")
+    assert len(lines) == 1 + int(9.655 * 60) + 1
+
+
+@pytest.mark.slow
+def test_quiet_prints_nothing(sample, capsys):
+    code, out, err = run(capsys, "bake", str(sample), "--quiet")
+    assert (code, out, err) == (0, "", "")
+
+
+@pytest.mark.slow
+def test_demo_bakes_the_bundled_clip_and_summarises_it(tmp_path, capsys):
+    code, out, err = run(capsys, "demo", "--out", str(tmp_path / "demo"))
+    assert code == 0, err
+    assert "9.66 s" in out and "30 fps, 290 frames" in out
+    assert "closures" in out and "opens" in out
+    data = json.loads((tmp_path / "demo" / "LJ001-0001.voxrig.json").read_text())
+    assert "keypoints" in data and "visemes" in data
+    csv_header = (tmp_path / "demo" / "LJ001-0001.voxrig.csv").read_text().split("\n", 1)[0]
+    assert csv_header.startswith("time,eyeBlinkLeft")
+
+
+def test_a_missing_transcript_file_is_a_one_line_error(sample, capsys):
+    code, _, err = run(capsys, "bake", str(sample), "--text", "nope.txt")
+    assert code == 1
+    assert err == "voxrig: error: cannot read transcript 'nope.txt': file not found\n"
+
+
+def test_an_empty_transcript_is_a_one_line_error(sample, tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    code, _, err = run(capsys, "bake", str(sample), "--text", str(empty))
+    assert code == 1
+    assert err == f"voxrig: error: transcript '{empty}' is empty\n"
+    code, _, err = run(capsys, "bake", str(sample), "--transcript", " ")
+    assert code == 1
+    assert err == ("voxrig: error: the transcript is empty "
+                   "(leave it out to recognise the phones)\n")
+
+
+def test_an_unknown_output_extension_is_a_one_line_error(sample, capsys):
+    code, _, err = run(capsys, "bake", str(sample), "-o", "out.txt")
+    assert code == 1
+    assert err == ("voxrig: error: cannot write 'out.txt': unknown output format '.txt' "
+                   "(use .json or .csv)\n")
+
+
+def test_keypoints_need_json_output(sample, capsys):
+    code, _, err = run(capsys, "bake", str(sample), "--keypoints", "-o", "out.csv")
+    assert code == 1
+    assert err == "voxrig: error: keypoints can only be written to JSON (use -o OUT.json)\n"
+
+
+def test_a_file_voxrig_did_not_write_is_never_overwritten_without_force(sample, tmp_path,
+                                                                        capsys):
+    precious = tmp_path / "notes.json"
+    precious.write_text('{"mine": true}')
+    code, _, err = run(capsys, "bake", str(sample), "-o", str(precious))
+    assert code == 1
+    assert err == (f"voxrig: error: '{precious}' exists and was not written by voxrig; "
+                   "choose another -o or pass --force to overwrite it\n")
+    assert precious.read_text() == '{"mine": true}'
+
+
+@pytest.mark.slow
+def test_force_overwrites_and_rebaking_over_voxrig_output_is_allowed(sample, tmp_path,
+                                                                     capsys):
+    target = tmp_path / "notes.json"
+    target.write_text('{"mine": true}')
+    assert run(capsys, "bake", str(sample), "-o", str(target), "--force", "-q")[0] == 0
+    assert json.loads(target.read_text())["format"] == "voxrig.clip"
+    assert run(capsys, "bake", str(sample), "-o", str(target), "-q")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--fps", "0"], "argument --fps: 0 is outside 1..240 frames per second"),
+        (["--fps", "abc"], "argument --fps: 'abc' is not a number"),
+        (["--strength", "5"], "argument --strength: 5 is outside 0..2"),
+    ],
+)
+def test_invalid_options_exit_with_usage_code_2(sample, capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bake", str(sample), *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_shows_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["bake", "--help"])
+    out = capsys.readouterr().out
+    assert "examples:" in out and "voxrig bake line.wav --text line.txt" in out
+
+
+def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
+    assert VOXRIG.exists(), "the voxrig console script must be installed (pip install -e .)"
+    result = subprocess.run([str(VOXRIG), "bake", str(tmp_path / "missing.wav")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("voxrig: error: ") and result.stderr.count("\n") == 1
+
+
+def test_bad_audio_is_a_one_line_error_naming_the_file(tmp_path, capsys):
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(16000, np.float32), 16000)
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    cases = {
+        str(tmp_path / "missing.wav"): "file not found",
+        str(empty): "the file is empty (0 bytes)",
+        str(silent): "it is silent (peak level -inf dBFS)",
+    }
+    for path, reason in cases.items():
+        code, _, err = run(capsys, "bake", path)
+        verb = "use" if "silent" in reason else "read"
+        assert (code, err) == (1, f"voxrig: error: cannot {verb} '{path}': {reason}\n")
