@@ -3,7 +3,12 @@ follows loudness."""
 
 import numpy as np
 
-from voxrig.core.animator.loudness import loudness_track, modulate_jaw, quiet_pauses
+from voxrig.core.animator.loudness import (
+    loud_silences,
+    loudness_track,
+    modulate_jaw,
+    quiet_pauses,
+)
 from voxrig.core.features import loudness_db, normalised_loudness
 from voxrig.core.names import ARKIT_INDEX
 from voxrig.core.phones import Phone
@@ -66,3 +71,22 @@ def test_jaw_follows_loudness_by_the_amount_asked():
     jaw = modulate_jaw(w, loud, 0.5)[:, ARKIT_INDEX["jawOpen"]]
     assert np.allclose(jaw, [0.3, 0.225, 0.15])
     assert np.allclose(modulate_jaw(w, loud, 0.0), w)
+
+
+def test_silence_labels_over_loud_voice_become_speech():
+    x, _ = bursts()
+    times = np.arange(0, 1.6, 0.005)
+    loud = loudness_track(x, SR, times)
+    # the recogniser missed the first tone entirely and called it silence
+    phones = [Phone("sil", 0.0, 1.1), Phone("IY", 1.1, 1.6)]
+    out = loud_silences(phones, times, loud)
+    spoken = [p for p in out if p.label == "AH"]
+    assert len(spoken) == 1 and spoken[0].start < 0.03 and abs(spoken[0].end - 0.5) < 0.03
+    assert out[-1] == Phone("IY", 1.1, 1.6)  # phones that were heard stay as they are
+
+
+def test_loudness_ignores_rumble_below_the_voice():
+    t = np.arange(SR) / SR
+    rumble = (0.5 * np.sin(2 * np.pi * 15 * t)).astype(np.float32)  # DC drift / handling noise
+    voice = (0.05 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    assert loudness_db(rumble + voice, SR)[50] < loudness_db(voice, SR)[50] + 3.0

@@ -16,7 +16,7 @@ from ..phones import PhoneTimeline
 from ..resample import resample_curves
 from .closures import apply_closures, closure_envelope
 from .coarticulation import blend
-from .loudness import loudness_track, modulate_jaw, quiet_pauses
+from .loudness import loud_silences, loudness_track, modulate_jaw, quiet_pauses
 from .pauses import apply_pauses
 from .poses import pose_matrix
 from .smoothing import smooth
@@ -47,11 +47,9 @@ def animate_curves(
     loud = None
     if audio is not None and audio.samples.size:
         loud = loudness_track(audio.samples, audio.sample_rate, times)
-        phones = merged_phones(
-            PhoneTimeline(quiet_pauses(phones, times, loud, config.pause_min),
-                          timeline.duration, timeline.source)
-        )
-        passes.append("quiet-pauses")
+        heard = loud_silences(quiet_pauses(phones, times, loud, config.pause_min), times, loud)
+        phones = merged_phones(PhoneTimeline(heard, timeline.duration, timeline.source))
+        passes.append("audio-pauses")
     targets = apply_pauses(place_targets(phones), config.pause_min, config.rest_delay,
                            config.onset_lead)
     passes += ["pauses", "coarticulation"]

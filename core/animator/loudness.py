@@ -16,6 +16,8 @@ from ..phones import Phone
 _JAW = ARKIT_INDEX["jawOpen"]
 FEATURE_RATE = 100.0
 QUIET = 0.35  # normalised loudness below which a frame is silence (about 20 dB below vowels)
+LOUD = 0.75  # above this (about 7 dB below vowels) a frame is voiced speech, not silence
+UNKNOWN_SPEECH = "AH"  # the neutral vowel, for speech whose phones were not heard
 
 
 def loudness_track(samples: np.ndarray, sample_rate: int, times: np.ndarray) -> np.ndarray:
@@ -57,6 +59,34 @@ def quiet_pauses(
     for a, b in runs:
         out.append(Phone(SILENCE, a, b))
     return sorted(out, key=lambda p: p.start)
+
+
+def loud_silences(
+    phones: list[Phone], times: np.ndarray, loud: np.ndarray, min_length: float = 0.05
+) -> list[Phone]:
+    """Silence labels over loud voice (a recogniser's misses) become the neutral vowel, so
+    the mouth keeps talking; runs shorter than `min_length` are left alone."""
+    voiced = loud >= LOUD
+    out: list[Phone] = []
+    for p in phones:
+        if p.label != SILENCE:
+            out.append(p)
+            continue
+        i0, i1 = np.searchsorted(times, [p.start, p.end])
+        inside = voiced[i0:i1]
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.astype(np.int8), [0]))))
+        cursor = p.start
+        for a, b in zip(edges[::2], edges[1::2], strict=True):
+            s, e = times[i0 + a], times[min(i0 + b, len(times) - 1)]
+            if e - s < min_length:
+                continue
+            if s > cursor:
+                out.append(Phone(SILENCE, cursor, s))
+            out.append(Phone(UNKNOWN_SPEECH, s, e))
+            cursor = e
+        if cursor < p.end:
+            out.append(Phone(SILENCE, cursor, p.end))
+    return out
 
 
 def modulate_jaw(weights: np.ndarray, loud: np.ndarray, amount: float) -> np.ndarray:
