@@ -6,8 +6,10 @@ ARKit-52 weights the way a user would drive an ARKit rig with them.
   loudness). A uLipSync user assigns each phoneme a mouth shape; on an ARKit rig we use the
   viseme -> ARKit poses that openfacefx publishes for the same vowels (its `arkit` retarget
   preset: aa -> "aa", ee -> "E", ih -> "I", oh -> "O", ou -> "U"), weighted by the targets and
-  summed, then smoothed as uLipSync's BlendShape component does by default (a critically
-  damped SmoothDamp with smoothness 0.05 s). Analysis at 60 fps, its default.
+  summed. No smoothing is added: pylipsync has none, and adding uLipSync-Unity's default
+  SmoothDamp (0.05 s) lowered its scores here (FACEGOOD r_gap 0.72 -> 0.69, lag +40 ms), so
+  the raw output is the fairer peer (its jitter is reported as is). Analysis at 60 fps, its
+  default; each value is placed at the time pylipsync reports for its segment.
 - **openfacefx** through its own CLI, as its docs show: with a transcript
   `openfacefx naive --text T --wav W --retarget arkit` (phones spread over the duration by its
   built-in aligner, no acoustic model); without one `openfacefx energy --wav W --retarget
@@ -37,7 +39,6 @@ from voxrig.core.names import ARKIT52, ARKIT_INDEX
 
 PYLIPSYNC_FPS = 60
 OPENFACEFX_FPS = 30.0
-ULIPSYNC_SMOOTHNESS = 0.05  # s, uLipSyncBlendShape's default
 ULIPSYNC_TO_OVR = {"aa": "aa", "ee": "E", "ih": "I", "oh": "O", "ou": "U"}
 
 
@@ -76,23 +77,6 @@ def ulipsync_poses() -> dict[str, np.ndarray]:
     return poses
 
 
-def smooth_damp(curves: np.ndarray, dt: float, smooth_time: float) -> np.ndarray:
-    """Critically damped follow of each column (Unity's Mathf.SmoothDamp, per frame)."""
-    omega = 2.0 / smooth_time
-    x = omega * dt
-    decay = 1.0 / (1.0 + x + 0.48 * x * x + 0.235 * x * x * x)
-    out = np.empty_like(curves)
-    current = curves[0].copy()
-    velocity = np.zeros_like(current)
-    for i, target in enumerate(curves):
-        change = current - target
-        temp = (velocity + omega * change) * dt
-        velocity = (velocity - omega * temp) * decay
-        current = target + (change + temp) * decay
-        out[i] = current
-    return out
-
-
 def run_pylipsync(audio_path: Path, fps: int = PYLIPSYNC_FPS) -> PeerOutput:
     try:
         from pylipsync import PhonemeAnalyzer
@@ -101,7 +85,7 @@ def run_pylipsync(audio_path: Path, fps: int = PYLIPSYNC_FPS) -> PeerOutput:
     audio = load_audio(audio_path)
     analyzer = PhonemeAnalyzer()
     segments = analyzer.extract_phoneme_segments(
-        audio.samples.astype(np.float32), audio.sample_rate, fps=fps
+        audio.samples.astype(np.float32), audio.sample_rate, fps=fps, return_seconds=True
     )
     poses = ulipsync_poses()
     raw = np.zeros((len(segments), len(ARKIT52)))
@@ -109,8 +93,13 @@ def run_pylipsync(audio_path: Path, fps: int = PYLIPSYNC_FPS) -> PeerOutput:
         for phoneme in segment.phonemes:
             if phoneme.name in poses:
                 raw[i] += phoneme.target * poses[phoneme.name]
-    weights = smooth_damp(raw, 1.0 / fps, ULIPSYNC_SMOOTHNESS)
-    return PeerOutput(np.clip(weights, 0.0, 1.0).astype(np.float32), float(fps))
+    # Its hop is 16000 // fps samples (266 at 60 fps, i.e. 60.15 fps), so frame i is not at
+    # i / fps: place each value at the middle of the segment it reports (its analysis window
+    # is centred there) and sample that on the fps grid.
+    centres = np.array([(seg.start + seg.end) / 2.0 for seg in segments])
+    grid = np.arange(int(math.floor(audio.duration * fps + 1e-9)) + 1) / fps
+    on_grid = np.stack([np.interp(grid, centres, raw[:, c]) for c in range(raw.shape[1])], 1)
+    return PeerOutput(np.clip(on_grid, 0.0, 1.0).astype(np.float32), float(fps))
 
 
 # ---------------------------------------------------------------------------------------------
