@@ -146,6 +146,7 @@ def pose_matrix() -> np.ndarray:
 _CLASS_DOMINANCE: dict[str, tuple[float, float, float, float, float]] = {
     #            jaw   lips  round spread tongue
     "vowel":    (1.0,  0.6,  0.5,  0.7,  0.3),
+    "spread_v": (1.0,  0.6,  0.9,  1.0,  0.3),  # front vowels actively unround the lips
     "round_v":  (1.0,  0.8,  1.2,  0.5,  0.3),
     "bilabial": (0.7,  3.0,  0.2,  0.3,  0.3),
     "labiodent": (0.9, 2.5,  0.3,  0.3,  0.3),
@@ -162,7 +163,8 @@ _CLASS_DOMINANCE: dict[str, tuple[float, float, float, float, float]] = {
 }  # fmt: skip
 
 _PHONE_CLASS: dict[str, str] = {
-    **{v: "vowel" for v in ["AA", "AE", "AH", "EH", "IH", "IY", "AW", "AY", "EY", "OY"]},
+    **{v: "vowel" for v in ["AA", "AH", "AW", "AY", "OY"]},
+    **{v: "spread_v" for v in ["AE", "EH", "EY", "IH", "IY"]},
     **{v: "round_v" for v in ["AO", "ER", "OW", "UH", "UW"]},
     **{c: "bilabial" for c in ["P", "B", "M"]},
     **{c: "labiodent" for c in ["F", "V"]},
