@@ -40,7 +40,7 @@ _decoders: dict[tuple, pocketsphinx.Decoder] = {}
 
 def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
     """Decoders are slow to build and keep their added words, so one of each kind is reused."""
-    key = (kind, config.language, config.topn)
+    key = (kind, config.language, config.topn, config.phone_lm_weight)
     if key not in _decoders:
         model = pocketsphinx.get_model_path(config.language)
         common = dict(
@@ -53,7 +53,9 @@ def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
             _decoders[key] = pocketsphinx.Decoder(lm=None, bestpath=False, **common)
         else:
             phone_lm = f"{model}/{config.language}-phone.lm.bin"
-            _decoders[key] = pocketsphinx.Decoder(allphone=phone_lm, lm=None, **common)
+            _decoders[key] = pocketsphinx.Decoder(
+                allphone=phone_lm, lm=None, lw=config.phone_lm_weight, **common
+            )
     return _decoders[key]
 
 

@@ -25,6 +25,9 @@ class AlignConfig:
     # This much unexplained speech in the pauses of an alignment means words are missing.
     max_uncovered_seconds: float = 0.5
     topn: int = 2  # Gaussians scored per mixture: 2 is as accurate as 4 here and faster
+    # Weight of the phone bigram in recognition; pocketsphinx's 6.5 over-trusts it: 3 cut the
+    # phone error rate from 0.50 to 0.40 on the reference tiers.
+    phone_lm_weight: float = 3.0
     workers: int = 2  # processes for recognising long audio
     parallel_min_seconds: float = 20.0  # shorter audio is recognised in one process
     max_words_per_second: float = 6.0  # transcript words offered to one chunk of a long file
@@ -39,7 +42,8 @@ class AnimatorConfig:
     pause_min: float = 0.25  # s: silences this long rest the mouth fully
     rest_delay: float = 0.06  # s: after speech stops, the mouth reaches rest this soon
     onset_lead: float = 0.08  # s: before speech resumes, rest is released this early
-    loudness: float = 0.5  # 0..1: how much audio loudness scales the jaw (needs audio)
+    loudness: float = 0.3  # 0..1: share of the jaw driven by the voice's loudness (needs
+    # audio; doubled for recognised phones, which are less reliable than aligned ones)
 
 
 @dataclass

@@ -275,8 +275,28 @@ def test_recognised_phones_agree_with_the_reference_on_vowels_and_closures(name)
     assert timeline.words == []
     assert_contiguous(timeline, clip.duration)
     ref = reference(name)
-    assert class_agreement(ref, timeline, VOWELS) >= 0.7
-    assert class_agreement(ref, timeline, BILABIALS) >= 0.45
+    assert class_agreement(ref, timeline, VOWELS) >= 0.78
+    assert class_agreement(ref, timeline, BILABIALS) >= 0.5
+
+
+def phone_error_rate(ref, timeline: PhoneTimeline) -> float:
+    """Edit distance between the speech phone sequences over the reference length."""
+    r = [p[2] for p in ref if p[2] != "sil"]
+    h = [p.label for p in timeline.phones if p.label != "sil"]
+    row = list(range(len(h) + 1))
+    for i in range(1, len(r) + 1):
+        previous, row = row, [i] + [0] * len(h)
+        for j in range(1, len(h) + 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1,
+                         previous[j - 1] + (r[i - 1] != h[j - 1]))  # fmt: skip
+    return row[-1] / len(r)
+
+
+@pytest.mark.slow
+def test_recognised_phone_error_rate_over_the_reference_clips_is_below_half():
+    rates = [phone_error_rate(reference(name), recognise(audio(path)))
+             for name, (path, _) in REFERENCE_CLIPS.items()]  # fmt: skip
+    assert float(np.mean(rates)) <= 0.5
 
 
 @pytest.mark.slow
