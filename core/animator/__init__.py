@@ -55,7 +55,9 @@ def animate_curves(
     passes += ["pauses", "coarticulation"]
     weights = blend(targets, pose_matrix(), times)
     if loud is not None and config.loudness > 0:
-        weights = modulate_jaw(weights, loud, config.loudness)
+        # Recognised phones are less sure than aligned ones: the voice gets twice the say.
+        trust = 2.0 if timeline.source == "recognised" else 1.0
+        weights = modulate_jaw(weights, loud, min(1.0, trust * config.loudness))
         passes.append("loudness")
     weights = smooth(weights, rate)
     hold = max(config.min_closure, 1.0 / fps + 2.0 / rate)

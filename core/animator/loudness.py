@@ -17,6 +17,9 @@ _JAW = ARKIT_INDEX["jawOpen"]
 FEATURE_RATE = 100.0
 QUIET = 0.35  # normalised loudness below which a frame is silence (about 20 dB below vowels)
 LOUD = 0.75  # above this (about 7 dB below vowels) a frame is voiced speech, not silence
+TEMPER = 0.5  # how much loudness scales the phones' jaw opening
+VOICE_JAW = 0.3  # jaw opening of a vowel at full voice when driven by loudness alone
+VOICE_CURVE = 3.0  # loudness -> jaw curve: only the loud top of the range opens wide
 UNKNOWN_SPEECH = "AH"  # the neutral vowel, for speech whose phones were not heard
 
 
@@ -89,9 +92,12 @@ def loud_silences(
     return out
 
 
-def modulate_jaw(weights: np.ndarray, loud: np.ndarray, amount: float) -> np.ndarray:
-    """Scale the jaw opening by loudness: `amount` 0 leaves it, 1 makes it proportional to
-    loudness (relative to the vowel level)."""
+def modulate_jaw(weights: np.ndarray, loud: np.ndarray, share: float) -> np.ndarray:
+    """Let the voice drive the jaw: the phones' jaw opening is tempered by loudness (a quiet
+    syllable opens less), and a `share` of the opening comes from loudness alone (a loud
+    vowel opens wide whatever phone was heard). `share` 0 leaves the jaw to the phones."""
     out = weights.copy()
-    out[:, _JAW] *= (1.0 - amount) + amount * loud
+    from_phones = out[:, _JAW] * ((1.0 - TEMPER) + TEMPER * loud)
+    from_voice = VOICE_JAW * loud**VOICE_CURVE
+    out[:, _JAW] = (1.0 - share) * from_phones + share * from_voice
     return out
