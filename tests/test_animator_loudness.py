@@ -64,13 +64,21 @@ def test_short_quiet_gaps_are_left_to_the_phones():
     assert [p.label for p in out if p.end <= 0.5] == ["AA"]
 
 
-def test_jaw_follows_loudness_by_the_amount_asked():
+def test_quiet_syllables_open_the_jaw_less_than_loud_ones():
     w = np.zeros((3, 52))
     w[:, ARKIT_INDEX["jawOpen"]] = 0.3
-    loud = np.array([1.0, 0.5, 0.0])
-    jaw = modulate_jaw(w, loud, 0.5)[:, ARKIT_INDEX["jawOpen"]]
-    assert np.allclose(jaw, [0.3, 0.225, 0.15])
-    assert np.allclose(modulate_jaw(w, loud, 0.0), w)
+    jaw = modulate_jaw(w, np.array([1.0, 0.5, 0.0]), share=0.0)[:, ARKIT_INDEX["jawOpen"]]
+    assert np.isclose(jaw[0], 0.3) and jaw[0] > jaw[1] > jaw[2] > 0
+
+
+def test_a_share_of_the_jaw_follows_the_voice_whatever_the_phone():
+    w = np.zeros((2, 52))  # the phones say: mouth nearly shut (a misheard consonant)
+    w[:, ARKIT_INDEX["jawOpen"]] = 0.05
+    loud = np.array([1.0, 0.0])
+    jaw = modulate_jaw(w, loud, share=0.6)[:, ARKIT_INDEX["jawOpen"]]
+    assert jaw[0] > 0.15  # a loud vowel opens the mouth
+    assert jaw[1] < 0.05  # silence does not
+    assert np.allclose(modulate_jaw(w, loud, 0.0)[0], w[0])  # at full voice share 0 = phones
 
 
 def test_silence_labels_over_loud_voice_become_speech():
