@@ -89,21 +89,29 @@ def _pause_near_middle(samples: np.ndarray, search_seconds: float = 4.0) -> int:
     return (lo + int(np.argmin(energy[lo:hi]))) * hop
 
 
-def _recognise_part(args: tuple[np.ndarray, AlignConfig]) -> list[tuple[str, int, int]]:
-    return _allphone_segments(*args)
+def _in_two_processes(task, here: tuple, there: tuple) -> tuple:
+    """task(*here) in this process while task(*there) runs in a forked one (the decoders
+    already built are inherited, so the second process starts in milliseconds)."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        pending = pool.apply_async(task, there)
+        first = task(*here)
+        return first, pending.get()
+
+
+def _worth_splitting(samples: np.ndarray, config: AlignConfig) -> bool:
+    return config.workers >= 2 and len(samples) >= config.parallel_min_seconds * 16000
 
 
 def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[str, int, int]]:
     """Allphone over the audio; long audio is cut at a pause and the halves decoded in two
     processes, which halves the wall time on a two-core machine."""
-    if config.workers < 2 or len(samples) < config.parallel_min_seconds * 16000:
+    if not _worth_splitting(samples, config):
         return _allphone_segments(samples, config)
     cut = _pause_near_middle(samples)
-    context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
-        second = pool.apply_async(_recognise_part, ((samples[cut:], config),))
-        first = _allphone_segments(samples[:cut], config)
-        later = second.get()
+    first, later = _in_two_processes(
+        _allphone_segments, (samples[:cut], config), (samples[cut:], config)
+    )
     shift = cut // 160
     return first + [(label, start + shift, end + shift) for label, start, end in later]
 
@@ -139,6 +147,31 @@ def _forced(samples: np.ndarray, words: list[str], config: AlignConfig) -> list[
         phones = [(p.name, p.start, p.duration) for p in entry]
         result.append(_Aligned(entry.name, entry.start, entry.duration, entry.score, phones))
     return result
+
+
+def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig
+                      ) -> list[_Aligned] | None:  # fmt: skip
+    """Long audio: cut at a pause, find which words the first half holds, and align the two
+    halves in two processes. Falls back to one alignment of the whole when a half does not
+    fit, so a badly placed cut costs time, never accuracy."""
+    if _worth_splitting(samples, config) and len(words) >= 8:
+        cut = _pause_near_middle(samples)
+        k = _spoken_prefix(samples[:cut], words, config)
+        if 0 < k < len(words):
+            first, second = _in_two_processes(
+                _forced, (samples[:cut], words[:k], config), (samples[cut:], words[k:], config)
+            )
+            if (_mismatch(first, words[:k], config) is None
+                    and _mismatch(second, words[k:], config) is None):  # fmt: skip
+                assert first is not None and second is not None
+                shift = cut // 160
+                return first + [_shifted(a, shift) for a in second]
+    return _forced(samples, words, config)
+
+
+def _shifted(a: _Aligned, frames: int) -> _Aligned:
+    phones = [(label, start + frames, n) for label, start, n in a.phones]
+    return _Aligned(a.word, a.start + frames, a.frames, a.score, phones)
 
 
 def _spoken_prefix(samples: np.ndarray, words: list[str], config: AlignConfig) -> int:
@@ -252,7 +285,7 @@ def align(audio: Audio, transcript: str, config: AlignConfig | None = None) -> P
         return timeline
     if audio.duration < _MIN_SECONDS:
         return _silent(audio, "forced")
-    aligned = _forced(audio.samples, words, config)
+    aligned = _forced_in_halves(audio.samples, words, config)
     reason = _mismatch(aligned, words, config)
     if reason is not None:
         timeline = recognise(audio, config)

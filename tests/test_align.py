@@ -170,6 +170,19 @@ def test_forced_alignment_boundaries_are_close_to_the_reference_tiers(name, max_
 
 
 @pytest.mark.slow
+def test_long_audio_is_aligned_in_two_halves_without_losing_accuracy():
+    path, text = REFERENCE_CLIPS["mfa"]
+    clip = audio(path)
+    halves = align(clip, text(), AlignConfig(workers=2, parallel_min_seconds=10.0))
+    whole = align(clip, text(), AlignConfig(workers=1))
+    assert halves.source == "forced"
+    assert [w.text for w in halves.words] == [w.text for w in whole.words]
+    assert_contiguous(halves, clip.duration)
+    ref = reference("mfa")
+    assert boundary_error(ref, halves)[0] <= boundary_error(ref, whole)[0] + 0.003
+
+
+@pytest.mark.slow
 def test_forced_alignment_times_every_transcript_word_in_order():
     path, text = REFERENCE_CLIPS["arctic"]
     clip = audio(path)
