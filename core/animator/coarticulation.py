@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from .poses import CHANNEL_GROUP
 from .timing import Targets
@@ -26,9 +27,9 @@ class TimeConstants:
     carryover: tuple[float, ...] = (0.07, 0.04, 0.09, 0.06, 0.035)
 
 
-# Dominance falls off as exp(-(distance / tau) ** SHAPE): above 1 it stays near full close to
-# the target and dies away faster further off, so long targets are reached.
-SHAPE = 2.0
+# Dominance falls off as exp(-(distance / tau) ** 2) outside the plateau: a Gaussian tail
+# stays near full close to the target and dies away fast further off (an exponential tail
+# would keep pulling a long vowel off its target from far away).
 NEIGHBOURS = 4  # targets considered on each side of a time (beyond them dominance is ~0)
 
 
@@ -51,27 +52,32 @@ def blend(
     # The nearby targets of every time: a (T, 2N) window of target indices.
     here = np.searchsorted(targets.centre, times)
     idx = here[:, None] + np.arange(-NEIGHBOURS, NEIGHBOURS)[None, :]
-    valid = (idx >= 0) & (idx < k)
+    valid = ((idx >= 0) & (idx < k))[None]
     idx = np.clip(idx, 0, k - 1)
-    t = times[:, None]
-    ahead = np.maximum(targets.lo[idx] - t, 0.0)[:, :, None]  # target still to come
-    past = np.maximum(t - targets.hi[idx], 0.0)[:, :, None]  # target gone by
-    ant = np.asarray(constants.anticipation[:groups])
-    carry = np.asarray(constants.carryover[:groups])
-    # In the log domain, relative to the strongest target, so that far from every plateau
-    # (a very long phone) the weights still normalise instead of underflowing to zero.
+    t = times[None, :, None]
+    ahead = np.square(np.maximum(targets.lo[idx] - t, 0.0))  # target still to come
+    past = np.square(np.maximum(t - targets.hi[idx], 0.0))  # target gone by
+    ant = 1.0 / np.square(np.asarray(constants.anticipation[:groups]))[:, None, None]
+    carry = 1.0 / np.square(np.asarray(constants.carryover[:groups]))[:, None, None]
+    # Gaussian tails, in the log domain relative to the strongest target, so that far from
+    # every plateau (a very long phone) the weights still normalise instead of underflowing.
     with np.errstate(divide="ignore"):
-        log_dom = np.log(targets.dominance[idx][:, :, :groups])
-    log_dom -= (ahead / ant + past / carry) ** SHAPE
-    log_dom[~valid] = -np.inf
-    dom = np.exp(log_dom - log_dom.max(axis=1, keepdims=True))
-    weight = dom / np.maximum(dom.sum(axis=1, keepdims=True), 1e-12)  # (T, 2N, G)
-    target_pose = poses[targets.label][:, driven]  # (K, D)
-    column_group = channel_group[driven]
-    acc = np.zeros((times.shape[0], driven.size))
-    for n in range(idx.shape[1]):
-        acc += weight[:, n, column_group] * target_pose[idx[:, n]]
-    out[:, driven] = acc
+        log_strength = np.log(targets.dominance[:, :groups]).T  # (G, K)
+    log_dom = log_strength[:, idx] - (ahead * ant + past * carry)  # (G, T, 2N)
+    log_dom[:, ~valid[0]] = -np.inf
+    dom = np.exp(log_dom - log_dom.max(axis=2, keepdims=True))
+    weight = dom / np.maximum(dom.sum(axis=2, keepdims=True), 1e-12)
+    # Each group's weights form a sparse (T, K) matrix with 2N entries a row: curves are
+    # that matrix times the targets' poses.
+    target_pose = poses[targets.label]  # (K, C)
+    indptr = np.arange(0, idx.size + 1, idx.shape[1])
+    for g in range(groups):
+        channels = np.flatnonzero(channel_group == g)
+        if channels.size == 0:
+            continue
+        matrix = csr_matrix((weight[g].ravel(), idx.ravel(), indptr),
+                            shape=(times.shape[0], k))  # fmt: skip
+        out[:, channels] = matrix @ target_pose[:, channels]
     return out
 
 
@@ -82,4 +88,4 @@ def dominance_of(targets: Targets, times: np.ndarray, group: int,
     decay = np.maximum(targets.lo[None] - t, 0.0) / constants.anticipation[group] + np.maximum(
         t - targets.hi[None], 0.0
     ) / constants.carryover[group]
-    return targets.dominance[None, :, group] * np.exp(-(decay**SHAPE))
+    return targets.dominance[None, :, group] * np.exp(-np.square(decay))
