@@ -50,3 +50,11 @@ def test_fast_bilabials_each_get_their_own_closure():
         assert gap[inside].min() <= 0.5
     middle = (TIMES >= 0.36) & (TIMES <= 0.37)
     assert gap[middle].max() > 3.0  # and the vowel between them still opens
+
+
+def test_mouth_close_never_exceeds_the_jaw_opening():
+    w = np.zeros((TIMES.size, 52))
+    w[:, ARKIT_INDEX["jawOpen"]] = 0.05
+    w[:, ARKIT_INDEX["mouthClose"]] = 0.3  # blended from a neighbouring closure, too far
+    out = apply_closures(w, np.zeros(TIMES.size))
+    assert np.all(out[:, ARKIT_INDEX["mouthClose"]] <= 0.05 + 0.02 + 1e-12)

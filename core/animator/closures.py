@@ -63,4 +63,7 @@ def apply_closures(weights: np.ndarray, envelope: np.ndarray) -> np.ndarray:
         out[:, c] = np.maximum(out[:, c], e * PRESS)
     for c in _OPENERS:
         out[:, c] *= 1.0 - e
+    # ARKit convention everywhere: mouthClose never exceeds what the jaw opened (beyond the
+    # seal margin), or lips would pass through each other on rigs that do not clamp.
+    out[:, _CLOSE] = np.minimum(out[:, _CLOSE], jaw + SEAL_MARGIN)
     return out
