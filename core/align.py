@@ -274,6 +274,25 @@ def recognise(audio: Audio, config: AlignConfig | None = None) -> PhoneTimeline:
     return _timeline(segments, audio.duration, "recognised")
 
 
+def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str = ""
+                 ) -> PhoneTimeline:  # fmt: skip
+    """Forced alignment of normalised words, or recognition with the reason as a warning."""
+    if audio.duration < _MIN_SECONDS:
+        return _silent(audio, "forced")
+    aligned = _forced_in_halves(audio.samples, words, config) if words else None
+    reason = _mismatch(aligned, words, config)
+    if reason is not None:
+        timeline = recognise(audio, config)
+        timeline.warnings.append(f"transcript does not match the audio{where} ({reason}); "
+                                 "phones were recognised instead")  # fmt: skip
+        return timeline
+    assert aligned is not None
+    return _aligned_timeline(aligned, words, audio.duration)
+
+
+_NO_WORDS = "transcript has no words to align; phones were recognised"
+
+
 def align(audio: Audio, transcript: str, config: AlignConfig | None = None) -> PhoneTimeline:
     """Phones and words timed by forcing the transcript onto the audio. A transcript that does
     not match what is said falls back to `recognise` with the reason in `warnings`."""
@@ -281,19 +300,9 @@ def align(audio: Audio, transcript: str, config: AlignConfig | None = None) -> P
     words = normalise_transcript(transcript)
     if not words:
         timeline = recognise(audio, config)
-        timeline.warnings.append("transcript has no words to align; phones were recognised")
+        timeline.warnings.append(_NO_WORDS)
         return timeline
-    if audio.duration < _MIN_SECONDS:
-        return _silent(audio, "forced")
-    aligned = _forced_in_halves(audio.samples, words, config)
-    reason = _mismatch(aligned, words, config)
-    if reason is not None:
-        timeline = recognise(audio, config)
-        timeline.warnings.append(f"transcript does not match the audio ({reason}); "
-                                 "phones were recognised instead")  # fmt: skip
-        return timeline
-    assert aligned is not None
-    return _aligned_timeline(aligned, words, audio.duration)
+    return _align_words(audio, words, config)
 
 
 def phones_for(audio: Audio, transcript: str | None, config: AlignConfig | None = None
@@ -305,41 +314,36 @@ def phones_for(audio: Audio, transcript: str | None, config: AlignConfig | None 
 
 
 class ChunkedAligner:
-    """Phones for a long input read chunk by chunk. The transcript is consumed as the speech
-    goes: each chunk is aligned against the words still to come and keeps only those the
-    decoder got through by the chunk's end; the rest wait for the next chunk."""
+    """Phones for an input processed chunk by chunk (one chunk for a short file, several cut
+    at pauses for a long one). The transcript is consumed as the speech goes: each chunk is
+    aligned against the words still to come and keeps only those spoken before its end; the
+    last chunk takes all that remain. Each chunk behaves as `align` or `recognise` would."""
 
     def __init__(self, transcript: str | None, config: AlignConfig | None = None):
         self.config = config or AlignConfig()
         self.pending: list[str] = normalise_transcript(transcript) if transcript else []
         self.had_transcript = bool(self.pending)
+        self.empty_transcript = bool(transcript and transcript.strip()) and not self.pending
 
     def next(self, chunk: Audio, is_last: bool) -> PhoneTimeline:
         if not self.pending:
             timeline = recognise(chunk, self.config)
-            if self.had_transcript and chunk.duration >= 1.0:
+            if self.empty_transcript:
+                timeline.warnings.append(_NO_WORDS)
+                self.empty_transcript = False  # said once, not per chunk
+            elif self.had_transcript and chunk.duration >= 1.0:
                 timeline.warnings.append("transcript ended before the audio; "
                                          "phones of the rest were recognised")  # fmt: skip
             return timeline
-        if chunk.duration < _MIN_SECONDS:
-            return _silent(chunk, "forced")
         if is_last:
             window = self.pending
         else:  # at most a fast talker's worth of words: keeps the search small
             window = self.pending[: max(20, int(chunk.duration * self.config.max_words_per_second))]
-        if not is_last:
-            window = window[: _spoken_prefix(chunk.samples, window, self.config)]
-        aligned = _forced(chunk.samples, window, self.config) if window else None
-        reason = _mismatch(aligned, window, self.config)
-        if reason is not None:
-            timeline = recognise(chunk, self.config)
-            timeline.warnings.append(
-                f"transcript does not match the audio at {chunk.offset:.1f} s ({reason}); "
-                "phones were recognised instead"
-            )
-            return timeline
-        assert aligned is not None
-        used = sum(1 for a in aligned if a.word not in _FILLERS)
-        timeline = _aligned_timeline(aligned, window[:used], chunk.duration)
-        self.pending = self.pending[used:]
+            if chunk.duration >= _MIN_SECONDS:
+                window = window[: _spoken_prefix(chunk.samples, window, self.config)]
+            else:
+                window = []
+        timeline = _align_words(chunk, window, self.config, f" at {chunk.offset:.1f} s")
+        if timeline.source == "forced":
+            self.pending = self.pending[len(window):]
         return timeline

@@ -381,6 +381,27 @@ def test_chunked_alignment_recognises_what_the_transcript_does_not_cover():
     assert "transcript ended before the audio" in later.warnings[0]
 
 
+@pytest.mark.slow
+def test_a_single_last_chunk_is_aligned_exactly_like_align():
+    path, text = REFERENCE_CLIPS["arctic"]
+    clip = audio(path)
+    chunked = ChunkedAligner(text()).next(clip, is_last=True)
+    direct = align(clip, text())
+    assert chunked.source == direct.source == "forced"
+    assert chunked.phones == direct.phones
+    assert chunked.words == direct.words
+
+
+def test_chunked_alignment_of_a_transcript_without_words_warns_once():
+    clip = audio(ENGLISH / "praatio" / "mary.wav")
+    aligner = ChunkedAligner("[laughs]")
+    first, second = (aligner.next(chunk, is_last=i == 1)
+                     for i, chunk in enumerate(_split(clip, [0.9])))  # fmt: skip
+    assert first.source == second.source == "recognised"
+    assert "no words" in first.warnings[0]
+    assert second.warnings == []
+
+
 def test_chunked_alignment_without_transcript_recognises_every_chunk():
     clip = audio(ENGLISH / "praatio" / "mary.wav")
     aligner = ChunkedAligner(None)
