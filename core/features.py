@@ -32,9 +32,14 @@ def loudness_db(
     return 10.0 * np.log10(power + 1e-12)
 
 
+SPEECH_FLOOR_DB = -60.0  # dBFS: quieter than this is never taken for a voice's vowel level
+
+
 def speech_level(db: np.ndarray) -> float:
-    """The level of the speaker's loud (vowel) frames: a high percentile of the envelope."""
-    return float(np.percentile(db, 95)) if db.size else -120.0
+    """The level of the speaker's loud (vowel) frames: a high percentile of the envelope,
+    but never below SPEECH_FLOOR_DB, so faint noise with no voice in it stays faint."""
+    level = float(np.percentile(db, 95)) if db.size else SPEECH_FLOOR_DB
+    return max(level, SPEECH_FLOOR_DB)
 
 
 def normalised_loudness(db: np.ndarray, range_db: float = 30.0) -> np.ndarray:

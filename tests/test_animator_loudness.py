@@ -98,3 +98,10 @@ def test_loudness_ignores_rumble_below_the_voice():
     rumble = (0.5 * np.sin(2 * np.pi * 15 * t)).astype(np.float32)  # DC drift / handling noise
     voice = (0.05 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
     assert loudness_db(rumble + voice, SR)[50] < loudness_db(voice, SR)[50] + 3.0
+
+
+def test_faint_noise_without_a_voice_is_not_taken_for_speech():
+    rng = np.random.default_rng(1)
+    hiss = (3e-4 * rng.standard_normal(SR * 2)).astype(np.float32)  # about -70 dBFS
+    level = normalised_loudness(loudness_db(hiss, SR))
+    assert level.max() < 0.75  # never "loud voice"
