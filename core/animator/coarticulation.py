@@ -1,7 +1,7 @@
 """Coarticulation: dominance blending of targets (after Cohen & Massaro 1993).
 
 Every target exerts a dominance on each articulator group that is full over its plateau and
-decays exponentially away from it, with separate time constants for anticipation (before
+falls off as a Gaussian away from it, with separate time constants for anticipation (before
 the target) and carry-over (after it). The curve of a channel at time t is the
 dominance-weighted mean of the targets' values. Groups blend independently: the jaw is slow
 and vowel-led, the lips quick, rounding anticipated far ahead (so "s" in "soon" is already
@@ -21,7 +21,7 @@ from .timing import Targets
 
 @dataclass(frozen=True)
 class TimeConstants:
-    """Per group (GROUPS order): exponential decay of dominance, seconds."""
+    """Per group (GROUPS order): width tau of the dominance fall-off, seconds."""
 
     anticipation: tuple[float, ...] = (0.07, 0.05, 0.14, 0.07, 0.035)
     carryover: tuple[float, ...] = (0.07, 0.04, 0.09, 0.06, 0.035)
