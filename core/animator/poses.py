@@ -55,6 +55,7 @@ def _pose(**channels: float) -> dict[str, float]:
         "smile": ("mouthSmileLeft", "mouthSmileRight"),
         "shrug_lower": ("mouthShrugLower",), "shrug_upper": ("mouthShrugUpper",),
         "tongue": ("tongueOut",), "jaw_forward": ("jawForward",),
+        "cheek": ("cheekSquintLeft", "cheekSquintRight"),
     }  # fmt: skip
     out: dict[str, float] = {}
     for key, value in channels.items():
@@ -75,7 +76,7 @@ POSES: dict[str, dict[str, float]] = {
     "EH": _pose(jaw=0.19, lower_down=0.10, stretch=0.20, smile=0.10),
     "ER": _pose(jaw=0.13, funnel=0.20, pucker=0.30),
     "IH": _pose(jaw=0.13, lower_down=0.05, stretch=0.20, smile=0.15),
-    "IY": _pose(jaw=0.10, lower_down=0.10, stretch=0.25, smile=0.30),
+    "IY": _pose(jaw=0.10, lower_down=0.10, stretch=0.25, smile=0.30, cheek=0.10),
     "UH": _pose(jaw=0.12, funnel=0.25, pucker=0.35),
     "UW": _pose(jaw=0.09, funnel=0.20, pucker=0.65),
     # diphthongs are animated as two targets (see DIPHTHONGS); these are their first parts
