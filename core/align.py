@@ -64,6 +64,9 @@ def _pcm(samples: np.ndarray) -> bytes:
 
 
 def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> None:
+    # The noise estimate of the feature front end carries over between utterances; start
+    # each afresh so the result depends on this audio only, not on what was decoded before.
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
