@@ -18,12 +18,12 @@ class AlignConfig:
     language: str = "en-us"  # pocketsphinx model folder (acoustic model, dictionary, phone LM)
     # Below this share of transcript words aligned with plausible timing, the transcript is
     # judged not to match the audio and recognition is used instead.
-    min_match: float = 0.5
+    min_match: float = 0.7
     # A word (or a pause) whose acoustic score per 10 ms frame, relative to the best model
     # state, is below this is not explained by the transcript. Matching words score -5..-30.
     min_frame_score: float = -45.0
     # This much unexplained speech in the pauses of an alignment means words are missing.
-    max_uncovered_seconds: float = 0.5
+    max_uncovered_seconds: float = 0.4
     topn: int = 2  # Gaussians scored per mixture: 2 is as accurate as 4 here and faster
     # Weight of the phone bigram in recognition; pocketsphinx's 6.5 over-trusts it: 3 cut the
     # phone error rate from 0.55 to 0.43 on the reference tiers (0.59 to 0.49 on LJSpeech).

@@ -235,7 +235,9 @@ def test_a_swapped_transcript_falls_back_to_recognition_with_a_warning(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["mfa", "arctic", "LJ001-0001", "LJ001-0003", "LJ001-0005"])
+@pytest.mark.parametrize(
+    "name", ["mfa", "arctic", "bobby", "mary", "LJ001-0001", "LJ001-0003", "LJ001-0005"]
+)
 def test_a_transcript_missing_its_second_half_is_flagged(name):
     path, text = english_clips()[name]
     words = text.split()
