@@ -159,7 +159,7 @@ def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig
     fit, so a badly placed cut costs time, never accuracy."""
     if _worth_splitting(samples, config) and len(words) >= 8:
         cut = _pause_near_middle(samples)
-        k = _spoken_prefix(samples[:cut], words, config)
+        k = _spoken_run(samples[:cut], words, config, skip=False)[1]
         if 0 < k < len(words):
             first, second = _in_two_processes(
                 _forced, (samples[:cut], words[:k], config), (samples[cut:], words[k:], config)
@@ -177,19 +177,30 @@ def _shifted(a: _Aligned, frames: int) -> _Aligned:
     return _Aligned(a.word, a.start + frames, a.frames, a.score, phones)
 
 
-def _spoken_prefix(samples: np.ndarray, words: list[str], config: AlignConfig) -> int:
-    """How many of `words` are spoken in this audio, for a chunk that may end mid-transcript:
-    a grammar that may stop after any word finds the best-fitting prefix."""
+def _spoken_run(samples: np.ndarray, words: list[str], config: AlignConfig, skip: bool = True
+                ) -> tuple[int, int]:  # fmt: skip
+    """Which run `words[start:end]` is spoken in this audio, for a chunk of a long file: a
+    grammar that may stop after any word (the chunk ends mid-transcript), and, at a small
+    cost, skip leading words (transcript words that were never said) finds the best fit.
+    (0, 0) for a chunk without speech."""
     decoder = _decoder("align", config)
     _add_unknown(decoder, words)
     n = len(words)
     transitions = [(i, i + 1, 1.0, w) for i, w in enumerate(words)]
-    transitions += [(i, n, 1e-3) for i in range(1, n)]
-    decoder.add_fsg("prefix", decoder.create_fsg("prefix", 0, n, transitions))
-    decoder.activate_search("prefix")
+    transitions += [(i, n, 1e-3) for i in range(n)]
+    if skip:
+        transitions += [(0, i, config.skip_probability) for i in range(1, n)]
+    decoder.add_fsg("run", decoder.create_fsg("run", 0, n, transitions))
+    decoder.activate_search("run")
     _decode(decoder, _pcm(samples))
     hyp = decoder.hyp()
-    return len(hyp.hypstr.split()) if hyp is not None and hyp.hypstr else 0
+    heard = hyp.hypstr.split() if hyp is not None and hyp.hypstr else []
+    if not heard:
+        return 0, 0
+    for start in range(n - len(heard) + 1):
+        if words[start : start + len(heard)] == heard:
+            return start, start + len(heard)
+    return 0, 0
 
 
 def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig) -> str | None:
@@ -319,16 +330,19 @@ def phones_for(audio: Audio, transcript: str | None, config: AlignConfig | None 
 class ChunkedAligner:
     """Phones for an input processed chunk by chunk (one chunk for a short file, several cut
     at pauses for a long one). The transcript is consumed as the speech goes: each chunk is
-    aligned against the words still to come and keeps only those spoken before its end; the
-    last chunk takes all that remain. Each chunk behaves as `align` or `recognise` would."""
+    aligned against the run of the words still to come that it holds; words that a chunk
+    skips over (never said, or in a chunk whose alignment failed) are reported and dropped.
+    A single chunk is aligned exactly as `align` does; no transcript means `recognise`."""
 
     def __init__(self, transcript: str | None, config: AlignConfig | None = None):
         self.config = config or AlignConfig()
         self.pending: list[str] = normalise_transcript(transcript) if transcript else []
         self.had_transcript = bool(self.pending)
         self.empty_transcript = bool(transcript and transcript.strip()) and not self.pending
+        self.first = True
 
     def next(self, chunk: Audio, is_last: bool) -> PhoneTimeline:
+        only_chunk, self.first = self.first and is_last, False
         if not self.pending:
             timeline = recognise(chunk, self.config)
             if self.empty_transcript:
@@ -338,15 +352,29 @@ class ChunkedAligner:
                 timeline.warnings.append("transcript ended before the audio; "
                                          "phones of the rest were recognised")  # fmt: skip
             return timeline
-        if is_last:
-            window = self.pending
-        else:  # at most a fast talker's worth of words: keeps the search small
-            window = self.pending[: max(20, int(chunk.duration * self.config.max_words_per_second))]
-            if chunk.duration >= _MIN_SECONDS:
-                window = window[: _spoken_prefix(chunk.samples, window, self.config)]
-            else:
-                window = []
-        timeline = _align_words(chunk, window, self.config, f" at {chunk.offset:.1f} s")
-        if timeline.source == "forced":
-            self.pending = self.pending[len(window):]
+        if only_chunk:
+            return _align_words(chunk, self.pending, self.config)
+        # at most a fast talker's worth of words: keeps the search small
+        limit = max(20, int(chunk.duration * self.config.max_words_per_second))
+        offered = self.pending if is_last else self.pending[:limit]
+        start, end = (_spoken_run(chunk.samples, offered, self.config)
+                      if chunk.duration >= _MIN_SECONDS else (0, 0))  # fmt: skip
+        if end == 0:  # a pause or noise between sentences: nothing to align here
+            timeline = recognise(chunk, self.config)
+            if is_last:
+                timeline.warnings.append(f"{len(self.pending)} transcript words at the end "
+                                         "were not heard in the audio")  # fmt: skip
+            return timeline
+        where = f" at {chunk.offset:.1f} s"
+        timeline = _align_words(chunk, offered[start:end], self.config, where)
+        if timeline.source != "forced":
+            return timeline  # its words stay pending: a later chunk may skip past them
+        if start:
+            unheard = " ".join(offered[:start][:8])
+            timeline.warnings.append(f"{start} transcript words before{where} were not heard "
+                                     f"in the audio: '{unheard}...'")  # fmt: skip
+        if is_last and end < len(self.pending):
+            timeline.warnings.append(f"{len(self.pending) - end} transcript words at the end "
+                                     "were not heard in the audio")  # fmt: skip
+        self.pending = self.pending[end:]
         return timeline

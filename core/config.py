@@ -31,6 +31,9 @@ class AlignConfig:
     workers: int = 2  # processes for recognising long audio
     parallel_min_seconds: float = 20.0  # shorter audio is recognised in one process
     max_words_per_second: float = 6.0  # transcript words offered to one chunk of a long file
+    # Prior for a chunk of a long file to start past unspoken transcript words (resyncing
+    # after a stretch of transcript that was never said).
+    skip_probability: float = 1e-4
 
 
 @dataclass

@@ -395,6 +395,34 @@ def test_chunked_alignment_recognises_what_the_transcript_does_not_cover():
 
 
 @pytest.mark.slow
+def test_a_chunk_without_speech_uses_no_transcript_words():
+    clip = audio(ENGLISH / "mfa" / "acoustic_corpus.wav")
+    speech_a, speech_b = _split(clip, [14.4])
+    hush = np.random.default_rng(1).normal(0, 2e-4, 3 * 16000).astype(np.float32)
+    pause = dataclasses.replace(clip, samples=hush, offset=speech_b.offset)
+    aligner = ChunkedAligner(_mfa_transcript())
+    timelines = [aligner.next(c, is_last=i == 2) for i, c in enumerate([speech_a, pause, speech_b])]
+    assert [t.source for t in timelines] == ["forced", "recognised", "forced"]
+    assert timelines[1].warnings == []
+    words = [w.text for t in timelines for w in t.words]
+    assert words == normalise_transcript(_mfa_transcript())
+
+
+@pytest.mark.slow
+def test_a_sentence_of_the_transcript_that_was_never_said_is_skipped_with_a_warning():
+    clip = audio(ENGLISH / "mfa" / "acoustic_corpus.wav")
+    words = normalise_transcript(_mfa_transcript())
+    split = words.index("intensity") + 1  # the end of what the first chunk says
+    unsaid = normalise_transcript(_ljspeech()["LJ001-0002"][1])
+    aligner = ChunkedAligner(" ".join(words[:split] + unsaid + words[split:]))
+    chunks = _split(clip, [14.4, 17.8])
+    timelines = [aligner.next(c, is_last=i == 2) for i, c in enumerate(chunks)]
+    assert [t.source for t in timelines] == ["forced", "forced", "forced"]
+    assert [w.text for t in timelines for w in t.words] == words
+    assert any("were not heard" in w for w in timelines[1].warnings)
+
+
+@pytest.mark.slow
 def test_a_single_last_chunk_is_aligned_exactly_like_align():
     path, text = REFERENCE_CLIPS["arctic"]
     clip = audio(path)
