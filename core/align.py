@@ -103,7 +103,14 @@ def _in_two_processes(task, here: tuple, there: tuple) -> tuple:
 
 
 def _worth_splitting(samples: np.ndarray, config: AlignConfig) -> bool:
-    return config.workers >= 2 and len(samples) >= config.parallel_min_seconds * 16000
+    """Two processes only where a fork is possible and cheap: not on platforms without fork,
+    and not inside a daemonic worker (a batch runner's pool), which may not have children."""
+    return (
+        config.workers >= 2
+        and len(samples) >= config.parallel_min_seconds * 16000
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[str, int, int]]:

@@ -335,6 +335,20 @@ def test_long_audio_is_recognised_in_two_processes_with_the_same_result_quality(
     assert abs(class_agreement(ref, two, VOWELS) - class_agreement(ref, one, VOWELS)) < 0.05
 
 
+def _recognise_in_pool_worker(path: Path) -> str:
+    clip = audio(path)
+    return recognise(clip, AlignConfig(workers=2, parallel_min_seconds=1.0)).source
+
+
+@pytest.mark.slow
+def test_recognition_inside_a_pool_worker_runs_in_one_process():
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # daemonic workers
+        source = pool.apply(_recognise_in_pool_worker, (ENGLISH / "praatio" / "mary.wav",))
+    assert source == "recognised"
+
+
 def test_phones_for_aligns_with_a_transcript_and_recognises_without():
     clip = audio(ENGLISH / "praatio" / "bobby.wav")
     assert phones_for(clip, "Bobby ripped the ledger").source == "forced"
