@@ -4,11 +4,14 @@ was said, so a wrong transcript degrades to recognition instead of to nonsense t
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
 import pocketsphinx
+from scipy.signal import resample_poly
 
 from .audio import Audio
 from .config import AlignConfig
@@ -18,6 +21,7 @@ from .phones import Phone, PhoneTimeline, Word, normalise_label
 from .text import normalise_transcript
 
 FRAME = 0.01  # pocketsphinx's frame step in seconds
+RATE = 16000  # the sample rate the acoustic model was trained at
 _MIN_SECONDS = 0.1  # shorter audio has no phones worth finding
 _FILLERS = ("<sil>", "<s>", "</s>")
 
@@ -64,8 +68,8 @@ def _pcm(samples: np.ndarray) -> bytes:
 
 
 def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> None:
-    # The noise estimate of the feature front end carries over between utterances; start
-    # each afresh so the result depends on this audio only, not on what was decoded before.
+    # The feature front end keeps state between utterances; start each afresh so the result
+    # depends on this audio only, not on what was decoded before.
     decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
@@ -83,7 +87,7 @@ def _allphone_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[s
 
 def _pause_near_middle(samples: np.ndarray, search_seconds: float = 4.0) -> int:
     """Sample index of the quietest 100 ms near the middle: a cut there splits no phone."""
-    hop = 160
+    hop = RATE // 100
     n = len(samples) // hop
     energy = np.convolve((samples[: n * hop].reshape(n, hop) ** 2).mean(axis=1),
                          np.ones(10) / 10, mode="same")  # fmt: skip
@@ -107,7 +111,7 @@ def _worth_splitting(samples: np.ndarray, config: AlignConfig) -> bool:
     and not inside a daemonic worker (a batch runner's pool), which may not have children."""
     return (
         config.workers >= 2
-        and len(samples) >= config.parallel_min_seconds * 16000
+        and len(samples) >= config.parallel_min_seconds * RATE
         and "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
     )
@@ -122,7 +126,7 @@ def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[
     first, later = _in_two_processes(
         _allphone_segments, (samples[:cut], config), (samples[cut:], config)
     )
-    shift = cut // 160
+    shift = cut // (RATE // 100)
     return first + [(label, start + shift, end + shift) for label, start, end in later]
 
 
@@ -174,7 +178,7 @@ def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig
             if (_mismatch(first, words[:k], config) is None
                     and _mismatch(second, words[k:], config) is None):  # fmt: skip
                 assert first is not None and second is not None
-                shift = cut // 160
+                shift = cut // (RATE // 100)
                 return first + [_shifted(a, shift) for a in second]
     return _forced(samples, words, config)
 
@@ -279,6 +283,15 @@ def _aligned_timeline(aligned: list[_Aligned], words: list[str], duration: float
     return timeline
 
 
+def _at_16k(audio: Audio) -> Audio:
+    """pocketsphinx's en-us model is for 16 kHz; other rates are resampled here."""
+    if audio.sample_rate == RATE:
+        return audio
+    divisor = math.gcd(RATE, audio.sample_rate)
+    samples = resample_poly(audio.samples, RATE // divisor, audio.sample_rate // divisor)
+    return dataclasses.replace(audio, samples=samples.astype(np.float32), sample_rate=RATE)
+
+
 def _silent(audio: Audio, source: str) -> PhoneTimeline:
     return PhoneTimeline([Phone(SILENCE, 0.0, audio.duration)], audio.duration, source)
 
@@ -289,6 +302,7 @@ def _silent(audio: Audio, source: str) -> PhoneTimeline:
 def recognise(audio: Audio, config: AlignConfig | None = None) -> PhoneTimeline:
     """Phones heard in the audio without knowing the words (pocketsphinx allphone)."""
     config = config or AlignConfig()
+    audio = _at_16k(audio)
     if audio.duration < _MIN_SECONDS:
         return _silent(audio, "recognised")
     segments = _recognise_segments(audio.samples, config)
@@ -298,6 +312,7 @@ def recognise(audio: Audio, config: AlignConfig | None = None) -> PhoneTimeline:
 def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str = ""
                  ) -> PhoneTimeline:  # fmt: skip
     """Forced alignment of normalised words, or recognition with the reason as a warning."""
+    audio = _at_16k(audio)
     if audio.duration < _MIN_SECONDS:
         return _silent(audio, "forced")
     aligned = _forced_in_halves(audio.samples, words, config) if words else None
@@ -349,6 +364,7 @@ class ChunkedAligner:
         self.first = True
 
     def next(self, chunk: Audio, is_last: bool) -> PhoneTimeline:
+        chunk = _at_16k(chunk)
         only_chunk, self.first = self.first and is_last, False
         if not self.pending:
             timeline = recognise(chunk, self.config)

@@ -356,6 +356,16 @@ def test_phones_for_aligns_with_a_transcript_and_recognises_without():
     assert phones_for(clip, "   ").source == "recognised"
 
 
+@pytest.mark.slow
+def test_audio_at_another_sample_rate_is_resampled_for_the_model():
+    clip = audio(ENGLISH / "praatio" / "bobby.wav")
+    at_8k = Audio(clip.samples[::2].copy(), 8000, "bobby at 8 kHz")
+    timeline = align(at_8k, "Bobby ripped the ledger")
+    assert timeline.source == "forced"
+    assert timeline.duration == pytest.approx(clip.duration, abs=1e-3)
+    assert boundary_error(reference("bobby"), timeline)[0] <= 0.04
+
+
 def test_silence_and_tiny_audio_give_one_silence_phone():
     quiet = audio_from_array(np.random.default_rng(0).normal(0, 1e-3, 16000), 16000)
     timeline = phones_for(quiet, None)
