@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from voxrig.core.names import ARKIT52, ARKIT_INDEX, SILENCE
-from voxrig.core.phones import Phone, PhoneTimeline, Word, normalise_label
+from voxrig.core.phones import Phone, PhoneTimeline, Word, contiguous, normalise_label
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -190,30 +190,6 @@ def to_arpabet(label: str) -> str:
     if raw.upper() in MERGED_CLUSTERS:
         return MERGED_CLUSTERS[raw.upper()]
     return normalise_label(raw)
-
-
-def contiguous(phones: list[Phone], duration: float) -> list[Phone]:
-    """Fill gaps (and the ends) with `sil` and merge neighbouring silences, so the phones
-    cover [0, duration] as PhoneTimeline promises."""
-    out: list[Phone] = []
-
-    def add(label: str, start: float, end: float) -> None:
-        if end - start <= 1e-9:
-            return
-        if out and out[-1].label == SILENCE and label == SILENCE:
-            out[-1] = Phone(SILENCE, out[-1].start, end)
-        else:
-            out.append(Phone(label, start, end))
-
-    t = 0.0
-    for p in sorted(phones, key=lambda p: p.start):
-        if p.start > t + 1e-9:
-            add(SILENCE, t, p.start)
-        add(p.label, max(p.start, t), p.end)
-        t = max(t, p.end)
-    if duration > t + 1e-9:
-        add(SILENCE, t, duration)
-    return out
 
 
 def _audio_duration(path: Path) -> float:

@@ -5,19 +5,17 @@ was said, so a wrong transcript degrades to recognition instead of to nonsense t
 from __future__ import annotations
 
 import dataclasses
-import math
 import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
 import pocketsphinx
-from scipy.signal import resample_poly
 
-from .audio import Audio
+from .audio import Audio, resample
 from .config import AlignConfig
 from .g2p import pronounce
 from .names import SILENCE
-from .phones import Phone, PhoneTimeline, Word, normalise_label
+from .phones import Phone, PhoneTimeline, Word, contiguous
 from .text import normalise_transcript
 
 FRAME = 0.01  # pocketsphinx's frame step in seconds
@@ -247,28 +245,8 @@ def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignCon
 def _timeline(segments: list[tuple[str, int, int]], duration: float, source: str) -> PhoneTimeline:
     """Contiguous phones over [0, duration] from (label, start frame, end frame) segments:
     gaps become silence, neighbouring silences merge, the last phone ends at `duration`."""
-    phones: list[Phone] = []
-    cursor = 0.0
-    for label, start_frame, end_frame in sorted(segments, key=lambda s: s[1]):
-        start = min(max(start_frame * FRAME, cursor), duration)
-        end = min(end_frame * FRAME, duration)
-        if end <= start:
-            continue
-        if start > cursor:
-            phones.append(Phone(SILENCE, cursor, start))
-        phones.append(Phone(normalise_label(label), start, end))
-        cursor = end
-    if cursor < duration:
-        phones.append(Phone(SILENCE, cursor, duration))
-    merged: list[Phone] = []
-    for phone in phones:
-        if merged and phone.label == SILENCE and merged[-1].label == SILENCE:
-            merged[-1] = Phone(SILENCE, merged[-1].start, phone.end)
-        else:
-            merged.append(phone)
-    if not merged:
-        merged = [Phone(SILENCE, 0.0, duration)]
-    return PhoneTimeline(merged, duration, source)
+    phones = [Phone(label, start * FRAME, end * FRAME) for label, start, end in segments]
+    return PhoneTimeline(contiguous(phones, duration), duration, source)
 
 
 def _aligned_timeline(aligned: list[_Aligned], words: list[str], duration: float) -> PhoneTimeline:
@@ -287,9 +265,8 @@ def _at_16k(audio: Audio) -> Audio:
     """pocketsphinx's en-us model is for 16 kHz; other rates are resampled here."""
     if audio.sample_rate == RATE:
         return audio
-    divisor = math.gcd(RATE, audio.sample_rate)
-    samples = resample_poly(audio.samples, RATE // divisor, audio.sample_rate // divisor)
-    return dataclasses.replace(audio, samples=samples.astype(np.float32), sample_rate=RATE)
+    samples = resample(audio.samples, audio.sample_rate, RATE)
+    return dataclasses.replace(audio, samples=samples, sample_rate=RATE)
 
 
 def _silent(audio: Audio, source: str) -> PhoneTimeline:

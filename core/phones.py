@@ -43,3 +43,28 @@ def normalise_label(label: str) -> str:
     """ARPAbet without stress; silence, noise and filler markers all become `sil`."""
     base = label.strip().upper().rstrip("012")
     return base if base in ARPABET else SILENCE
+
+
+def contiguous(phones: list[Phone], duration: float) -> list[Phone]:
+    """Phones covering exactly [0, duration], as PhoneTimeline promises: labels normalised,
+    overlaps trimmed, gaps and both ends filled with silence, neighbouring silences merged."""
+    out: list[Phone] = []
+
+    def add(label: str, start: float, end: float) -> None:
+        if end - start <= 1e-6:
+            return
+        if out and label == SILENCE and out[-1].label == SILENCE:
+            out[-1] = Phone(SILENCE, out[-1].start, end)
+        else:
+            out.append(Phone(label, start, end))
+
+    cursor = 0.0
+    for phone in sorted(phones, key=lambda p: p.start):
+        start, end = min(max(phone.start, cursor), duration), min(phone.end, duration)
+        if end - start <= 1e-6:
+            continue
+        add(SILENCE, cursor, start)
+        add(normalise_label(phone.label), start, end)
+        cursor = end
+    add(SILENCE, cursor, duration)
+    return out or [Phone(SILENCE, 0.0, max(duration, 0.0))]

@@ -21,6 +21,7 @@ from voxrig.core.audio import (
     iter_chunks,
     load_audio,
     probe,
+    resample,
 )
 from voxrig.core.config import AudioConfig
 from voxrig.core.errors import AudioError
@@ -521,3 +522,14 @@ def test_long_file_warnings_come_once_with_the_first_chunk(tmp_path: Path) -> No
     assert all(c.warnings == [] for c in chunks[1:])
     peak = max(float(np.abs(c.samples).max()) for c in chunks)
     assert 20 * math.log10(peak) == pytest.approx(-6.0, abs=0.1)
+
+
+@pytest.mark.parametrize("rate", [8000, 11025, 22050, 44100, 48000, 96000])
+def test_resampling_matches_scipy_resample_poly(rate):
+    """voxrig resamples with numpy alone (fast start-up); scipy is the independent reference."""
+    x = np.random.default_rng(rate).normal(size=rate * 2 + 7).astype(np.float32)
+    g = math.gcd(rate, 16000)
+    expected = resample_poly(x.astype(np.float64), 16000 // g, rate // g)
+    got = resample(x, rate, 16000)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    assert np.abs(got - expected).max() < 1e-5

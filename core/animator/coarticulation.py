@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from .poses import CHANNEL_GROUP
 from .timing import Targets
@@ -67,17 +66,14 @@ def blend(
     log_dom[:, ~valid[0]] = -np.inf
     dom = np.exp(log_dom - log_dom.max(axis=2, keepdims=True))
     weight = dom / np.maximum(dom.sum(axis=2, keepdims=True), 1e-12)
-    # Each group's weights form a sparse (T, K) matrix with 2N entries a row: curves are
-    # that matrix times the targets' poses.
+    # Each time's curve value is the weighted mean of its 2N nearby targets' poses.
     target_pose = poses[targets.label]  # (K, C)
-    indptr = np.arange(0, idx.size + 1, idx.shape[1])
     for g in range(groups):
         channels = np.flatnonzero(channel_group == g)
         if channels.size == 0:
             continue
-        matrix = csr_matrix((weight[g].ravel(), idx.ravel(), indptr),
-                            shape=(times.shape[0], k))  # fmt: skip
-        out[:, channels] = matrix @ target_pose[:, channels]
+        nearby = target_pose[:, channels][idx]  # (T, 2N, channels of this group)
+        out[:, channels] = np.einsum("tn,tnc->tc", weight[g], nearby)
     return out
 
 

@@ -9,7 +9,6 @@ imposed after this pass, so smoothing cannot soften them.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from .poses import CHANNEL_GROUP, GROUPS
 
@@ -24,5 +23,16 @@ def smooth(weights: np.ndarray, rate: float, sigma: tuple[float, ...] = SIGMA) -
         channels = np.flatnonzero(g == CHANNEL_GROUP)
         s = sigma[g] * rate
         if s > 0.3 and weights.shape[0] > 1:
-            out[:, channels] = gaussian_filter1d(weights[:, channels], s, axis=0, mode="nearest")
+            out[:, channels] = _gaussian(weights[:, channels], s)
     return out
+
+
+def _gaussian(curves: np.ndarray, sigma: float) -> np.ndarray:
+    """Convolve (T, C) curves along time with a unit-sum Gaussian (4 sigma each side),
+    holding the first and last values beyond the ends."""
+    reach = int(4.0 * sigma + 0.5)
+    kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) / sigma) ** 2)
+    kernel /= kernel.sum()
+    padded = np.pad(curves, ((reach, reach), (0, 0)), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, len(kernel), axis=0)
+    return windows @ kernel

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..names import SILENCE, VOWELS
-from ..phones import Phone, PhoneTimeline
+from ..phones import Phone, PhoneTimeline, contiguous
 from .poses import DIPHTHONGS, LABEL_INDEX, dominance_matrix
 
 # Plateau as fractions of the phone's duration from its start: (from, to).
@@ -44,26 +44,7 @@ class Targets:
 def merged_phones(timeline: PhoneTimeline) -> list[Phone]:
     """The timeline's phones, contiguous over [0, duration], runs of silence merged, gaps
     filled with silence, and unknown labels read as silence."""
-    out: list[Phone] = []
-    cursor = 0.0
-    for p in sorted(timeline.phones, key=lambda p: p.start):
-        start, end = max(p.start, cursor), min(p.end, timeline.duration)
-        if end <= start:
-            continue
-        if start > cursor + 1e-6:
-            out.append(Phone(SILENCE, cursor, start))
-        label = p.label if p.label in LABEL_INDEX else SILENCE
-        out.append(Phone(label, start, end))
-        cursor = end
-    if cursor < timeline.duration - 1e-6 or not out:
-        out.append(Phone(SILENCE, cursor, max(timeline.duration, cursor)))
-    merged: list[Phone] = []
-    for p in out:
-        if merged and p.label == SILENCE and merged[-1].label == SILENCE:
-            merged[-1] = Phone(SILENCE, merged[-1].start, p.end)
-        else:
-            merged.append(p)
-    return merged
+    return contiguous(timeline.phones, timeline.duration)
 
 
 def place_targets(phones: list[Phone]) -> Targets:
