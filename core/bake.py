@@ -16,6 +16,7 @@ from .animator import animate
 from .audio import Audio, iter_chunks, load_audio, probe
 from .clip import Clip, frame_count_for
 from .config import Config
+from .names import SILENCE
 from .phones import PhoneTimeline
 from .rig import keypoints
 
@@ -50,6 +51,7 @@ def bake(
     words: list[list[Any]] = []
     warnings: list[str] = []
     sources: set[str] = set()
+    heard_speech = False
     for chunk, is_last in _with_last(chunks):
         warnings += chunk.warnings
         report(chunk.offset / max(total, 1e-9), "finding phones")
@@ -57,7 +59,11 @@ def bake(
         warnings += timeline.warnings
         sources.add(timeline.source)
         report((chunk.offset + 0.8 * chunk.duration) / max(total, 1e-9), "animating")
-        part = animate(timeline, config.fps, config.animator, chunk)
+        speech = any(phone.label != SILENCE for phone in timeline.phones)
+        heard_speech |= speech
+        # Loudness only refines phones: over a chunk with none (a tone, noise, music) the
+        # mouth stays at rest instead of following the level of a sound that is not a voice.
+        part = animate(timeline, config.fps, config.animator, chunk if speech else None)
         if weights is None:
             weights = np.zeros((frame_total, part.weights.shape[1]), np.float32)
             visemes = np.zeros((frame_total, part.visemes.shape[1]), np.float32)
@@ -66,11 +72,13 @@ def bake(
         phones += _timed(timeline, chunk.offset, "phones")
         words += _timed(timeline, chunk.offset, "words")
     assert weights is not None and visemes is not None  # at least one chunk always comes
+    if not heard_speech:
+        warnings.append(f"no speech was found in {_name(source)!r}; the face stays at rest")
 
     meta = {
         "generator": "voxrig",
         "engine": "phonetic",
-        "source": str(source.source if isinstance(source, Audio) else source),
+        "source": _name(source),
         "phone_source": "+".join(sorted(sources)),
         "transcript": transcript,
         "strength": config.animator.strength,
@@ -88,6 +96,10 @@ def bake(
     )
     report(1.0, "done")
     return clip
+
+
+def _name(source: str | Path | Audio) -> str:
+    return str(source.source if isinstance(source, Audio) else source)
 
 
 def _with_last(items: Iterable[Audio]) -> Iterator[tuple[Audio, bool]]:

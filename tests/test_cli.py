@@ -153,17 +153,68 @@ def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
     assert result.stderr.startswith("voxrig: error: ") and result.stderr.count("\n") == 1
 
 
-def test_bad_audio_is_a_one_line_error_naming_the_file(tmp_path, capsys):
-    silent = tmp_path / "silent.wav"
-    sf.write(silent, np.zeros(16000, np.float32), 16000)
-    empty = tmp_path / "empty.wav"
-    empty.write_bytes(b"")
-    cases = {
-        str(tmp_path / "missing.wav"): "file not found",
-        str(empty): "the file is empty (0 bytes)",
-        str(silent): "it is silent (peak level -inf dBFS)",
+def _bad_inputs(folder: Path) -> dict[str, str]:
+    """Every kind of unusable audio, made in `folder`, with the exact line voxrig must print."""
+    (folder / "folder.wav").mkdir()
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / "garbage.wav").write_bytes(bytes(range(256)) * 8)
+    (folder / "notes.flac").write_text("hello, this is a transcript\n" * 10)
+    (folder / "data.xyz").write_bytes(bytes(range(200)))
+    sf.write(folder / "short.wav", np.full(160, 0.1, np.float32), 16000)
+    sf.write(folder / "silent.wav", np.zeros(16000, np.float32), 16000)
+    nan = np.full(16000, 0.1, np.float32)
+    nan[5000] = np.nan
+    sf.write(folder / "nan.wav", nan, 16000, subtype="FLOAT")
+    return {
+        "missing.wav": "cannot read '{}': file not found",
+        "folder.wav": "cannot read '{}': it is a directory, not an audio file",
+        "empty.wav": "cannot read '{}': the file is empty (0 bytes)",
+        "garbage.wav": "cannot read '{}': corrupt or truncated WAV file",
+        "notes.flac": "cannot read '{}': it is a text file, not FLAC audio",
+        "data.xyz": "cannot read '{}': unsupported audio format '.xyz' "
+                    "(supported: wav, flac, ogg, opus, mp3)",
+        "short.wav": "cannot use '{}': it is too short (0.010 s; at least 0.05 s is needed, "
+                     "one animation frame)",
+        "silent.wav": "cannot use '{}': it is silent (peak level -inf dBFS)",
+        "nan.wav": "cannot use '{}': it contains NaN or infinite samples (first at 0.312 s)",
     }
-    for path, reason in cases.items():
-        code, _, err = run(capsys, "bake", path)
-        verb = "use" if "silent" in reason else "read"
-        assert (code, err) == (1, f"voxrig: error: cannot {verb} '{path}': {reason}\n")
+
+
+def test_bad_audio_is_a_one_line_error_naming_the_file(tmp_path, capsys):
+    for name, message in _bad_inputs(tmp_path).items():
+        path = str(tmp_path / name)
+        code, out, err = run(capsys, "bake", path)
+        assert (code, out, err) == (1, "", f"voxrig: error: {message.format(path)}\n"), name
+        assert not (tmp_path / (Path(name).stem + ".voxrig.json")).exists()
+
+
+def test_sound_that_is_not_speech_gives_a_still_face_and_a_warning(tmp_path, capsys):
+    t = np.arange(3 * 16000) / 16000
+    tone = tmp_path / "tone.wav"
+    sf.write(tone, (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
+    code, _, err = run(capsys, "bake", str(tone))
+    assert code == 0
+    assert err.startswith(f"voxrig: warning: no speech was found in '{tone}'; "
+                          "the face stays at rest\n")
+    data = json.loads((tmp_path / "tone.voxrig.json").read_text())
+    assert max(max(frame) for frame in data["weights"]) == 0.0
+
+
+@pytest.mark.slow
+def test_a_transcript_of_other_words_falls_back_to_recognition_with_a_warning(sample, capsys):
+    code, _, err = run(capsys, "bake", str(sample), "--transcript",
+                       "The quick brown fox jumps over the lazy dog near the river bank.")
+    assert code == 0
+    assert err.startswith("voxrig: warning: transcript does not match the audio (only ")
+    data = json.loads((sample.parent / "line.voxrig.json").read_text())
+    assert data["meta"]["phone_source"] == "recognised"
+
+
+@pytest.mark.slow
+def test_words_missing_from_the_dictionary_still_align(sample, capsys):
+    text = SAMPLE_TEXT.read_text().replace("Exhibition", "Exhibitionzzz")
+    code, _, err = run(capsys, "bake", str(sample), "--transcript", text)
+    assert (code, err.count("warning")) == (0, 0), err
+    data = json.loads((sample.parent / "line.voxrig.json").read_text())
+    assert data["meta"]["phone_source"] == "forced"
+    assert data["meta"]["words"][-1][0] == "exhibitionzzz"
