@@ -24,9 +24,6 @@ def data_root() -> Path:
     env = os.environ.get("VOXRIG_DATA")
     if env:
         return Path(env)
-    for candidate in (REPO_ROOT.parent / "shared" / "data", Path("/work/shared/data")):
-        if candidate.is_dir():
-            return candidate
     return REPO_ROOT.parent / "shared" / "data"
 
 

@@ -1,0 +1,77 @@
+"""The offline pipeline end to end: audio (+ transcript) -> clip, whole and in chunks."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from bench.datasets import ljspeech_clips
+from voxrig.core.audio import audio_from_array, load_audio
+from voxrig.core.bake import bake
+from voxrig.core.clip import frame_count_for
+from voxrig.core.config import AudioConfig, Config
+from voxrig.core.names import ARKIT52, OVR15
+
+JAW = ARKIT52.index("jawOpen")
+
+
+@pytest.fixture(scope="module")
+def joined(tmp_path_factory) -> tuple[Path, str, float]:
+    """Six LJSpeech sentences joined with 0.6 s pauses: ~45 s of real speech + transcript."""
+    clips = ljspeech_clips()[:6]
+    assert len(clips) == 6, "the LJSpeech clips in ../shared/data are needed"
+    pause = np.zeros(int(0.6 * 22050))
+    audio = np.concatenate([part for c in clips for part in (sf.read(c.audio)[0], pause)])
+    path = tmp_path_factory.mktemp("joined") / "joined.wav"
+    sf.write(path, audio, 22050)
+    return path, " ".join(c.transcript for c in clips), len(audio) / 22050
+
+
+@pytest.mark.slow
+def test_a_bake_covers_the_audio_at_the_requested_fps(joined):
+    path, text, duration = joined
+    clip = bake(path, text, Config(fps=24, visemes=True, keypoints=True))
+    assert clip.fps == 24 and clip.frame_count == frame_count_for(duration, 24)
+    assert abs(clip.duration - duration) < 1e-3
+    assert clip.visemes.shape == (clip.frame_count, len(OVR15))
+    assert clip.keypoints.shape == (clip.frame_count, 68, 3)
+    assert clip.meta["phone_source"] == "forced" and clip.meta["warnings"] == []
+    assert clip.meta["phones"][0][1] == 0.0 and abs(clip.meta["phones"][-1][2] - duration) < 0.01
+
+
+@pytest.mark.slow
+def test_a_long_input_is_processed_in_chunks_cut_at_pauses_with_the_same_result(joined):
+    """Files over AudioConfig.long_input_seconds (10 min) are streamed in chunks; here the
+    threshold is lowered so a 45 s file takes the same path."""
+    path, text, duration = joined
+    whole = bake(path, text, Config(fps=30))
+    chunked_config = Config(fps=30, audio=AudioConfig(long_input_seconds=20, chunk_seconds=15))
+    chunked = bake(path, text, chunked_config)
+    assert chunked.frame_count == whole.frame_count
+    assert chunked.meta["phone_source"] == "forced"
+    words = [w[0] for w in chunked.meta["words"]]
+    assert words == [w[0] for w in whole.meta["words"]]
+    # The same words at nearly the same times, so the same mouth: chunking is not audible.
+    gap = np.abs(chunked.weights[:, JAW] - whole.weights[:, JAW])
+    assert np.percentile(gap, 95) < 0.05
+    assert np.corrcoef(chunked.weights[:, JAW], whole.weights[:, JAW])[0, 1] > 0.95
+
+
+@pytest.mark.slow
+def test_an_already_loaded_audio_bakes_like_its_file(joined):
+    path, _, _ = joined
+    from_file = bake(path)
+    from_audio = bake(load_audio(path))
+    np.testing.assert_allclose(from_audio.weights, from_file.weights, atol=1e-6)
+    assert from_audio.meta["phone_source"] == "recognised"
+
+
+def test_progress_is_reported_from_start_to_done():
+    seen: list[tuple[float, str]] = []
+    t = np.arange(16000) / 16000
+    audio = audio_from_array((0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), 16000)
+    bake(audio, progress=lambda fraction, stage: seen.append((fraction, stage)))
+    assert seen[0] == (0.0, "reading audio") and seen[-1] == (1.0, "done")
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
+
