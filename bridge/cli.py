@@ -7,7 +7,7 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -104,24 +104,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and 1.0 <= value <= 240.0):
-        raise argparse.ArgumentTypeError(f"{text} is outside 1..240 frames per second")
-    return value
+def _number_in(low: float, high: float, what: str = "") -> Callable[[str], float]:
+    """An argparse type: a finite number in [low, high], with a message that says so."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is outside {low:g}..{high:g}{what}")
+        return value
+
+    return parse
 
 
-def _strength(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and 0.0 <= value <= 2.0):
-        raise argparse.ArgumentTypeError(f"{text} is outside 0..2")
-    return value
+_fps = _number_in(1.0, 240.0, " frames per second")
+_strength = _number_in(0.0, 2.0)
 
 
 def _run_bake(args: argparse.Namespace) -> int:
