@@ -80,6 +80,7 @@ class StreamingAnimator:
         self._next_hop = int(self.config.hop * RATE)
         self._next_frame = 0
         self._finished = False
+        self.restarts = 0  # decoder utterances begun after the first
 
     # ------------------------------------------------------------------------- public
 
@@ -103,7 +104,8 @@ class StreamingAnimator:
         self._decoder.process_raw(_pcm(x), full_utt=False)
         if self._received < self._next_hop:
             return []
-        self._next_hop = self._received + int(self.config.hop * RATE)
+        while self._next_hop <= self._received:  # updates on a fixed grid of hops
+            self._next_hop += int(self.config.hop * RATE)
         frames = self._emit(self._received / RATE - self.config.delay)
         self._maybe_restart()
         return frames
@@ -146,6 +148,7 @@ class StreamingAnimator:
         self._done += self._segments()
         self._decoder.start_utt()
         self._utt_start = self._received
+        self.restarts += 1
         horizon = self._received / RATE - self.config.window - 1.0
         self._done = [p for p in self._done if p.end > horizon]
 
@@ -188,12 +191,16 @@ def stream_array(samples: np.ndarray, fps: float, chunk: float = 0.02,
                  config: StreamConfig | None = None) -> np.ndarray:
     """All frames of audio pushed in `chunk`-second pieces, as (T, 52): what a live stream of
     this audio would send, computed as fast as possible (tests, bench, comparisons)."""
-    engine = StreamingAnimator(fps, config)
+    return np.stack([f.weights for f in stream_frames(samples, StreamingAnimator(fps, config),
+                                                      chunk)] or [np.zeros(52, np.float32)])
+
+
+def stream_frames(samples: np.ndarray, engine: StreamingAnimator, chunk: float = 0.02
+                  ) -> list[Frame]:  # fmt: skip
+    """Every frame `engine` makes of `samples` pushed in `chunk`-second pieces."""
     step = max(1, int(chunk * RATE))
     frames: list[Frame] = []
     for i in range(0, len(samples), step):
         frames += engine.push(samples[i:i + step])
     frames += engine.finish()
-    if not frames:
-        return np.zeros((0, 52), dtype=np.float32)
-    return np.stack([f.weights for f in frames])
+    return frames
