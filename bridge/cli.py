@@ -19,6 +19,7 @@ from voxrig.core.errors import TranscriptError, VoxrigError
 from voxrig.core.summary import sparkline, summarise_mouth
 
 from .clipio import format_for, is_voxrig_output, save_clip
+from .preview import command as preview_command
 from .progress import ProgressBar
 
 EXIT_OK = 0
@@ -101,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--out", metavar="DIR", default="voxrig-demo",
                           help="folder for the baked files (default ./voxrig-demo)")
     demo_cmd.set_defaults(run=_run_demo)
+
+    preview_cmd = commands.add_parser(
+        "preview",
+        help="render a video of the head speaking (mp4 with the audio)",
+        description="Bake speech (or take a baked clip) and render the ICT head speaking it "
+        "on the CPU: 512x512 at the clip's fps, H.264 + AAC. See docs/preview.md.",
+        epilog=preview_command.EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    preview_command.add_arguments(preview_cmd)
+    preview_cmd.set_defaults(run=preview_command.run)
     return parser
 
 

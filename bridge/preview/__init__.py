@@ -1,0 +1,1 @@
+"""`voxrig preview`: a video of the ICT head speaking a clip, rendered on the CPU."""

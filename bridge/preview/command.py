@@ -1,0 +1,138 @@
+"""`voxrig preview`: bake an audio file (or take a baked clip) and write a video of the ICT head
+speaking it, with the audio."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from voxrig.core.audio import probe
+from voxrig.core.config import Config
+from voxrig.core.errors import TranscriptError, VoxrigError
+
+from ..clipio import load_clip
+from ..progress import ProgressBar
+from .compose import write_preview
+
+CLIP_SUFFIXES = (".json", ".csv")
+SIZES = (128, 2048)
+
+EXAMPLES = """examples:
+  voxrig preview line.wav --text line.txt            # -> line.preview.mp4 beside the audio
+  voxrig preview line.wav --transcript "Hello there" -o hello.mp4 --keypoints
+  voxrig preview line.voxrig.json --audio line.wav -o line.mp4
+  voxrig preview a.json --audio line.wav --side-by-side b.json --labels "30 fps,strength 1.5"
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="speech audio to bake, or a baked clip (.json / .csv)")
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8) for baking")
+    text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
+    parser.add_argument("--audio", metavar="AUDIO",
+                        help="the clip's audio, muxed into the video (when INPUT is a clip)")
+    parser.add_argument("-o", "--output", metavar="OUT.mp4",
+                        help="video file (default: <input>.preview.mp4 beside the input)")
+    parser.add_argument("--fps", type=float, default=30.0,
+                        help="frame rate when baking audio (default 30)")
+    parser.add_argument("--keypoints", action="store_true", help="draw the 68 face landmarks")
+    parser.add_argument("--side-by-side", metavar="CLIP2",
+                        help="a second clip (.json / .csv) drawn to the right, for comparing")
+    parser.add_argument("--labels", metavar="A,B",
+                        help="captions of the two heads with --side-by-side "
+                        "(default: the clip file names)")
+    parser.add_argument("--size", type=int, default=512,
+                        help=f"height and width of one head in pixels, even, {SIZES[0]}.."
+                        f"{SIZES[1]} (default 512)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    source = Path(args.input)
+    is_clip = source.suffix.lower() in CLIP_SUFFIXES
+    if not (SIZES[0] <= args.size <= SIZES[1]) or args.size % 2:
+        raise VoxrigError(f"--size must be even and within {SIZES[0]}..{SIZES[1]}")
+    if not 1.0 <= args.fps <= 240.0:
+        raise VoxrigError("--fps must be within 1..240")
+    output = Path(args.output) if args.output else _default_output(source)
+    if output.suffix.lower() != ".mp4":
+        raise VoxrigError(f"cannot write {str(output)!r}: the preview is an .mp4 video")
+    if output.exists() and output.resolve() == source.resolve():
+        raise VoxrigError("the output would overwrite the input")
+    started = time.monotonic()
+    if is_clip:
+        if args.text or args.transcript:
+            raise VoxrigError("--text/--transcript are for baking audio; INPUT is a baked clip")
+        clip = load_clip(source)
+        audio = Path(args.audio) if args.audio else None
+        if audio is not None:
+            probe(audio)  # a clear error now, not an ffmpeg one later
+        label = source.name
+    else:
+        if args.audio:
+            raise VoxrigError("--audio is for a baked clip; INPUT is already the audio")
+        probe(source)
+        transcript = _transcript(args)
+        from voxrig.core.bake import bake
+
+        clip = bake(source, transcript, Config(fps=args.fps))
+        audio = source
+        label = "voxrig"
+    clips = [clip]
+    labels = None
+    if args.side_by_side:
+        second = Path(args.side_by_side)
+        clips.append(load_clip(second))
+        labels = [label, second.name]
+        if args.labels:
+            labels = [part.strip() for part in args.labels.split(",")]
+            if len(labels) != 2:
+                raise VoxrigError("--labels needs two captions separated by a comma")
+    elif args.labels:
+        raise VoxrigError("--labels is for --side-by-side")
+
+    bar = ProgressBar(enabled=not args.quiet)
+    try:
+        write_preview(clips, output, audio=audio, size=args.size, keypoints=args.keypoints,
+                      labels=labels, progress=bar)
+    finally:
+        bar.close()
+    if not args.quiet:
+        for warning in clip.meta.get("warnings", []):
+            print(f"voxrig: warning: {warning}", file=sys.stderr)
+        if audio is None:
+            print("voxrig: note: no --audio given, the video is silent", file=sys.stderr)
+        elapsed = time.monotonic() - started
+        print(f"wrote {output} ({clip.frame_count} frames at {clip.fps:g} fps, "
+              f"{clip.duration:.2f} s) in {elapsed:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _default_output(source: Path) -> Path:
+    stem = source.stem.removesuffix(".voxrig")
+    return source.with_name(stem + ".preview.mp4")
+
+
+def _transcript(args: argparse.Namespace) -> str | None:
+    if args.transcript is not None:
+        if not args.transcript.strip():
+            raise TranscriptError("the transcript is empty (leave it out to recognise the "
+                                  "phones)")
+        return args.transcript
+    if not args.text:
+        return None
+    path = Path(args.text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TranscriptError(f"cannot read transcript {args.text!r}: file not found") from None
+    except UnicodeDecodeError:
+        raise TranscriptError(f"transcript {args.text!r} is not UTF-8 text") from None
+    except OSError as exc:
+        raise TranscriptError(f"cannot read transcript {args.text!r}: {exc.strerror}") from None
+    if not text.strip():
+        raise TranscriptError(f"transcript {args.text!r} is empty")
+    return text

@@ -1,0 +1,149 @@
+"""Frames to an mp4 that ordinary players open (H.264 yuv420p + AAC), with the audio muxed in,
+using the ffmpeg binary the imageio-ffmpeg wheel ships. The file appears atomically: ffmpeg
+writes a temporary file beside the target, which is renamed over it only when complete."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from voxrig.core.errors import VoxrigError
+
+MISSING_FFMPEG = ("preview needs ffmpeg from the imageio-ffmpeg package: "
+                  "pip install 'voxrig[preview]'")
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary from the imageio-ffmpeg wheel (imported only when needed)."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise VoxrigError(MISSING_FFMPEG) from None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise VoxrigError(f"{MISSING_FFMPEG} ({exc})") from None
+
+
+def rate_text(fps: float) -> str:
+    """ffmpeg's exact rational for a frame rate (29.97 -> 30000/1001)."""
+    rate = Fraction(fps).limit_denominator(1001)
+    return f"{rate.numerator}/{rate.denominator}"
+
+
+def encode_mp4(frames: Iterable[np.ndarray], fps: float, output: str | Path,
+               audio: str | Path | None = None) -> None:
+    """Pipe RGB frames (H, W, 3) uint8 of one size into ffmpeg and write `output` atomically."""
+    output = Path(output)
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise VoxrigError(f"cannot write {str(output)!r}: folder {str(folder)!r} does not exist")
+    exe = ffmpeg_exe()
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise VoxrigError(f"cannot write {str(output)!r}: {exc.strerror}") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _run_ffmpeg(exe, iter(frames), fps, tmp, audio)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise VoxrigError(f"cannot write {str(output)!r}: {exc.strerror}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _run_ffmpeg(exe: str, frames: Iterable[np.ndarray], fps: float, tmp: Path,
+                audio: str | Path | None) -> None:
+    iterator = iter(frames)
+    first = next(iterator, None)
+    if first is None:
+        raise VoxrigError("nothing to render: the clip has no frames")
+    height, width = first.shape[:2]
+    if height % 2 or width % 2:
+        raise VoxrigError(f"frame size {width}x{height} must be even for yuv420p video")
+    cmd = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+           "-framerate", rate_text(fps), "-i", "pipe:0"]
+    if audio is not None:
+        cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0"]
+    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart"]
+    if audio is not None:
+        cmd += ["-c:a", "aac", "-b:a", "128k"]
+    cmd += ["-f", "mp4", str(tmp)]
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=errors,
+                                stdout=subprocess.DEVNULL)
+        assert proc.stdin is not None
+        try:
+            for frame in _chain(first, iterator):
+                if frame.shape[:2] != (height, width):
+                    raise VoxrigError("all frames must have the same size")
+                proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; its message says why
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        code = proc.wait()
+        if code != 0:
+            errors.seek(0)
+            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+            reason = lines[-1] if lines else f"exit code {code}"
+            raise VoxrigError(f"ffmpeg could not write the video: {reason}")
+
+
+def _chain(first: np.ndarray, rest: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
+    yield first
+    yield from rest
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration: float  # seconds, from the container
+    fps: float
+    width: int
+    height: int
+    video_codec: str
+    pixel_format: str
+    audio_codec: str | None  # None: no audio stream
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """What `ffmpeg -i` reports about a video (the wheel ships no ffprobe)."""
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+                          capture_output=True, text=True)
+    text = proc.stderr
+    duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", text)
+    video = re.search(r"Stream #\S+: Video: (\w+)[^,\n]*, (\w+)[^\n]*?, (\d+)x(\d+)[^\n]*?"
+                      r"([\d.]+) fps", text)
+    if not duration or not video:
+        raise VoxrigError(f"cannot read video {str(path)!r}")
+    audio = re.search(r"Stream #\S+: Audio: (\w+)", text)
+    h, m, s = duration.groups()
+    return VideoInfo(duration=int(h) * 3600 + int(m) * 60 + float(s), fps=float(video.group(5)),
+                     width=int(video.group(3)), height=int(video.group(4)),
+                     video_codec=video.group(1), pixel_format=video.group(2),
+                     audio_codec=audio.group(1) if audio else None)
+
+
+def read_frames(path: str | Path, width: int, height: int) -> np.ndarray:
+    """Decode every frame of a video to (N, H, W, 3) uint8 (for checks and tests)."""
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                           "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+                          capture_output=True)
+    if proc.returncode != 0:
+        raise VoxrigError(f"cannot decode video {str(path)!r}")
+    return np.frombuffer(proc.stdout, dtype=np.uint8).reshape(-1, height, width, 3)
