@@ -112,10 +112,11 @@ class HeadRenderer:
         tris = np.concatenate([quads[:, :3], quads[is_quad][:, [0, 2, 3]]])
         self.tri_material = np.concatenate([quad_material, quad_material[is_quad]])
         self.tris = tris.astype(np.int64)
-        self._albedo = _albedo(rig)
+        self._albedo, occlusion = _albedo(rig)
         spec = np.array([SHININESS.get(n, SKIN_SHINE) for n in names], dtype=np.float32)
         self._spec = np.tile(np.array(SKIN_SHINE, dtype=np.float32), (len(rig.neutral), 1))
         self._spec[self.tris.ravel()] = np.repeat(spec[self.tri_material], 3, axis=0)
+        self._spec[:, 0] *= occlusion ** 2  # no highlights deep in the mouth
         self._quads = rig.faces.astype(np.int64)
 
         # Which shapes and vertices ever move for the given weights.
@@ -131,7 +132,8 @@ class HeadRenderer:
         self._move_rows = np.flatnonzero(keep)
         self._move_vertices = rig.vertex_index[keep].astype(np.int64)
         self._move_deltas = np.ascontiguousarray(
-            rig.deltas[np.ix_(self._shapes, self._move_rows)].reshape(len(self._shapes), -1))
+            rig.deltas[np.ix_(self._shapes, self._move_rows)].reshape(len(self._shapes),
+                                                                    3 * len(self._move_rows)))
 
         # Triangles whose shading or position can change: any corner within one ring of a
         # moving vertex (its normal depends on the moving faces around it).
@@ -330,9 +332,10 @@ def _vertex_normals(vertices: np.ndarray, quads: np.ndarray, which: np.ndarray) 
     return out / np.maximum(norm, 1e-12)
 
 
-def _albedo(rig: Rig) -> np.ndarray:
-    """Per-vertex colour (V, 3): material colours, a pinker tongue and lips, and darker
-    surfaces deep inside the mouth (a cheap stand-in for ambient occlusion)."""
+def _albedo(rig: Rig) -> tuple[np.ndarray, np.ndarray]:
+    """Per-vertex colour (V, 3) and occlusion (V,): material colours, a pinker tongue and
+    lips, and darker surfaces deep inside the mouth (a cheap stand-in for ambient
+    occlusion)."""
     v = rig.neutral
     colour = np.zeros((len(v), 3), dtype=np.float32)
     for index, name in enumerate(rig.material_names):
@@ -378,9 +381,10 @@ def _albedo(rig: Rig) -> np.ndarray:
     inner = np.concatenate([gums, teeth, face[bag], throat])
     front_teeth = float(v[teeth, 2].max())
     depth = np.clip(np.maximum(front_teeth, lip_z) - v[inner, 2], 0.0, None)
-    shade = 0.25 + 0.75 * np.exp(-depth / 2.0)
-    colour[inner] *= shade[:, None].astype(np.float32)
-    return colour
+    shade = 0.15 + 0.85 * np.exp(-depth / 1.5)
+    occlusion = np.ones(len(v), dtype=np.float32)
+    occlusion[inner] = shade
+    return colour * occlusion[:, None], occlusion
 
 
 def _background(size: int) -> np.ndarray:
