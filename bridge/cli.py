@@ -18,7 +18,9 @@ from voxrig.core.config import Config
 from voxrig.core.errors import TranscriptError, VoxrigError
 from voxrig.core.summary import sparkline, summarise_mouth
 
-from .clipio import format_for, is_voxrig_output, save_clip
+from .clipio import is_voxrig_output, load_clip, save_clip
+from .exporters import EXPORTERS, ExportOptions, export, export_format_for, written_by_voxrig
+from .exporters.options import DEFAULT_UNITY_PATH
 from .preview import command as preview_command
 from .progress import ProgressBar
 
@@ -37,6 +39,12 @@ BAKE_EXAMPLES = """examples:
   voxrig bake line.wav --text line.txt          # align to the transcript (better timing)
   voxrig bake line.wav --transcript "Hello there" -o hello.csv --fps 60
   voxrig bake line.flac --visemes --keypoints -o line.json
+  voxrig bake line.wav -o line.anim --unity-path Body   # Unity AnimationClip
+  voxrig bake line.wav -o line.glb                      # glTF head that speaks the line
+  voxrig bake line.wav -o line.tsv                      # Rhubarb mouth cues for 2D
+
+output formats (by extension, or --format NAME):
+{formats}
 """
 
 
@@ -70,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Bake speech into per-frame ARKit-52 weights (and optionally OVR-15 "
         "visemes and 68 face keypoints). With a transcript the phones are force-aligned; "
         "without one they are recognised from the audio.",
-        epilog=BAKE_EXAMPLES,
+        epilog=BAKE_EXAMPLES.format(formats=_format_table()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     bake_cmd.add_argument("audio", help="speech audio: wav, flac, ogg, opus or mp3")
@@ -80,8 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     bake_cmd.add_argument("--fps", type=_fps, default=30.0,
                           help="output frame rate, e.g. 24, 25, 29.97, 30, 50, 60 (default 30)")
     bake_cmd.add_argument("-o", "--output", metavar="OUT",
-                          help="output file, .json or .csv (default: <audio>.voxrig.json "
-                          "beside the audio)")
+                          help="output file: .json or .csv, or an export format below "
+                          "(default: <audio>.voxrig.json beside the audio)")
+    bake_cmd.add_argument("--format", choices=list(EXPORTERS), metavar="NAME",
+                          help="write this format whatever OUT's extension (see below)")
+    bake_cmd.add_argument("--unity-path", default=DEFAULT_UNITY_PATH, metavar="PATH",
+                          help="Unity .anim: the SkinnedMeshRenderer's path below the "
+                          f"Animator (default {DEFAULT_UNITY_PATH!r})")
     bake_cmd.add_argument("--visemes", action="store_true", help="add OVR-15 viseme weights")
     bake_cmd.add_argument("--keypoints", action="store_true",
                           help="add 68x3 face keypoint displacements (JSON only)")
@@ -113,6 +126,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview_command.add_arguments(preview_cmd)
     preview_cmd.set_defaults(run=preview_command.run)
+
+    plot_cmd = commands.add_parser(
+        "plot",
+        help="draw a clip's main curves over its phones and words (PNG)",
+        description="Plot a baked clip: the main mouth channels and the lip gap over time, "
+        "with the phone and word timeline when the clip has one. Needs matplotlib "
+        "(pip install 'voxrig[plot]').",
+    )
+    plot_cmd.add_argument("clip", help="a clip file (.json or .csv) from voxrig bake")
+    plot_cmd.add_argument("-o", "--output", metavar="OUT",
+                          help="image file, .png/.svg/.pdf (default: <clip>.png beside it)")
+    plot_cmd.add_argument("--channels", metavar="A,B,...",
+                          help="channels to draw instead of the busiest mouth channels")
+    plot_cmd.set_defaults(run=_run_plot)
     return parser
 
 
@@ -138,10 +165,11 @@ _strength = _number_in(0.0, 2.0)
 def _run_bake(args: argparse.Namespace) -> int:
     audio = Path(args.audio)
     output = Path(args.output) if args.output else _default_output(audio)
-    kind = format_for(output)
-    if args.keypoints and kind == "csv":
+    kind = export_format_for(output, args.format)
+    if args.keypoints and kind != "json":
         raise VoxrigError("keypoints can only be written to JSON (use -o OUT.json)")
-    if output.exists() and not args.force and not is_voxrig_output(output):
+    if (output.exists() and not args.force and not is_voxrig_output(output)
+            and not written_by_voxrig(output, kind)):
         raise VoxrigError(
             f"{str(output)!r} exists and was not written by voxrig; "
             "choose another -o or pass --force to overwrite it"
@@ -149,7 +177,8 @@ def _run_bake(args: argparse.Namespace) -> int:
     transcript = _read_transcript(args.text) if args.text else args.transcript
     if transcript is not None and not transcript.strip():
         raise TranscriptError("the transcript is empty (leave it out to recognise the phones)")
-    config = Config(fps=args.fps, visemes=args.visemes, keypoints=args.keypoints)
+    config = Config(fps=args.fps, visemes=args.visemes or kind == "visemes",
+                    keypoints=args.keypoints)
     config.animator.strength = args.strength
 
     started = time.monotonic()
@@ -158,7 +187,9 @@ def _run_bake(args: argparse.Namespace) -> int:
         clip = bake(audio, transcript, config, progress=bar)
     finally:
         bar.close()
-    save_clip(clip, output)
+    options = ExportOptions(name=output.name.split(".")[0] or "voxrig",
+                            unity_path=args.unity_path, sound_file=str(audio.resolve()))
+    export(clip, output, kind, options)
     if not args.quiet:
         _print_warnings(clip)
         _say(f"wrote {output} ({_describe(clip)}) in {time.monotonic() - started:.1f} s")
@@ -195,6 +226,23 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(f"              {csv_path}")
     _print_warnings(clip)
     return EXIT_OK
+
+
+def _run_plot(args: argparse.Namespace) -> int:
+    from .plot import save_plot
+
+    source = Path(args.clip)
+    output = Path(args.output) if args.output else source.with_suffix(".png")
+    channels = [c.strip() for c in args.channels.split(",") if c.strip()] if args.channels \
+        else None
+    save_plot(load_clip(source), output, channels)
+    _say(f"wrote {output}")
+    return EXIT_OK
+
+
+def _format_table() -> str:
+    return "\n".join(f"  {e.name:<12} {', '.join('.' + x for x in e.extensions):<14} "
+                     f"{e.description}" for e in EXPORTERS.values())
 
 
 def _default_output(audio: Path) -> Path:

@@ -92,7 +92,8 @@ def test_an_unknown_output_extension_is_a_one_line_error(sample, capsys):
     code, _, err = run(capsys, "bake", str(sample), "-o", "out.txt")
     assert code == 1
     assert err == ("voxrig: error: cannot write 'out.txt': unknown output format '.txt' "
-                   "(use .json or .csv)\n")
+                   "(use .json or .csv, or export to .anim, .unreal.csv, .glb, .rhubarb.json, "
+                   ".tsv, .visemes.csv, .dat; or name one with --format)\n")
 
 
 def test_keypoints_need_json_output(sample, capsys):

@@ -1,0 +1,203 @@
+"""Clip -> the nine Rhubarb / Preston Blair mouth shapes (A-H, X) as timed cues, for 2D
+pipelines that swap mouth drawings instead of blending shapes.
+
+The shapes keep their standard meanings, because 2D animators draw to them:
+
+    A  closed mouth (M, B, P)              E  slightly rounded (AO as in "off", ER)
+    B  slightly open, clenched teeth       F  puckered (UW, OW, W)
+       (most consonants, EE as in "bee")   G  upper teeth on the lower lip (F, V)
+    C  open (EH as in "men", AE as in      H  tongue raised behind the teeth (long L)
+       "bat")                              X  idle: the mouth at rest (pauses)
+    D  wide open (AA as in "father")
+
+Each frame gets a shape from what the mouth *does* in the clip, measured on the ICT rig
+(lip gap and mouth width in mm, `voxrig.core.rig.mouth_signals`), and from the sound class
+of the frame: the phone under it (clip.meta["phones"]) when the clip has phones, else the
+strongest OVR viseme. The class says which kind of shape a frame is (closure, F/V, L,
+rounded, vowel, consonant, silence); the gap says how open it is drawn:
+
+    silence (sil)            -> X while the lips are nearly shut, else by gap as a vowel
+    P B M / PP               -> A
+    F V / FF                 -> G
+    L                        -> H          (OVR has no L viseme: only with phones)
+    UW UH W / ou             -> F, or E if the mouth is open >= OPEN_MM
+    AO OW OY ER / oh, RR     -> E
+    AA AE AH AW AY / aa      -> D if the gap >= WIDE_MM, else C
+    EH EY / E                -> C if the gap >= OPEN_MM, else B
+    other phones / visemes   -> B, or C if the gap >= WIDE_MM (a consonant in an open vowel)
+
+With neither phones nor visemes the signals alone decide: narrowed width -> F (E when
+open); lips shut and no mouth channel active -> X; lips shut with the mouth active -> A;
+then D / C / B by gap. Runs of equal frames become cues; a cue shorter than
+`min_duration` is absorbed into its longer neighbour, except closures (A) and F/V (G),
+which are short by nature and are what viewers notice when missing. The last cue is X.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .clip import Clip
+from .names import ARKIT52, SILENCE
+from .rig import mouth_signals
+
+SHAPES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F", "G", "H", "X")
+
+OPEN_MM = 4.0  # lip gap from which a mouth reads as open (C rather than B)
+WIDE_MM = 8.0  # lip gap from which an open vowel reads as wide open (D)
+SHUT_MM = 1.5  # lip gap below which the lips read as together (neutral is 0.76)
+ROUND_MM = 3.0  # narrowing of the mouth width from neutral that reads as rounded
+ACTIVE = 0.05  # a mouth channel above this means the mouth is doing something
+
+_CLASS_OF_PHONE: dict[str, str] = {
+    SILENCE: "rest",
+    **{p: "closed" for p in ("P", "B", "M")},
+    **{p: "teeth_lip" for p in ("F", "V")},
+    "L": "tongue",
+    **{p: "pucker" for p in ("UW", "UH", "W")},
+    **{p: "round" for p in ("AO", "OW", "OY", "ER")},
+    **{p: "wide" for p in ("AA", "AE", "AH", "AW", "AY")},
+    **{p: "open" for p in ("EH", "EY")},
+}
+_CLASS_OF_VISEME: dict[str, str] = {
+    "sil": "rest", "PP": "closed", "FF": "teeth_lip", "ou": "pucker", "oh": "round",
+    "RR": "round", "aa": "wide", "E": "open",
+}  # fmt: skip
+_MOUTH_CHANNELS = [i for i, n in enumerate(ARKIT52) if n.startswith(("jaw", "mouth"))]
+
+
+@dataclass(frozen=True)
+class MouthCue:
+    start: float  # seconds
+    end: float
+    shape: str  # one of SHAPES
+
+
+def frame_shapes(clip: Clip) -> list[str]:
+    """One mouth shape per frame of the clip."""
+    gap, width = _signals(clip)
+    neutral_width = float(mouth_signals(np.zeros((1, len(ARKIT52)), np.float32))[1][0])
+    classes = _frame_classes(clip)
+    active = _activity(clip)
+    shapes = []
+    for i in range(clip.frame_count):
+        rounded = width[i] <= neutral_width - ROUND_MM
+        shapes.append(_shape(classes[i], float(gap[i]), bool(rounded), bool(active[i])))
+    return shapes
+
+
+def mouth_cues(clip: Clip, min_duration: float = 0.05) -> list[MouthCue]:
+    """Contiguous cues from 0 to clip.duration; the last one is X (the mouth at rest)."""
+    shapes = frame_shapes(clip)
+    shapes[-1] = "X"
+    bounds = [i / clip.fps for i in range(clip.frame_count)] + [float(clip.duration)]
+    if bounds[-1] - bounds[-2] < 1e-6 and len(shapes) > 1:
+        shapes[-2] = "X"  # the last frame sits on the end: its cue would be empty
+    runs: list[list] = []  # [shape, first frame, end frame (exclusive)]
+    for i, shape in enumerate(shapes):
+        if runs and runs[-1][0] == shape:
+            runs[-1][2] = i + 1
+        else:
+            runs.append([shape, i, i + 1])
+    runs = _absorb_short(runs, bounds, min_duration)
+    cues = [MouthCue(bounds[a], bounds[b], s) for s, a, b in runs]
+    return [c for c in cues if c.end - c.start > 1e-9]
+
+
+def _absorb_short(runs: list[list], bounds: list[float], min_duration: float) -> list[list]:
+    keep = {"A", "G", "X"}
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        for k, (shape, a, b) in enumerate(runs):
+            if shape in keep or bounds[b] - bounds[a] >= min_duration:
+                continue
+            before = runs[k - 1] if k > 0 else None
+            after = runs[k + 1] if k + 1 < len(runs) else None
+            if after is None or (before is not None and
+                                 bounds[before[2]] - bounds[before[1]]
+                                 >= bounds[after[2]] - bounds[after[1]]):
+                before[2] = b
+            else:
+                after[1] = a
+            del runs[k]
+            runs = _merge_equal(runs)
+            changed = True
+            break
+    return runs
+
+
+def _merge_equal(runs: list[list]) -> list[list]:
+    out: list[list] = []
+    for run in runs:
+        if out and out[-1][0] == run[0]:
+            out[-1][2] = run[2]
+        else:
+            out.append(run)
+    return out
+
+
+def _shape(cls: str | None, gap: float, rounded: bool, active: bool) -> str:
+    if cls is None:
+        if rounded:
+            cls = "pucker"
+        elif gap < SHUT_MM:
+            return "A" if active else "X"
+        else:
+            cls = "wide" if gap >= WIDE_MM else "other"
+    if cls == "rest":
+        if gap < OPEN_MM:
+            return "X"
+        cls = "wide"
+    if cls == "closed":
+        return "A"
+    if cls == "teeth_lip":
+        return "G"
+    if cls == "tongue":
+        return "H"
+    if cls == "pucker":
+        return "E" if gap >= OPEN_MM + 2.0 else "F"
+    if cls == "round":
+        return "E"
+    if cls == "wide":
+        return "D" if gap >= WIDE_MM else "C"
+    if cls == "open":
+        return "C" if gap >= OPEN_MM else "B"
+    return "C" if gap >= WIDE_MM else "B"
+
+
+def _signals(clip: Clip) -> tuple[np.ndarray, np.ndarray]:
+    arkit = np.zeros((clip.frame_count, len(ARKIT52)), np.float32)
+    for j, name in enumerate(clip.channels):
+        if name in ARKIT52:
+            arkit[:, ARKIT52.index(name)] = clip.weights[:, j]
+    return mouth_signals(arkit)
+
+
+def _activity(clip: Clip) -> np.ndarray:
+    cols = [clip.channels.index(ARKIT52[i]) for i in _MOUTH_CHANNELS
+            if ARKIT52[i] in clip.channels]
+    if not cols:
+        return np.zeros(clip.frame_count, bool)
+    return clip.weights[:, cols].max(axis=1) > ACTIVE
+
+
+def _frame_classes(clip: Clip) -> list[str | None]:
+    phones = clip.meta.get("phones") if isinstance(clip.meta, dict) else None
+    if phones:
+        times = clip.times
+        out: list[str | None] = ["rest"] * clip.frame_count
+        for label, start, end in phones:
+            cls = _CLASS_OF_PHONE.get(str(label).upper(), "other")
+            if str(label).lower() == SILENCE:
+                cls = "rest"
+            mask = (times >= float(start) - 1e-9) & (times < float(end) - 1e-9)
+            for i in np.nonzero(mask)[0]:
+                out[i] = cls
+        return out
+    if clip.visemes is not None:
+        strongest = clip.visemes.argmax(axis=1)
+        return [_CLASS_OF_VISEME.get(clip.viseme_names[k], "other") for k in strongest]
+    return [None] * clip.frame_count
