@@ -107,14 +107,15 @@ def mouth_cues(clip: Clip, min_duration: float = 0.05) -> list[MouthCue]:
 
 
 def _absorb_short(runs: list[list], bounds: list[float], min_duration: float) -> list[list]:
+    """One pass: a short run joins the longer of its neighbours (the one before as it stands
+    after earlier merges), then equal neighbours merge."""
     keep = {"A", "G", "X"}
-    changed = True
-    while changed and len(runs) > 1:
-        changed = False
-        for k, (shape, a, b) in enumerate(runs):
-            if shape in keep or bounds[b] - bounds[a] >= min_duration:
-                continue
-            before = runs[k - 1] if k > 0 else None
+    out: list[list] = []
+    runs = [list(r) for r in runs]
+    for k, run in enumerate(runs):
+        shape, a, b = run
+        if shape not in keep and bounds[b] - bounds[a] < min_duration and len(runs) > 1:
+            before = out[-1] if out else None
             after = runs[k + 1] if k + 1 < len(runs) else None
             if after is None or (before is not None and
                                  bounds[before[2]] - bounds[before[1]]
@@ -122,18 +123,9 @@ def _absorb_short(runs: list[list], bounds: list[float], min_duration: float) ->
                 before[2] = b
             else:
                 after[1] = a
-            del runs[k]
-            runs = _merge_equal(runs)
-            changed = True
-            break
-    return runs
-
-
-def _merge_equal(runs: list[list]) -> list[list]:
-    out: list[list] = []
-    for run in runs:
-        if out and out[-1][0] == run[0]:
-            out[-1][2] = run[2]
+            continue
+        if out and out[-1][0] == shape:
+            out[-1][2] = b
         else:
             out.append(run)
     return out
@@ -187,16 +179,14 @@ def _activity(clip: Clip) -> np.ndarray:
 def _frame_classes(clip: Clip) -> list[str | None]:
     phones = clip.meta.get("phones") if isinstance(clip.meta, dict) else None
     if phones:
-        times = clip.times
-        out: list[str | None] = ["rest"] * clip.frame_count
-        for label, start, end in phones:
-            cls = _CLASS_OF_PHONE.get(str(label).upper(), "other")
-            if str(label).lower() == SILENCE:
-                cls = "rest"
-            mask = (times >= float(start) - 1e-9) & (times < float(end) - 1e-9)
-            for i in np.nonzero(mask)[0]:
-                out[i] = cls
-        return out
+        starts = np.array([float(p[1]) for p in phones])
+        classes = ["rest" if str(p[0]).lower() == SILENCE
+                   else _CLASS_OF_PHONE.get(str(p[0]).upper(), "other") for p in phones]
+        # the phone a frame falls in: the last one starting at or before it
+        k = np.searchsorted(starts, clip.times + 1e-9, side="right") - 1
+        ends = np.array([float(p[2]) for p in phones])
+        return [classes[j] if j >= 0 and t < ends[j] - 1e-9 else "rest"
+                for j, t in zip(k, clip.times, strict=True)]
     if clip.visemes is not None:
         strongest = clip.visemes.argmax(axis=1)
         return [_CLASS_OF_VISEME.get(clip.viseme_names[k], "other") for k in strongest]

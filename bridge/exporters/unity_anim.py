@@ -105,10 +105,16 @@ def reduced_keys(times: np.ndarray, values: np.ndarray,
     """Drop keys that linear interpolation between the kept keys reproduces within
     `tolerance` (in 0-100 units): flat stretches shrink to a key every `max_span` frames."""
     keep = [0]
+    # i inside a constant stretch at the last key's value: the line to i + 1 stays flat
+    # and every frame since that key already lay within tolerance of it
+    flat = np.zeros(len(values), bool)
+    flat[1:-1] = (values[1:-1] == values[:-2]) & (values[1:-1] == values[2:])
     for i in range(1, len(values) - 1):
         a = keep[-1]
         if i + 1 - a > max_span:
             keep.append(i)
+            continue
+        if flat[i] and values[i] == values[a]:
             continue
         span = times[a:i + 2]
         line = values[a] + (values[i + 1] - values[a]) * (span - times[a]) / (
