@@ -2,12 +2,18 @@
 draw to, read from what the mouth does on the rig and the sound under each frame."""
 
 import numpy as np
+import pytest
 
+from bench import datasets
+from voxrig.core.animator import animate
 from voxrig.core.clip import Clip
 from voxrig.core.mouth_shapes import SHAPES, frame_shapes, mouth_cues
 from voxrig.core.names import ARKIT52, OVR15
 
 FPS = 30.0
+needs_data = pytest.mark.skipif(
+    not (datasets.data_root() / "english").is_dir(), reason="shared data not present"
+)
 
 
 def clip_with(segments, fps=FPS, visemes=False):
@@ -118,3 +124,32 @@ def test_a_still_face_is_one_rest_cue():
     clip = Clip(fps=FPS, weights=np.zeros((31, 52), np.float32), duration=1.0)
     cues = mouth_cues(clip)
     assert [(c.start, c.end, c.shape) for c in cues] == [(0.0, 1.0, "X")]
+
+
+# A typical drawing of each shape, posed on the ICT rig, to judge cues with the lip-sync metrics.
+DRAWN = {
+    "A": {"mouthClose": 0.2, "jawOpen": 0.05}, "B": {"jawOpen": 0.05},
+    "C": {"jawOpen": 0.16}, "D": {"jawOpen": 0.3}, "E": {"jawOpen": 0.1, "mouthFunnel": 0.4},
+    "F": {"mouthPucker": 0.8, "jawOpen": 0.03}, "G": {"mouthRollLower": 0.4},
+    "H": {"jawOpen": 0.1}, "X": {},
+}  # fmt: skip
+
+
+@needs_data
+def test_cues_drawn_as_standard_mouths_keep_the_lip_sync_events_of_real_speech():
+    from bench import metrics
+
+    predictions = []
+    for ref in datasets.english_phone_clips():
+        timeline = ref.timeline()
+        clip = animate(timeline, FPS)
+        clip = clip.with_(meta={"phones": [[p.label, p.start, p.end] for p in timeline.phones]})
+        drawn = np.zeros_like(clip.weights)
+        for cue in mouth_cues(clip):
+            frames = (clip.times >= cue.start) & (clip.times < cue.end)
+            for name, value in DRAWN[cue.shape].items():
+                drawn[frames, ARKIT52.index(name)] = value
+        predictions.append((drawn, FPS, ref.phones))
+    score = metrics.score_clips(predictions)
+    assert score.event >= 0.9  # Rhubarb's own cues score 0.75 with a transcript (DESIGN.md)
+    assert min(score.B, score.O, score.R, score.S) >= 0.85
