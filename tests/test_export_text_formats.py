@@ -95,3 +95,11 @@ def test_viseme_csv_of_a_clip_without_visemes_says_how_to_get_them():
     clip = speech_clip().with_(visemes=None)
     with pytest.raises(VoxrigError, match="bake with --visemes"):
         visemes_csv.write(clip, ExportOptions())
+
+
+def test_a_clip_too_short_for_a_centisecond_still_has_one_rest_cue():
+    clip = Clip(fps=30.0, weights=np.zeros((1, 52), np.float32), duration=0.004)
+    data = json.loads(rhubarb.write_json(clip, ExportOptions()))
+    assert data["mouthCues"] == [{"start": 0.0, "end": 0.0, "value": "X"}]
+    assert rhubarb.write_tsv(clip, ExportOptions()).decode() == "0.00\tX\n0.00\tX\n"
+    assert moho.write(clip, ExportOptions()).decode() == "MohoSwitch1\n1 rest\n"

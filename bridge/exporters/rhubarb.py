@@ -26,7 +26,7 @@ def centisecond_cues(clip: Clip) -> list[tuple[int, int, str]]:
             out[-1] = (out[-1][0], end, cue.shape)
         else:
             out.append((start, end, cue.shape))
-    return out
+    return out or [(0, _cs(float(clip.duration)), "X")]  # as Rhubarb: never an empty list
 
 
 def write_json(clip: Clip, options: ExportOptions) -> bytes:
