@@ -21,6 +21,7 @@ from voxrig.core.summary import sparkline, summarise_mouth
 from .clipio import is_voxrig_output, load_clip, save_clip
 from .exporters import EXPORTERS, ExportOptions, export, export_format_for, written_by_voxrig
 from .exporters.options import DEFAULT_UNITY_PATH
+from .live import command as stream_command
 from .preview import command as preview_command
 from .progress import ProgressBar
 
@@ -126,6 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview_command.add_arguments(preview_cmd)
     preview_cmd.set_defaults(run=preview_command.run)
+
+    stream_cmd = commands.add_parser(
+        "stream",
+        help="stream live animation over OSC (VMC, VRChat, generic) or Unreal Live Link",
+        description="Turn audio into ARKit-52 frames as it arrives and send them to the app "
+        "that drives the avatar. See docs/live.md for addresses and receiving recipes.",
+        epilog=stream_command.EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stream_command.add_arguments(stream_cmd)
+    stream_cmd.set_defaults(run=stream_command.run)
 
     plot_cmd = commands.add_parser(
         "plot",

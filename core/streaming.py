@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pocketsphinx
 
+from .animator import animate_curves
 from .audio import Audio
 from .config import AlignConfig, AnimatorConfig
 from .features import loudness_db
@@ -81,6 +82,7 @@ class StreamingAnimator:
         self._next_frame = 0
         self._finished = False
         self.restarts = 0  # decoder utterances begun after the first
+        self._warm_up()
 
     # ------------------------------------------------------------------------- public
 
@@ -120,6 +122,14 @@ class StreamingAnimator:
         return self._emit(self._received / RATE)
 
     # ------------------------------------------------------------------------ details
+
+    def _warm_up(self) -> None:
+        """One animation of silence, so the first real hop is as fast as every later one
+        (first calls pay for imports and allocations; a late first frame would be dropped)."""
+        silence = np.zeros(int(self.config.window * RATE), dtype=np.float32)
+        timeline = PhoneTimeline(contiguous([], self.config.window), self.config.window,
+                                 "recognised")
+        animate_curves(timeline, self.fps, self.config.animator, Audio(silence, RATE, "warm-up"))
 
     def _append(self, x: np.ndarray) -> None:
         n = self._buffer.size
@@ -167,8 +177,6 @@ class StreamingAnimator:
                   for p in self._done + (self._segments() if not self._finished else [])
                   if p.end > start]  # fmt: skip
         timeline = PhoneTimeline(contiguous(phones, duration), duration, "recognised")
-        from .animator import animate_curves  # the animator package imports lazily
-
         weights, _, _ = animate_curves(timeline, self.fps, self.config.animator,
                                        Audio(samples, RATE, "stream"))
         rate = self.config.animator.rate

@@ -1,0 +1,142 @@
+"""`voxrig stream`: its options and what it does. Only argparse is imported here, so the
+CLI starts fast; the engine, the network and the sound card load when the command runs."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+EXAMPLES = """examples:
+  voxrig stream --input line.wav                        # VMC to 127.0.0.1:39539, 60 fps
+  voxrig stream --input line.wav --play --protocol vrchat
+  voxrig stream --mic --protocol livelink --host 192.168.1.20
+  voxrig stream --mic --device 2 --protocol generic --port 8000 --names pascal
+  voxrig stream --input line.wav --names my-avatar.json  # a voxrig.mapping file
+  voxrig stream --list-devices
+"""
+PROTOCOL_NAMES = ("vmc", "vrchat", "generic", "livelink")
+
+
+def _ranged(kind: type, low: float, high: float, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {what}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{what} {text} is outside {low:g}..{high:g}")
+        return value
+
+    return parse
+
+
+def _device(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--input", metavar="FILE",
+                        help="stream an audio file, paced as if it were live")
+    source.add_argument("--mic", action="store_true", help="stream the microphone")
+    source.add_argument("--list-devices", action="store_true",
+                        help="list the sound devices and exit")
+    parser.add_argument("--device", type=_device, metavar="N",
+                        help="sound device number or name (--mic input, --play output)")
+    parser.add_argument("--play", action="store_true",
+                        help="also play the --input file through the sound card")
+    parser.add_argument("--protocol", choices=PROTOCOL_NAMES, default="vmc",
+                        help="vmc (VSeeFace, VNyan, Warudo, Unity), vrchat, generic OSC, or "
+                        "livelink (Unreal Live Link Face); default vmc")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="receiver address (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=_ranged(int, 1, 65535, "port"),
+                        help="receiver port (default: vmc 39539, vrchat 9000, generic 8000, "
+                        "livelink 11111)")
+    parser.add_argument("--fps", type=_ranged(float, 1, 240, "frame rate"), default=60.0,
+                        help="frames per second sent (default 60)")
+    parser.add_argument("--names", metavar="STYLE|FILE",
+                        help="channel names: arkit, pascal, vrcft or a voxrig.mapping JSON "
+                        "file (default: vrcft for vrchat, arkit otherwise)")
+    parser.add_argument("--subject", default="voxrig",
+                        help="Live Link subject name (livelink only; default voxrig)")
+    parser.add_argument("--local-port", type=_ranged(int, 1, 65535, "port"), metavar="N",
+                        help="send from this local UDP port (default: any free port)")
+    parser.add_argument("--speed", type=_ranged(float, 0.1, 100, "speed"), default=1.0,
+                        help="--input only: pace the file this many times faster than real "
+                        "time (tests and previews; default 1)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    from voxrig.core.errors import VoxrigError
+
+    if args.list_devices:
+        from .sources import list_devices
+
+        print(list_devices())
+        return 0
+    if not args.input and not args.mic:
+        raise VoxrigError("say what to stream: --input FILE or --mic (or --list-devices)")
+    if args.play and not args.input:
+        raise VoxrigError("--play needs --input FILE")
+    if args.speed != 1.0 and not args.input:
+        raise VoxrigError("--speed needs --input FILE")
+    if args.protocol == "livelink" and args.names:
+        raise VoxrigError("--names does not apply to livelink (Live Link sends the 61 values "
+                          "by position)")
+    return _stream(args)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _stream(args: argparse.Namespace) -> int:
+    from voxrig.core.naming import resolve_names
+
+    from .protocols import PROTOCOLS, Encoder
+    from .sender import UdpSender
+    from .session import output_delay, run_session
+    from .sources import FileSource, MicSource
+    from .worker import EngineProcess
+
+    protocol = PROTOCOLS[args.protocol]
+    port = args.port or protocol.port
+    names = resolve_names(args.names or protocol.names)
+    encoder = Encoder(args.protocol, names, args.fps, args.subject)
+    report = (lambda line: None) if args.quiet else (lambda line: _say(f"voxrig: warning: {line}"))
+    sender = UdpSender(args.host, port, args.local_port, report=report)
+    try:
+        if args.input:
+            source: FileSource | MicSource = FileSource(args.input, args.speed, args.play,
+                                                        args.device)
+            what = f"{args.input} ({source.duration:.1f} s)"
+        else:
+            source = MicSource(args.device)
+            what = "the microphone" + (f" (device {args.device})" if args.device is not None
+                                       else "")
+        for warning in source.warnings:
+            report(warning)
+        engine = EngineProcess(args.fps)
+        if not args.quiet:
+            channels = 61 if args.protocol == "livelink" else len(names.sent())
+            _say(f"voxrig: streaming {what} as {args.protocol} to {args.host}:{port}, "
+                 f"{args.fps:g} fps, {channels} values per frame, "
+                 f"{output_delay(engine, args.speed) * 1000:.0f} ms behind the audio "
+                 "(phonetic engine); Ctrl-C stops")
+        try:
+            result = run_session(source, engine, encoder, sender, speed=args.speed)
+        finally:
+            engine.close()
+    finally:
+        sender.close()
+    if not args.quiet:
+        c = result.counters
+        how = "stopped" if result.stopped else "done"
+        cpu = result.cpu_seconds / max(result.wall_seconds, 1e-9)
+        _say(f"voxrig: {how}: sent {c.sent} frames, dropped {c.dropped} late, "
+             f"{c.failed} refused by the network; {result.audio_seconds:.1f} s of audio in "
+             f"{result.wall_seconds:.1f} s, CPU {cpu:.0%}")
+    return 0

@@ -1,0 +1,135 @@
+"""What goes on the wire for one animation frame, per receiving app (see docs/live.md).
+
+- vmc: one OSC bundle per frame: `/VMC/Ext/Blend/Val s f` for each channel, then
+  `/VMC/Ext/Blend/Apply` (VMC protocol, as VSeeFace / VNyan / Warudo / EVMC4U receive it).
+- vrchat: `/avatar/parameters/<Name> f`, one message per datagram (VRChat's OSC input).
+- generic: `/voxrig/frame i f f*52` (frame number, time, all 52 weights in ARKit order),
+  then `/voxrig/blend/<name> f` per channel, one message per datagram.
+- livelink: the Live Link Face app's UDP packet (Unreal's Live Link "LiveLinkFace" source).
+
+OSC is built with python-osc; the Live Link packet is encoded here (struct, big-endian).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from voxrig.core.naming import NameMap, style_names
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    port: int  # the receiving app's usual port
+    names: str  # default name style
+    about: str
+
+
+PROTOCOLS: dict[str, Protocol] = {
+    "vmc": Protocol("vmc", 39539, "arkit", "VMC protocol (VSeeFace, VNyan, Warudo, Unity EVMC4U)"),
+    "vrchat": Protocol("vrchat", 9000, "vrcft", "VRChat avatar parameters (VRCFaceTracking names)"),
+    "generic": Protocol("generic", 8000, "arkit", "plain OSC for Unreal's OSC plugin / Unity"),
+    "livelink": Protocol("livelink", 11111, "arkit", "Unreal Live Link Face UDP packet"),
+}
+
+VMC_VAL = "/VMC/Ext/Blend/Val"
+VMC_APPLY = "/VMC/Ext/Blend/Apply"
+VRCHAT_PREFIX = "/avatar/parameters/"
+GENERIC_FRAME = "/voxrig/frame"
+GENERIC_BLEND = "/voxrig/blend/"
+
+# Live Link Face packet (the iOS app's format, read by Unreal's LiveLinkFace plugin):
+# uint8 version 6, FString device id, FString subject name, FQualifiedFrameTime (int32 frame,
+# float sub-frame, int32 rate numerator, int32 rate denominator), uint8 count 61, 61 floats.
+# FString = int32 byte length + UTF-8 bytes. Every number is big-endian (network order).
+# The 61 values are the 52 ARKit shapes in canonical order, then head yaw/pitch/roll and left
+# and right eye yaw/pitch/roll (radians; voxrig sends 0 for these nine).
+LIVELINK_VERSION = 6
+LIVELINK_VALUES = 61
+
+
+def _message(address: str, *args: tuple[object, str]) -> bytes:
+    builder = OscMessageBuilder(address)
+    for value, tag in args:
+        builder.add_arg(value, tag)
+    return builder.build().dgram
+
+
+def frame_rate_fraction(fps: float) -> tuple[int, int]:
+    """fps as Unreal's FFrameRate numerator / denominator (29.97 -> 30000 / 1001)."""
+    ntsc = round(fps * 1.001)
+    if abs(fps - round(fps)) > 1e-6 and abs(fps * 1.001 - ntsc) < 1e-3:
+        return ntsc * 1000, 1001
+    rate = Fraction(fps).limit_denominator(1000)
+    return rate.numerator, rate.denominator
+
+
+def _nbo_string(text: str) -> bytes:
+    data = text.encode("utf-8")
+    return struct.pack(">i", len(data)) + data
+
+
+def livelink_packet(weights: np.ndarray, frame: int, fps: float, subject: str = "voxrig",
+                    device: str = "voxrig") -> bytes:
+    """One Live Link Face packet: ARKit-52 weights (canonical order) at frame `frame`."""
+    values = np.zeros(LIVELINK_VALUES, dtype=">f4")
+    values[:52] = np.asarray(weights, dtype=np.float32)[:52]
+    numerator, denominator = frame_rate_fraction(fps)
+    return b"".join((
+        struct.pack(">B", LIVELINK_VERSION),
+        _nbo_string(device),
+        _nbo_string(subject),
+        struct.pack(">ifii", int(frame), 0.0, numerator, denominator),
+        struct.pack(">B", LIVELINK_VALUES),
+        values.tobytes(),
+    ))
+
+
+class Encoder:
+    """Datagrams for one frame in one protocol; names resolved once, values per frame."""
+
+    def __init__(self, protocol: str, names: NameMap | None = None, fps: float = 60.0,
+                 subject: str = "voxrig") -> None:
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {protocol!r}")
+        self.protocol = protocol
+        self.names = names or style_names(PROTOCOLS[protocol].names)
+        self.fps = fps
+        self.subject = subject
+        self._sent = self.names.sent()
+
+    @property
+    def messages_per_frame(self) -> int:
+        """OSC messages (or packets) one frame makes, for counting what a receiver must get."""
+        n = len(self._sent)
+        return {"vmc": n + 1, "vrchat": n, "generic": n + 1, "livelink": 1}[self.protocol]
+
+    def datagrams(self, index: int, time: float, weights: np.ndarray) -> list[bytes]:
+        w = [float(v) for v in np.asarray(weights, dtype=np.float32)]
+        if self.protocol == "vmc":
+            bundle = OscBundleBuilder(IMMEDIATELY)
+            for i, name in self._sent:
+                bundle.add_content(_osc(VMC_VAL, (name, "s"), (w[i], "f")))
+            bundle.add_content(_osc(VMC_APPLY))
+            return [bundle.build().dgram]
+        if self.protocol == "vrchat":
+            return [_message(VRCHAT_PREFIX + name, (w[i], "f")) for i, name in self._sent]
+        if self.protocol == "generic":
+            head = _message(GENERIC_FRAME, (int(index), "i"), (float(time), "f"),
+                            *[(v, "f") for v in w])
+            return [head] + [_message(GENERIC_BLEND + name, (w[i], "f"))
+                             for i, name in self._sent]  # fmt: skip
+        return [livelink_packet(weights, index, self.fps, self.subject)]
+
+
+def _osc(address: str, *args: tuple[object, str]):
+    builder = OscMessageBuilder(address)
+    for value, tag in args:
+        builder.add_arg(value, tag)
+    return builder.build()

@@ -1,0 +1,158 @@
+"""Audio in, as it would arrive live: a file paced to the wall clock (optionally played
+through the sound card) or a microphone. Each source hands out blocks with the audio time
+at their end and the wall time they arrived, for the frame clock. `sounddevice` (PortAudio)
+is imported only when the sound card is used."""
+
+from __future__ import annotations
+
+import math
+import queue
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from voxrig.core.audio import Audio, load_audio
+from voxrig.core.errors import VoxrigError
+from voxrig.core.streaming import RATE
+
+BLOCK = 0.02  # s: audio block size, like a sound card's callback period
+
+
+@dataclass
+class Block:
+    samples: np.ndarray  # mono float32 at RATE
+    audio_end: float  # seconds of audio up to the end of this block
+    wall: float  # monotonic time it was available
+
+
+def sounddevice() -> ModuleType:
+    """The sounddevice module, or a one-line error saying what to install."""
+    try:
+        import sounddevice as sd
+    except ImportError:
+        raise VoxrigError("the sound card needs the 'sounddevice' package "
+                          "(pip install sounddevice)") from None
+    except OSError:
+        raise VoxrigError("the sound card needs the PortAudio library "
+                          "(Debian/Ubuntu: apt-get install libportaudio2)") from None
+    return sd
+
+
+def list_devices() -> str:
+    """The sound devices PortAudio sees, one per line (input and output channel counts)."""
+    sd = sounddevice()
+    devices = sd.query_devices()
+    if len(devices) == 0:
+        return "no audio devices found"
+    lines = []
+    for i, d in enumerate(devices):
+        lines.append(f"{i:3d}  {d['name']}  (in {d['max_input_channels']}, "
+                     f"out {d['max_output_channels']}, {d['default_samplerate']:.0f} Hz)")
+    return "\n".join(lines)
+
+
+class FileSource:
+    """A file delivered block by block as its audio time comes, `speed` times real time."""
+
+    def __init__(self, path: str | Path | Audio, speed: float = 1.0, play: bool = False,
+                 device: int | str | None = None) -> None:
+        self.device = device
+        self.audio = path if isinstance(path, Audio) else load_audio(path)
+        self.speed = speed
+        self.play = play
+        self.warnings = list(self.audio.warnings)
+        self._block = int(BLOCK * RATE)
+        self._blocks = math.ceil(len(self.audio.samples) / self._block)
+        self._next = 0
+        self._start = 0.0
+        self._sd: ModuleType | None = sounddevice() if play else None
+
+    @property
+    def duration(self) -> float:
+        return self.audio.duration
+
+    @property
+    def finished(self) -> bool:
+        return self._next >= self._blocks
+
+    def start(self, now: float) -> None:
+        self._start = now
+        if self._sd is not None:
+            try:
+                self._sd.play(self.audio.samples, RATE, device=self.device)
+            except Exception as exc:  # PortAudioError and friends: no usable output device
+                raise VoxrigError(f"cannot play the audio: {_first_line(exc)} "
+                                  "(see voxrig stream --list-devices)") from None
+
+    def read(self, now: float) -> list[Block]:
+        due = min(self._blocks, int((now - self._start) * self.speed / BLOCK + 1e-9))
+        out = []
+        while self._next < due:
+            a = self._next * self._block
+            samples = self.audio.samples[a:a + self._block]
+            self._next += 1
+            out.append(Block(samples, (a + len(samples)) / RATE, now))
+        return out
+
+    def next_time(self) -> float:
+        """When the next block is due (monotonic seconds)."""
+        return self._start + (self._next + 1) * BLOCK / self.speed
+
+    def close(self) -> None:
+        if self._sd is not None:
+            self._sd.stop()
+
+
+class MicSource:
+    """A live input device; blocks arrive from PortAudio's callback thread through a queue."""
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self._sd = sounddevice()
+        self.device = device
+        self.warnings: list[str] = []
+        self._queue: queue.Queue[tuple[np.ndarray, float]] = queue.Queue()
+        self._received = 0
+        self._stream = None
+        self.finished = False
+        self.duration = math.inf
+
+    def start(self, now: float) -> None:
+        import time
+
+        def callback(indata, frames, time_info, status) -> None:
+            self._queue.put((indata[:, 0].copy(), time.monotonic()))
+
+        try:
+            self._stream = self._sd.InputStream(samplerate=RATE, channels=1, dtype="float32",
+                                                blocksize=int(BLOCK * RATE), device=self.device,
+                                                callback=callback)
+            self._stream.start()
+        except Exception as exc:  # PortAudioError, ValueError for a bad device
+            which = f"device {self.device}" if self.device is not None else "the default input"
+            raise VoxrigError(f"cannot record from {which}: {_first_line(exc)} "
+                              "(see voxrig stream --list-devices)") from None
+
+    def read(self, now: float) -> list[Block]:
+        out = []
+        while True:
+            try:
+                samples, wall = self._queue.get_nowait()
+            except queue.Empty:
+                return out
+            self._received += len(samples)
+            out.append(Block(samples, self._received / RATE, wall))
+
+    def next_time(self) -> float:
+        return math.inf
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,105 @@
+"""What goes on the wire per protocol, decoded independently: OSC with python-osc's parser,
+the Live Link Face packet with a decoder written here from the published layout (Unreal's
+AppleARKitLiveLinkSource / LiveLinkFace: version byte, FString device id, FString subject,
+FQualifiedFrameTime, uint8 count, big-endian floats; FString = int32 length + bytes)."""
+
+import struct
+
+import numpy as np
+import pytest
+from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_message import OscMessage
+
+from voxrig.bridge.live.protocols import PROTOCOLS, Encoder, frame_rate_fraction, livelink_packet
+from voxrig.core.names import ARKIT52
+from voxrig.core.naming import style_names
+
+WEIGHTS = np.linspace(0.0, 1.0, 52, dtype=np.float32)
+
+
+def decode_livelink(packet: bytes) -> dict:
+    """Reads a Live Link Face packet field by field, as Unreal's receiver does."""
+    pos = 0
+
+    def take(fmt: str):
+        nonlocal pos
+        values = struct.unpack_from(fmt, packet, pos)
+        pos += struct.calcsize(fmt)
+        return values
+
+    def string() -> str:
+        nonlocal pos
+        (length,) = take(">i")
+        text = packet[pos:pos + length].decode("utf-8")
+        pos += length
+        return text
+
+    (version,) = take(">B")
+    device, subject = string(), string()
+    frame, subframe, numerator, denominator = take(">ifii")
+    (count,) = take(">B")
+    values = take(f">{count}f")
+    assert pos == len(packet), "trailing bytes"
+    return dict(version=version, device=device, subject=subject, frame=frame,
+                subframe=subframe, rate=(numerator, denominator), values=values)
+
+
+def test_livelink_packet_follows_the_published_layout_byte_for_byte():
+    packet = livelink_packet(WEIGHTS, frame=1234, fps=60.0, subject="Face", device="dev")
+    assert packet[0] == 6  # packet version of the Live Link Face app
+    assert packet[1:5] == b"\x00\x00\x00\x03" and packet[5:8] == b"dev"  # big-endian length
+    assert packet[8:12] == b"\x00\x00\x00\x04" and packet[12:16] == b"Face"
+    assert packet[16:20] == (1234).to_bytes(4, "big")
+    assert packet[32] == 61  # after 16 bytes of frame time
+    assert len(packet) == 1 + (4 + 3) + (4 + 4) + 16 + 1 + 61 * 4
+    decoded = decode_livelink(packet)
+    assert decoded["version"] == 6 and decoded["subject"] == "Face"
+    assert decoded["device"] == "dev" and decoded["frame"] == 1234
+    assert decoded["subframe"] == 0.0 and decoded["rate"] == (60, 1)
+    assert np.allclose(decoded["values"][:52], WEIGHTS)
+    assert decoded["values"][52:] == (0.0,) * 9  # head and eye rotations: not driven
+
+
+def test_livelink_frame_rate_is_an_exact_fraction():
+    assert frame_rate_fraction(29.97) == (30000, 1001)
+    assert frame_rate_fraction(23.976) == (24000, 1001)
+    assert frame_rate_fraction(25.0) == (25, 1)
+
+
+def test_each_protocol_has_its_receivers_usual_port():
+    assert {p: PROTOCOLS[p].port for p in PROTOCOLS} == {
+        "vmc": 39539, "vrchat": 9000, "generic": 8000, "livelink": 11111}
+
+
+def test_vmc_frame_is_one_bundle_of_blend_values_then_apply():
+    (datagram,) = Encoder("vmc").datagrams(7, 7 / 60, WEIGHTS)
+    bundle = OscBundle(datagram)
+    messages = list(bundle)
+    assert len(messages) == 53
+    for name, message, value in zip(ARKIT52, messages[:52], WEIGHTS, strict=True):
+        assert message.address == "/VMC/Ext/Blend/Val"
+        assert message.params[0] == name
+        assert message.params[1] == pytest.approx(float(value))
+    assert messages[52].address == "/VMC/Ext/Blend/Apply" and messages[52].params == []
+
+
+def test_vrchat_frame_sets_avatar_parameters_with_face_tracking_names():
+    datagrams = Encoder("vrchat").datagrams(0, 0.0, WEIGHTS)
+    messages = [OscMessage(d) for d in datagrams]
+    assert len(messages) == 42
+    jaw = next(m for m in messages if m.address == "/avatar/parameters/FT/v2/JawOpen")
+    assert jaw.params == [pytest.approx(float(WEIGHTS[ARKIT52.index("jawOpen")]))]
+    assert all(m.address.startswith("/avatar/parameters/FT/v2/") for m in messages)
+
+
+def test_generic_frame_carries_number_time_and_all_weights_then_one_message_per_channel():
+    encoder = Encoder("generic", style_names("pascal"))
+    datagrams = encoder.datagrams(42, 0.7, WEIGHTS)
+    head = OscMessage(datagrams[0])
+    assert head.address == "/voxrig/frame"
+    assert head.params[0] == 42 and head.params[1] == pytest.approx(0.7)
+    assert np.allclose(head.params[2:], WEIGHTS)
+    blends = [OscMessage(d) for d in datagrams[1:]]
+    assert [m.address for m in blends] == [f"/voxrig/blend/{n[0].upper()}{n[1:]}"
+                                           for n in ARKIT52]
+    assert encoder.messages_per_frame == len(datagrams) == 53
