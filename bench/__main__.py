@@ -208,9 +208,13 @@ def format_diff(rows: dict[str, dict], previous: dict[str, dict], label: str) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
-    parser.add_argument("--only", choices=("english", "facegood", "speed"),
-                        help="run one part only")
+    parser.add_argument("--only", choices=("english", "facegood", "speed", "render"),
+                        help="run one part only (render: the preview renderer's fps)")
     args = parser.parse_args(argv)
+    if args.only == "render":
+        from .render import main as render_main
+
+        return render_main()
     parts = [args.only] if args.only else ["english", "facegood", "speed"]
     if args.quick:
         parts = [p for p in parts if p != "speed"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -89,8 +90,22 @@ def project(view: View, points: np.ndarray) -> np.ndarray:
 class _Fragments:
     pixel: np.ndarray  # (K,) flat pixel index
     tri: np.ndarray  # (K,) triangle index into the rasterised subset
-    bary: np.ndarray  # (K, 3)
     key: np.ndarray  # (K,) int64: quantised depth << 32 | fragment index (min = nearest)
+    coefficients: np.ndarray  # (2, n, 3) barycentric planes of the front triangles
+    local: np.ndarray  # (K,) index into those front triangles
+    lo_x: np.ndarray  # (n,) their boxes' corners
+    lo_y: np.ndarray
+
+    def barycentrics(self, which: np.ndarray, size: int) -> np.ndarray:
+        """(k, 3) barycentrics of fragments `which` (only the visible ones need them)."""
+        local = self.local[which]
+        v, u = np.divmod(self.pixel[which], size)
+        u = (u - self.lo_x[local]).astype(np.float32) + 0.5
+        v = (v - self.lo_y[local]).astype(np.float32) + 0.5
+        c0, c1 = self.coefficients[0, local], self.coefficients[1, local]
+        b0 = c0[:, 0] * u + c0[:, 1] * v + c0[:, 2]
+        b1 = c1[:, 0] * u + c1[:, 1] * v + c1[:, 2]
+        return np.stack([b0, b1, 1.0 - b0 - b1], axis=1)
 
 
 class HeadRenderer:
@@ -196,8 +211,7 @@ class HeadRenderer:
         """Rasterise triangles `subset` into the depth keys and colours (flat, updated in
         place and returned)."""
         size = self.view.size
-        corners = screen[self.tris[subset]]  # (n, 3, 3)
-        frags = _rasterise(corners, size)
+        frags = _rasterise(screen[self.tris[subset]], size)
         if frags is None:
             return key_buffer, rgb
         # Nearer than what is already there (static part), then nearest among themselves.
@@ -208,11 +222,11 @@ class HeadRenderer:
         won = key_buffer[pixel] == key
         winner = np.flatnonzero(front)[won]
         pixel = frags.pixel[winner]
-        tri_local = frags.tri[winner]
-        bary = frags.bary[winner]
-        tri = subset[tri_local]
+        bary = frags.barycentrics(winner, size)
+        ids = self.tris[subset[frags.tri[winner]]]
         # Gouraud: lit vertex colours interpolated.
-        colour = np.einsum("kc,kcr->kr", bary, lit[self.tris[tri]])
+        colour = (lit[ids[:, 0]] * bary[:, 0:1] + lit[ids[:, 1]] * bary[:, 1:2]
+                  + lit[ids[:, 2]] * bary[:, 2:3])
         rgb[pixel] = np.clip(colour * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return key_buffer, rgb
 
@@ -258,53 +272,67 @@ def _rasterise(corners: np.ndarray, size: int) -> _Fragments | None:
     if len(tri) == 0:
         return None
     inv = 1.0 / area[tri]
-    # b_i = A_i * u + B_i * v + C_i for pixel centre (lo_x + u, lo_y + v), i = 0, 1.
-    xs = x[tri] - (lo_x[tri] + 0.0)[:, None]
-    ys = y[tri] - (lo_y[tri] + 0.0)[:, None]
-    a_coef = (np.stack([ys[:, 1] - ys[:, 2], ys[:, 2] - ys[:, 0]], axis=1)
-              * inv[:, None]).astype(np.float32)
-    b_coef = (np.stack([xs[:, 2] - xs[:, 1], xs[:, 0] - xs[:, 2]], axis=1)
-              * inv[:, None]).astype(np.float32)
-    c_coef = (np.stack([xs[:, 1] * ys[:, 2] - xs[:, 2] * ys[:, 1],
-                        xs[:, 2] * ys[:, 0] - xs[:, 0] * ys[:, 2]], axis=1)
-              * inv[:, None]).astype(np.float32)
+    # b_i = A_i * u + B_i * v + C_i at pixel centre (lo_x + u, lo_y + v), i = 0, 1; the depth
+    # is affine in (u, v) too: z = z2 + b0 (z0 - z2) + b1 (z1 - z2).
+    xs = x[tri] - lo_x[tri][:, None]
+    ys = y[tri] - lo_y[tri][:, None]
+    coefficients = np.empty((3, len(tri), 3), dtype=np.float64)
+    coefficients[0] = np.stack([ys[:, 1] - ys[:, 2], xs[:, 2] - xs[:, 1],
+                                xs[:, 1] * ys[:, 2] - xs[:, 2] * ys[:, 1]], axis=1)
+    coefficients[1] = np.stack([ys[:, 2] - ys[:, 0], xs[:, 0] - xs[:, 2],
+                                xs[:, 2] * ys[:, 0] - xs[:, 0] * ys[:, 2]], axis=1)
+    coefficients[:2] *= inv[None, :, None]
+    zs = corners[tri, :, 2]
+    coefficients[2] = (coefficients[0] * (zs[:, 0:1] - zs[:, 2:3])
+                       + coefficients[1] * (zs[:, 1:2] - zs[:, 2:3]))
+    coefficients[2, :, 2] += zs[:, 2]
+    coefficients = coefficients.astype(np.float32)
     origin = (lo_y[tri] * size + lo_x[tri]).astype(np.int64)
-    zs = corners[tri, :, 2].astype(np.float32)
     sizes_w = np.searchsorted(_BOX_SIZES, w[tri])
     sizes_h = np.searchsorted(_BOX_SIZES, h[tri])
+    box_w, box_h = _BOX_SIZES[sizes_w], _BOX_SIZES[sizes_h]
+    crosses_edge = (lo_x[tri] + box_w > size) | (lo_y[tri] + box_h > size)
     group = sizes_w * len(_BOX_SIZES) + sizes_h
     order = np.argsort(group, kind="stable")
     bounds = np.flatnonzero(np.diff(group[order])) + 1
-    pixels, tris, b0s, b1s = [], [], [], []
+    pixels, tris, depths = [], [], []
     for members in np.split(order, bounds):
-        gw, gh = int(_BOX_SIZES[sizes_w[members[0]]]), int(_BOX_SIZES[sizes_h[members[0]]])
-        u = np.tile(np.arange(gw, dtype=np.float32) + 0.5, gh)
-        v = np.repeat(np.arange(gh, dtype=np.float32) + 0.5, gw)
-        a, b, c = a_coef[members], b_coef[members], c_coef[members]
-        b0 = a[:, 0:1] * u + (b[:, 0:1] * v + c[:, 0:1])
-        b1 = a[:, 1:2] * u + (b[:, 1:2] * v + c[:, 1:2])
-        inside = (b0 >= -1e-5) & (b1 >= -1e-5) & (b0 + b1 <= 1.0 + 1e-5)
-        rows, cols = np.nonzero(inside)
-        if len(rows) == 0:
+        gw, gh = int(box_w[members[0]]), int(box_h[members[0]])
+        n = len(members)
+        # b0, b1 and depth over the group's pixel grid in one BLAS call.
+        values = coefficients[:, members].reshape(3 * n, 3) @ _grid(gw, gh)
+        b0, b1 = values[:n], values[n:2 * n]
+        inside = (np.minimum(b0, b1) >= -1e-5) & (b0 + b1 <= 1.0 + 1e-5)
+        flat = np.flatnonzero(inside)
+        if len(flat) == 0:
             continue
-        du = cols % gw
-        dv = cols // gw
-        keep = (lo_x[tri[members[rows]]] + du < size) & (lo_y[tri[members[rows]]] + dv < size)
-        rows, cols, du, dv = rows[keep], cols[keep], du[keep], dv[keep]
-        pixels.append(origin[members[rows]] + dv * size + du)
-        tris.append(members[rows])
-        b0s.append(b0[rows, cols])
-        b1s.append(b1[rows, cols])
+        rows, cols = np.divmod(flat, gw * gh)
+        dv, du = np.divmod(cols, gw)
+        member = members[rows]
+        if crosses_edge[members].any():
+            keep = (lo_x[tri[member]] + du < size) & (lo_y[tri[member]] + dv < size)
+            flat, member, du, dv = flat[keep], member[keep], du[keep], dv[keep]
+        pixels.append(origin[member] + dv * size + du)
+        tris.append(member)
+        depths.append(values[2 * n:].ravel()[flat])
     if not pixels:
         return None
     pixel = np.concatenate(pixels)
     local = np.concatenate(tris)
-    b0, b1 = np.concatenate(b0s), np.concatenate(b1s)
-    bary = np.stack([b0, b1, 1.0 - b0 - b1], axis=1)
-    depth = np.einsum("kc,kc->k", bary, zs[local])
+    depth = np.concatenate(depths)
     quant = np.clip((depth - 1.0) * (1 << 16), 0, (1 << _DEPTH_BITS) - 1).astype(np.int64)
     key = (quant << 32) | np.arange(len(pixel), dtype=np.int64)
-    return _Fragments(pixel=pixel, tri=tri[local], bary=bary, key=key)
+    return _Fragments(pixel=pixel, tri=tri[local], key=key, coefficients=coefficients[:2],
+                      local=local, lo_x=lo_x[tri].astype(np.int64),
+                      lo_y=lo_y[tri].astype(np.int64))
+
+
+@cache
+def _grid(width: int, height: int) -> np.ndarray:
+    """(3, width * height): u, v of the pixel centres of a box, and ones."""
+    u = np.tile(np.arange(width, dtype=np.float32) + 0.5, height)
+    v = np.repeat(np.arange(height, dtype=np.float32) + 0.5, width)
+    return np.stack([u, v, np.ones_like(u)])
 
 
 def _min3(a: np.ndarray) -> np.ndarray:

@@ -55,11 +55,18 @@ def encode_mp4(frames: Iterable[np.ndarray], fps: float, output: str | Path,
     tmp = Path(tmp_name)
     try:
         _run_ffmpeg(exe, iter(frames), fps, tmp, audio)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private; a video is not
         os.replace(tmp, output)
     except OSError as exc:
         raise VoxrigError(f"cannot write {str(output)!r}: {exc.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _run_ffmpeg(exe: str, frames: Iterable[np.ndarray], fps: float, tmp: Path,
