@@ -154,3 +154,11 @@ def test_png_is_a_valid_rgb_image():
 def test_view_can_be_smaller_for_quick_looks():
     renderer = HeadRenderer(np.stack([OPEN]), view=View(size=128))
     assert renderer.render(OPEN).shape == (128, 128, 3)
+
+
+def test_a_held_pose_gives_the_same_frame_and_drawing_on_it_does_not_leak(renderer):
+    first = renderer.render(OPEN)
+    first[:10] = 0  # e.g. an overlay drawn on the returned frame
+    again = renderer.render(OPEN)
+    assert np.any(again[:10] != 0)
+    assert np.array_equal(again[10:], first[10:])

@@ -170,6 +170,7 @@ class HeadRenderer:
             _vertex_normals(neutral, self._quads, np.arange(len(self._quads))),
             np.arange(len(neutral)))
         self._background = _background(size)
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
         self._static_key, self._static_rgb = self._draw(
             static, self._neutral_screen, self._neutral_lit,
             np.full(size * size, _NO_HIT, dtype=np.int64), self._background.copy())
@@ -188,6 +189,15 @@ class HeadRenderer:
 
     def render(self, arkit_weights: np.ndarray) -> np.ndarray:
         """One frame (size, size, 3) uint8 for ARKit-52 weights (52,)."""
+        arkit_weights = np.asarray(arkit_weights, dtype=np.float32)
+        last = self._last
+        if last is not None and np.array_equal(last[0], arkit_weights):
+            return last[1].copy()  # a held pose (pauses, silence) is drawn once
+        image = self._render(arkit_weights)
+        self._last = (arkit_weights.copy(), image.copy())
+        return image
+
+    def _render(self, arkit_weights: np.ndarray) -> np.ndarray:
         vertices = self.pose(arkit_weights)
         screen = self._neutral_screen.copy()
         screen[self._move_vertices] = project(self.view, vertices[self._move_vertices])
