@@ -128,15 +128,19 @@ def _stream(args: argparse.Namespace) -> int:
                  "(phonetic engine); Ctrl-C stops")
         try:
             result = run_session(source, engine, encoder, sender, speed=args.speed)
+            if not args.quiet:  # before the engine process is shut down: the user waits
+                _say(_summary(result))
         finally:
             engine.close()
     finally:
         sender.close()
-    if not args.quiet:
-        c = result.counters
-        how = "stopped" if result.stopped else "done"
-        cpu = result.cpu_seconds / max(result.wall_seconds, 1e-9)
-        _say(f"voxrig: {how}: sent {c.sent} frames, dropped {c.dropped} late, "
-             f"{c.failed} refused by the network; {result.audio_seconds:.1f} s of audio in "
-             f"{result.wall_seconds:.1f} s, CPU {cpu:.0%}")
     return 0
+
+
+def _summary(result) -> str:
+    c = result.counters
+    how = "stopped" if result.stopped else "done"
+    cpu = result.cpu_seconds / max(result.wall_seconds, 1e-9)
+    return (f"voxrig: {how}: sent {c.sent} frames, dropped {c.dropped} late, {c.failed} refused "
+            f"by the network; {result.audio_seconds:.1f} s of audio in "
+            f"{result.wall_seconds:.1f} s, CPU {cpu:.0%} (sender; the engine runs apart)")

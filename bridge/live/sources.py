@@ -109,30 +109,34 @@ class MicSource:
     """A live input device; blocks arrive from PortAudio's callback thread through a queue."""
 
     def __init__(self, device: int | str | None = None) -> None:
+        import time
+
         self._sd = sounddevice()
         self.device = device
         self.warnings: list[str] = []
         self._queue: queue.Queue[tuple[np.ndarray, float]] = queue.Queue()
         self._received = 0
-        self._stream = None
         self.finished = False
         self.duration = math.inf
-
-    def start(self, now: float) -> None:
-        import time
 
         def callback(indata, frames, time_info, status) -> None:
             self._queue.put((indata[:, 0].copy(), time.monotonic()))
 
-        try:
+        which = f"device {device}" if device is not None else "the default input"
+        if device is None and not any(d["max_input_channels"] > 0
+                                      for d in self._sd.query_devices()):
+            raise VoxrigError("cannot record: no audio input device found "
+                              "(see voxrig stream --list-devices)")
+        try:  # opened here, so a bad device is an error before streaming is announced
             self._stream = self._sd.InputStream(samplerate=RATE, channels=1, dtype="float32",
-                                                blocksize=int(BLOCK * RATE), device=self.device,
+                                                blocksize=int(BLOCK * RATE), device=device,
                                                 callback=callback)
-            self._stream.start()
         except Exception as exc:  # PortAudioError, ValueError for a bad device
-            which = f"device {self.device}" if self.device is not None else "the default input"
             raise VoxrigError(f"cannot record from {which}: {_first_line(exc)} "
                               "(see voxrig stream --list-devices)") from None
+
+    def start(self, now: float) -> None:
+        self._stream.start()
 
     def read(self, now: float) -> list[Block]:
         out = []
@@ -148,9 +152,8 @@ class MicSource:
         return math.inf
 
     def close(self) -> None:
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
+        self._stream.stop()
+        self._stream.close()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ thread miss its slots; in a separate process they cannot get in each other's way
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 
@@ -24,6 +25,8 @@ def _serve(conn, fps: float, config: StreamConfig | None) -> None:
     try:
         while True:
             samples = conn.recv()
+            if isinstance(samples, str):  # "stop": the parent is closing
+                return
             frames = engine.finish() if samples is None else engine.push(samples)
             if frames:
                 conn.send(("frames", frames[0].index,
@@ -85,6 +88,8 @@ class EngineProcess:
         return out
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._conn.send("stop")
         self._conn.close()
         self._process.join(timeout=0.5)
         if self._process.is_alive():
