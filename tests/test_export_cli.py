@@ -113,3 +113,17 @@ def test_keypoints_go_to_json_only(sample, capsys):
     code = main(["bake", str(sample), "--keypoints", "-o", "out.glb"])
     assert code == 1
     assert "keypoints can only be written to JSON" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_bake_to_a_glb_animates_the_head_over_the_whole_line(sample, tmp_path, capsys):
+    import pygltflib
+
+    out = tmp_path / "line.glb"
+    code, err = bake(capsys, sample, "-o", str(out), "--fps", "24")
+    assert code == 0, err
+    gltf = pygltflib.GLTF2().load(str(out))
+    times = gltf.accessors[gltf.animations[0].samplers[0].input]
+    assert times.count == int(9.655 * 24) + 1
+    assert times.max[0] == pytest.approx((times.count - 1) / 24, abs=1e-5)
+    assert gltf.animations[0].name == "line"
