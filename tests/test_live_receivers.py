@@ -99,22 +99,38 @@ class PythonOscReceiver:
             return list(self.messages)
 
 
-def frames_from(protocol: str, messages: list[tuple[str, list]], frames: int) -> np.ndarray:
-    """Received jawOpen per frame, whatever the protocol's addresses."""
+def check_stream(protocol: str, messages: list[tuple[str, list]], stderr: str,
+                 expected: np.ndarray, atol: float) -> None:
+    """Every frame sent arrived whole, with the engine's values, in order. A frame may be
+    dropped (not sent) if a loaded machine made it miss its slot; then it must not arrive."""
+    sent, dropped, failed = counters(stderr)
+    assert failed == 0 and sent + dropped == len(expected)
+    assert dropped <= 0.05 * len(expected), stderr
+    assert len(messages) == sent * Encoder(protocol).messages_per_frame
     if protocol == "vmc":
-        vals = [args[1] for address, args in messages
-                if address == "/VMC/Ext/Blend/Val" and args[0] == "jawOpen"]  # fmt: skip
-        assert sum(a == "/VMC/Ext/Blend/Apply" for a, _ in messages) == frames
+        jaw = [args[1] for address, args in messages
+               if address == "/VMC/Ext/Blend/Val" and args[0] == "jawOpen"]  # fmt: skip
+        assert sum(a == "/VMC/Ext/Blend/Apply" for a, _ in messages) == sent
     elif protocol == "vrchat":
-        vals = [args[0] for address, args in messages
-                if address == "/avatar/parameters/FT/v2/JawOpen"]  # fmt: skip
+        jaw = [args[0] for address, args in messages
+               if address == "/avatar/parameters/FT/v2/JawOpen"]  # fmt: skip
     else:
         heads = [args for address, args in messages if address == "/voxrig/frame"]
-        assert [h[0] for h in heads] == list(range(frames))
+        index = [h[0] for h in heads]
+        assert index == sorted(set(index)) and len(index) == sent
         assert all(h[1] == pytest.approx(h[0] / FPS, abs=1e-6) for h in heads)
-        vals = [args[0] for address, args in messages if address == "/voxrig/blend/jawOpen"]
-        assert np.allclose([h[2 + JAW] for h in heads], vals)
-    return np.array(vals, dtype=np.float64)
+        assert np.allclose([h[2:] for h in heads], expected[index], atol=atol)
+        jaw = [args[0] for address, args in messages if address == "/voxrig/blend/jawOpen"]
+        assert np.allclose(jaw, expected[index, JAW], atol=atol)
+    assert len(jaw) == sent
+    # In order: each received value is the engine's value of a later frame than the last.
+    position = 0
+    for value in jaw:
+        while position < len(expected) and abs(expected[position, JAW] - value) > atol:
+            position += 1
+        assert position < len(expected), "a value that the engine never computed arrived"
+        position += 1
+    assert max(jaw) > 0.1  # the speech really opened the jaw
 
 
 @pytest.mark.slow
@@ -124,14 +140,9 @@ def test_a_python_osc_server_receives_every_message_with_the_engines_values(
     with PythonOscReceiver() as receiver:
         done = stream(clip, protocol, receiver.port)
         assert done.returncode == 0, done.stderr
-        per_frame = Encoder(protocol).messages_per_frame
-        messages = receiver.wait_for(len(expected) * per_frame)
-    sent, dropped, failed = counters(done.stderr)
-    assert (sent, dropped, failed) == (len(expected), 0, 0)
-    assert len(messages) == len(expected) * per_frame
-    jaw = frames_from(protocol, messages, len(expected))
-    assert np.allclose(jaw, expected[:, JAW], atol=1e-6)
-    assert jaw.max() > 0.1  # the speech really opened the jaw
+        sent = counters(done.stderr)[0]
+        messages = receiver.wait_for(sent * Encoder(protocol).messages_per_frame)
+    check_stream(protocol, messages, done.stderr, expected, atol=1e-6)
 
 
 # ------------------------------------------------------------------------------- oscdump
@@ -221,15 +232,11 @@ def test_oscdump_decodes_every_message_of_the_stream(clip, expected, oscdump, pr
     try:
         done = stream(clip, protocol, dump.port)
         assert done.returncode == 0, done.stderr
-        per_frame = Encoder(protocol).messages_per_frame
-        messages = dump.messages(len(expected) * per_frame)
+        sent = counters(done.stderr)[0]
+        messages = dump.messages(sent * Encoder(protocol).messages_per_frame)
     finally:
         dump.close()
-    assert counters(done.stderr) == (len(expected), 0, 0)
-    assert len(messages) == len(expected) * per_frame
-    jaw = frames_from(protocol, messages, len(expected))
-    assert np.allclose(jaw, expected[:, JAW], atol=2e-6)  # oscdump prints 6 decimals
-    assert jaw.max() > 0.1
+    check_stream(protocol, messages, done.stderr, expected, atol=2e-6)  # 6 decimals printed
 
 
 # ------------------------------------------------------------------------------ livelink
@@ -245,15 +252,19 @@ def test_a_udp_receiver_gets_one_livelink_packet_per_frame_in_order(clip, expect
         port = sock.getsockname()[1]
         packets: list[bytes] = []
         thread = threading.Thread(target=_collect, args=(sock, packets, len(expected)))
+        # (stops at the expected count or after 2 s without a packet)
         thread.start()
         done = stream(clip, "livelink", port, "--subject", "Narrator")
         thread.join()
     assert done.returncode == 0, done.stderr
+    sent, dropped, _ = counters(done.stderr)
+    assert sent + dropped == len(expected) and dropped <= 0.05 * len(expected)
     decoded = [decode_livelink(p) for p in packets]
-    assert [d["frame"] for d in decoded] == list(range(len(expected)))
+    index = [d["frame"] for d in decoded]
+    assert len(index) == sent and index == sorted(set(index))
     assert all(d["subject"] == "Narrator" and d["rate"] == (60, 1) for d in decoded)
     values = np.array([d["values"][:52] for d in decoded])
-    assert np.allclose(values, expected, atol=1e-6)
+    assert np.allclose(values, expected[index], atol=1e-6)
 
 
 def _collect(sock: socket.socket, packets: list[bytes], count: int) -> None:
