@@ -25,9 +25,9 @@ MATERIAL_COLOURS: dict[str, tuple[float, float, float]] = {
     "M_Teeth": (0.93, 0.91, 0.84),
     "M_ScleraLeft": (0.92, 0.90, 0.87),
     "M_ScleraRight": (0.92, 0.90, 0.87),
-    "M_EyeLashes": (0.16, 0.11, 0.09),
 }
-# The ICT tear film, eye-blend and occlusion shells are transparent overlays, and the iris
+# The ICT tear film, eye-blend and occlusion shells are transparent overlays, the lashes are
+# alpha-textured cards (solid, they look like thick eyeliner), and the iris
 # spheres sit inside the sclera (ICT paints the iris in a texture): none is drawn; the iris
 # and pupil are painted onto the sclera instead.
 IRIS_COLOUR = (0.30, 0.21, 0.13)
