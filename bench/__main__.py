@@ -208,9 +208,17 @@ def format_diff(rows: dict[str, dict], previous: dict[str, dict], label: str) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
-    parser.add_argument("--only", choices=("english", "facegood", "speed", "render"),
-                        help="run one part only (render: the preview renderer's fps)")
+    parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
+                                           "soak"),
+                        help="run one part only (render: the preview renderer's fps; latency / "
+                        "soak: voxrig stream, see bench/latency.py)")
+    parser.add_argument("--soak-seconds", type=float, default=600.0,
+                        help="length of the --only soak run (default 600)")
     args = parser.parse_args(argv)
+    if args.only in ("latency", "soak"):
+        from .latency import run_live
+
+        return run_live(args.only, args.soak_seconds)
     if args.only == "render":
         from .render import main as render_main
 

@@ -1,0 +1,258 @@
+"""Live streaming measurements (`python -m bench --only latency` / `--only soak`).
+
+latency: end-to-end delay from an audio sample entering voxrig (the moment the block that
+holds it is handed to the engine) to the first OSC frame that reflects it leaving (sent on
+loopback). The input is speech bursts after silences; for each burst onset the first frame
+whose jawOpen rises above rest counts as the response. Run through the same session, engine
+process and sender as `voxrig stream`, paced in real time at 60 fps. Also the CPU used (sender
+and engine process together, share of one core).
+
+soak: `voxrig stream` itself (a subprocess) streams a long input (default 10 minutes) in the
+generic protocol to a receiver here on loopback; lost = messages sent but not received, drift =
+how far frame arrival times moved against the audio clock from the first to the last 10 s.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from voxrig.bridge.cli import SAMPLE_AUDIO
+from voxrig.core.audio import audio_from_array, load_audio
+from voxrig.core.names import ARKIT_INDEX
+from voxrig.core.streaming import RATE
+
+FPS = 60.0
+JAW = ARKIT_INDEX["jawOpen"]
+RESPONSE = 0.03  # jawOpen above its rest value by this much = the face responds
+
+
+def _speech_bursts(count: int, seed: int = 0) -> tuple[np.ndarray, list[float]]:
+    """Silence, then 0.6 s of speech taken from inside the sample (so it starts loud), ...:
+    the audio and the onset time of every burst."""
+    speech = load_audio(SAMPLE_AUDIO).samples
+    rng = np.random.default_rng(seed)
+    env = np.convolve(speech**2, np.ones(320) / 320, mode="same")
+    loud = np.flatnonzero(env > 0.25 * env.max())
+    loud = loud[(loud > RATE) & (loud < len(speech) - RATE)]
+    parts, onsets, cursor = [], [], 0
+    fade = np.linspace(0.0, 1.0, 80, dtype=np.float32)  # 5 ms: an onset, not a click
+    for _ in range(count):
+        gap = np.zeros(int(rng.uniform(0.9, 1.4) * RATE), dtype=np.float32)
+        start = int(rng.choice(loud))
+        burst = speech[start:start + int(0.6 * RATE)].copy()
+        burst[:fade.size] *= fade
+        parts += [gap, burst]
+        cursor += gap.size
+        onsets.append(cursor / RATE)
+        cursor += burst.size
+    parts.append(np.zeros(RATE, dtype=np.float32))
+    return np.concatenate(parts), onsets
+
+
+def run_latency(bursts: int = 40) -> dict:
+    from voxrig.bridge.live.protocols import Encoder
+    from voxrig.bridge.live.sender import UdpSender
+    from voxrig.bridge.live.session import output_delay, run_session
+    from voxrig.bridge.live.sources import FileSource
+    from voxrig.bridge.live.worker import EngineProcess
+
+    samples, onsets = _speech_bursts(bursts)
+    entered: list[tuple[float, float]] = []  # (audio time at block end, wall time)
+    sent: list[tuple[int, float, np.ndarray]] = []
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    stop = threading.Event()
+    drain = threading.Thread(target=_drain, args=(receiver, stop), daemon=True)
+    drain.start()
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    engine = EngineProcess(FPS)
+    sender = UdpSender("127.0.0.1", receiver.getsockname()[1])
+    try:
+        result = run_session(
+            FileSource(audio_from_array(samples, RATE, source="bursts")), engine,
+            Encoder("vmc", fps=FPS), sender,
+            on_block=lambda b: entered.append((b.audio_end, time.monotonic())),
+            on_send=lambda f, due, at: sent.append((f.index, at, f.weights[JAW])),
+        )
+        delay = output_delay(engine)
+    finally:
+        engine.close()
+        sender.close()
+        stop.set()
+        drain.join()
+        receiver.close()
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    engine_cpu = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime
+                                                             + children0.ru_stime)
+    block_end = np.array([a for a, _ in entered])
+    block_wall = np.array([w for _, w in entered])
+    index = np.array([i for i, _, _ in sent])
+    sent_at = np.array([t for _, t, _ in sent])
+    jaw = np.array([j for _, _, j in sent])
+    latencies, missed = [], 0
+    for onset in onsets:
+        arrived = block_wall[np.searchsorted(block_end, onset + 1e-9)]
+        rest = np.median(jaw[(index / FPS > onset - 0.6) & (index / FPS < onset - 0.3)])
+        after = np.flatnonzero((index / FPS >= onset - 0.2) & (index / FPS <= onset + 0.6)
+                               & (jaw > rest + RESPONSE))  # fmt: skip
+        if after.size == 0:
+            missed += 1
+            continue
+        latencies.append(sent_at[after[0]] - arrived)
+    lat = np.array(latencies) * 1000.0
+    return {
+        "engine": "phonetic (sliding-window allphone + animator)",
+        "fps": FPS,
+        "onsets": len(onsets),
+        "missed": missed,
+        "p50_ms": round(float(np.percentile(lat, 50)), 1),
+        "p95_ms": round(float(np.percentile(lat, 95)), 1),
+        "max_ms": round(float(lat.max()), 1),
+        "min_ms": round(float(lat.min()), 1),
+        "output_delay_ms": round(delay * 1000.0, 1),
+        "sent": result.counters.sent,
+        "dropped": result.counters.dropped,
+        "audio_seconds": round(result.audio_seconds, 1),
+        "cpu_sender_pct": round(100 * result.cpu_seconds / result.wall_seconds, 1),
+        "cpu_engine_pct": round(100 * engine_cpu / result.wall_seconds, 1),
+    }
+
+
+def _drain(sock: socket.socket, stop: threading.Event) -> None:
+    sock.settimeout(0.1)
+    while not stop.is_set():
+        try:
+            sock.recv(65536)
+        except TimeoutError:
+            continue
+
+
+def _soak_audio(seconds: float) -> np.ndarray:
+    speech = load_audio(SAMPLE_AUDIO).samples
+    rng = np.random.default_rng(1)
+    parts, total = [], 0
+    while total < seconds * RATE:
+        gap = np.zeros(int(rng.uniform(0.3, 1.5) * RATE), dtype=np.float32)
+        parts += [speech, gap]
+        total += speech.size + gap.size
+    return np.concatenate(parts)[: int(seconds * RATE)]
+
+
+def run_soak(seconds: float = 600.0) -> dict:
+    """`voxrig stream --protocol generic` for `seconds` of audio into a receiver here."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "soak.wav"
+        sf.write(path, _soak_audio(seconds), RATE)
+        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        receiver.bind(("127.0.0.1", 0))
+        receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)
+        frames: list[tuple[int, float]] = []
+        counts = {"datagrams": 0}
+        stop = threading.Event()
+        thread = threading.Thread(target=_receive_generic,
+                                  args=(receiver, frames, counts, stop), daemon=True)
+        thread.start()
+        voxrig = Path(sys.executable).with_name("voxrig")
+        done = subprocess.run(
+            [str(voxrig), "stream", "--input", str(path), "--protocol", "generic",
+             "--port", str(receiver.getsockname()[1])],
+            capture_output=True, text=True,
+        )
+        time.sleep(0.5)
+        stop.set()
+        thread.join()
+        receiver.close()
+    match = re.search(r"sent (\d+) frames, dropped (\d+) late, (\d+) refused", done.stderr)
+    if done.returncode != 0 or not match:
+        raise RuntimeError(f"voxrig stream failed: {done.stderr.strip()[-300:]}")
+    sent, dropped, refused = (int(g) for g in match.groups())
+    per_frame = 53  # /voxrig/frame + 52 /voxrig/blend/<name>
+    index = np.array([i for i, _ in frames])
+    arrival = np.array([t for _, t in frames])
+    offset = arrival - index / FPS
+    edge = int(10 * FPS)
+    drift = (np.median(offset[-edge:]) - np.median(offset[:edge])) * FPS
+    return {
+        "audio_seconds": round(seconds, 1),
+        "fps": FPS,
+        "frames_expected": int(np.floor(seconds * FPS)) + 1,
+        "frames_sent": sent,
+        "frames_dropped_late": dropped,
+        "refused": refused,
+        "messages_sent": sent * per_frame,
+        "messages_received": counts["datagrams"],
+        "lost_messages": sent * per_frame - counts["datagrams"],
+        "drift_frames": round(float(drift), 3),
+        "offset_spread_ms": round(float(np.percentile(offset, 99.9) - np.percentile(offset, 0.1))
+                                  * 1000, 1),
+        "summary": done.stderr.strip().splitlines()[-1],
+    }
+
+
+def _receive_generic(sock: socket.socket, frames: list, counts: dict,
+                     stop: threading.Event) -> None:
+    from pythonosc.osc_message import OscMessage
+
+    sock.settimeout(0.1)
+    while not stop.is_set():
+        try:
+            data = sock.recv(65536)
+        except TimeoutError:
+            continue
+        counts["datagrams"] += 1
+        if data.startswith(b"/voxrig/frame\x00"):
+            frames.append((OscMessage(data).params[0], time.monotonic()))
+
+
+def format_live(latency: dict | None, soak: dict | None) -> str:
+    lines = []
+    if latency:
+        lines.append(
+            f"live latency ({latency['engine']}, {latency['fps']:g} fps, "
+            f"{latency['onsets']} onsets): p50 {latency['p50_ms']} ms, p95 "
+            f"{latency['p95_ms']} ms, max {latency['max_ms']} ms; CPU sender "
+            f"{latency['cpu_sender_pct']}% + engine {latency['cpu_engine_pct']}% of a core; "
+            f"{latency['dropped']} frames dropped")
+    if soak:
+        lines.append(
+            f"live soak ({soak['audio_seconds']:g} s at {soak['fps']:g} fps, generic OSC on "
+            f"loopback): {soak['frames_sent']} frames sent, {soak['frames_dropped_late']} "
+            f"dropped late, {soak['lost_messages']} of {soak['messages_sent']} messages lost, "
+            f"drift {soak['drift_frames']} frames")
+    return "\n".join(lines)
+
+
+LIVE_RESULTS = Path(__file__).parent / "live_results"
+
+
+def run_live(part: str, soak_seconds: float = 600.0) -> int:
+    """One live measurement, printed and written to bench/live_results/<date>-<sha>.json
+    (merged with that day's other live part)."""
+    import datetime as dt
+    import json
+
+    from .__main__ import git_sha
+
+    print(f"[bench] live {part} ...", file=sys.stderr, flush=True)
+    result = run_latency() if part == "latency" else run_soak(soak_seconds)
+    print(format_live(result if part == "latency" else None,
+                      result if part == "soak" else None))
+    LIVE_RESULTS.mkdir(exist_ok=True)
+    path = LIVE_RESULTS / f"{dt.date.today().isoformat()}-{git_sha()}.json"
+    payload = json.loads(path.read_text()) if path.exists() else {}
+    payload[part] = dict(result, date=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    path.write_text(json.dumps(payload, indent=1) + "\n")
+    print(f"wrote {path.relative_to(LIVE_RESULTS.parent.parent)}")
+    return 0
