@@ -118,7 +118,9 @@ def test_default_output_is_beside_the_input(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("case", ["missing audio", "missing clip audio", "unreadable clip",
-                                  "missing output folder", "not mp4", "labels without pair"])
+                                  "missing output folder", "not mp4", "labels without pair",
+                                  "audio for audio", "transcript for a clip", "odd size",
+                                  "missing second clip"])
 def test_bad_inputs_are_one_line_errors_with_exit_code_1(case, speech, tmp_path, capsys):
     clip = tmp_path / "clip.json"
     save_clip(talking_clip(0.2, 30.0), clip)
@@ -133,6 +135,11 @@ def test_bad_inputs_are_one_line_errors_with_exit_code_1(case, speech, tmp_path,
         "missing output folder": ["preview", str(clip), "-o", str(tmp_path / "no" / "x.mp4")],
         "not mp4": ["preview", str(clip), "-o", str(tmp_path / "x.avi")],
         "labels without pair": ["preview", str(clip), "--labels", "a,b", "-o", out],
+        "audio for audio": ["preview", str(speech), "--audio", str(speech), "-o", out],
+        "transcript for a clip": ["preview", str(clip), "--transcript", "hello", "-o", out],
+        "odd size": ["preview", str(clip), "--size", "301", "-o", out],
+        "missing second clip": ["preview", str(clip), "--side-by-side",
+                                str(tmp_path / "nope.json"), "-o", out],
     }[case]
     code, out_text, err = run(capsys, *argv)
     assert code == 1
