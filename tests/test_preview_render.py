@@ -11,7 +11,13 @@ import pytest
 from voxrig.bridge.preview.compose import arkit_weights, preview_frames
 from voxrig.bridge.preview.overlay import KEYPOINT_COLOUR, draw_text, side_by_side
 from voxrig.bridge.preview.png import png_bytes
-from voxrig.bridge.preview.render import HeadRenderer, View, project
+from voxrig.bridge.preview.render import (
+    BACKGROUND_BOTTOM,
+    BACKGROUND_TOP,
+    HeadRenderer,
+    View,
+    project,
+)
 from voxrig.core.clip import Clip
 from voxrig.core.errors import VoxrigError
 from voxrig.core.names import ARKIT52
@@ -69,9 +75,10 @@ def test_open_mouth_shows_teeth_and_a_dark_inside_that_a_closed_mouth_hides(rend
 def test_frame_is_512_square_rgb_with_the_head_centred(renderer):
     image = renderer.render(CLOSED)
     assert image.shape == (SIZE, SIZE, 3) and image.dtype == np.uint8
-    background = renderer.render(CLOSED)[0, 0]
-    head = np.any(np.abs(image.astype(int) - background.astype(int)) > 12, axis=2)
-    assert 0.25 < head.mean() < 0.8
+    t = np.linspace(0.0, 1.0, SIZE)[:, None, None]
+    background = (np.array(BACKGROUND_TOP) * (1 - t) + np.array(BACKGROUND_BOTTOM) * t) * 255
+    head = np.any(np.abs(image - background) > 12, axis=2)
+    assert 0.3 < head.mean() < 0.8
     ys, xs = np.nonzero(head)
     assert abs(xs.mean() - SIZE / 2) < 0.12 * SIZE
     assert abs(ys.mean() - SIZE / 2) < 0.12 * SIZE

@@ -59,8 +59,8 @@ class View:
     yaw_deg: float = 24.0  # head turned towards the viewer's right
     pitch_deg: float = 4.0  # seen a little from above
     distance_cm: float = 110.0
-    half_height_cm: float = 17.5  # visible half-height at the head's centre
-    centre_cm: tuple[float, float, float] = (0.0, -2.5, 3.0)  # model point at the image centre
+    half_height_cm: float = 15.0  # visible half-height at the head's centre
+    centre_cm: tuple[float, float, float] = (0.0, -1.5, 3.0)  # model point at the image centre
 
     def rotation(self) -> np.ndarray:
         yaw, pitch = math.radians(self.yaw_deg), math.radians(self.pitch_deg)
