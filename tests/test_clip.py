@@ -138,3 +138,13 @@ def test_channel_lookup_by_name():
     np.testing.assert_array_equal(clip.channel("jawOpen"), clip.weights[:, 17])
     with pytest.raises(KeyError):
         clip.channel("jawClose")
+
+
+def test_saved_files_get_the_usual_permissions_not_private_temp_ones(tmp_path):
+    import os
+
+    path = tmp_path / "clip.json"
+    save_clip(make_clip(), path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
