@@ -16,6 +16,7 @@ from voxrig.core.bake import bake
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
 from voxrig.core.errors import TranscriptError, VoxrigError
+from voxrig.core.rig import keypoints
 from voxrig.core.summary import sparkline, summarise_mouth
 
 from .clipio import is_voxrig_output, load_clip, save_clip
@@ -107,6 +108,31 @@ def _parser() -> argparse.ArgumentParser:
                           help="print nothing but errors")
     bake_cmd.set_defaults(run=_run_bake)
 
+    export_cmd = commands.add_parser(
+        "export",
+        help="convert a baked clip into another format (no baking again)",
+        description="Write a baked voxrig clip (.json or .csv) in another format.",
+        epilog="examples:\n  voxrig export line.voxrig.json -o line.anim --unity-path Body\n"
+        "  voxrig export line.voxrig.json -o line.glb\n\n"
+        f"output formats (by extension, or --format NAME):\n{_format_table()}\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export_cmd.add_argument("clip", help="a clip voxrig baked (.json or .csv)")
+    export_cmd.add_argument("-o", "--output", metavar="OUT", required=True,
+                            help="output file; its extension picks the format")
+    export_cmd.add_argument("--format", choices=list(EXPORTERS), metavar="NAME",
+                            help="write this format whatever OUT's extension")
+    export_cmd.add_argument("--unity-path", default=DEFAULT_UNITY_PATH, metavar="PATH",
+                            help="Unity .anim: the SkinnedMeshRenderer's path below the "
+                            f"Animator (default {DEFAULT_UNITY_PATH!r})")
+    export_cmd.add_argument("--keypoints", action="store_true",
+                            help="JSON: add 68x3 keypoint displacements if the clip has none")
+    export_cmd.add_argument("--force", action="store_true",
+                            help="overwrite OUT even if it is not a file voxrig wrote")
+    export_cmd.add_argument("-q", "--quiet", action="store_true",
+                            help="print nothing but errors")
+    export_cmd.set_defaults(run=_run_export)
+
     demo_cmd = commands.add_parser(
         "demo",
         help="bake the bundled LJSpeech sample and show the result",
@@ -180,12 +206,7 @@ def _run_bake(args: argparse.Namespace) -> int:
     kind = export_format_for(output, args.format)
     if args.keypoints and kind != "json":
         raise VoxrigError("keypoints can only be written to JSON (use -o OUT.json)")
-    if (output.exists() and not args.force and not is_voxrig_output(output)
-            and not written_by_voxrig(output, kind)):
-        raise VoxrigError(
-            f"{str(output)!r} exists and was not written by voxrig; "
-            "choose another -o or pass --force to overwrite it"
-        )
+    _check_overwrite(output, kind, args.force)
     transcript = _read_transcript(args.text) if args.text else args.transcript
     if transcript is not None and not transcript.strip():
         raise TranscriptError("the transcript is empty (leave it out to recognise the phones)")
@@ -206,6 +227,33 @@ def _run_bake(args: argparse.Namespace) -> int:
         _print_warnings(clip)
         _say(f"wrote {output} ({_describe(clip)}) in {time.monotonic() - started:.1f} s")
     return EXIT_OK
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    source, output = Path(args.clip), Path(args.output)
+    kind = export_format_for(output, args.format)
+    _check_overwrite(output, kind, args.force)
+    clip = load_clip(source)
+    if kind == "visemes" and clip.visemes is None:
+        raise VoxrigError(f"{str(source)!r} has no visemes; bake it again with --visemes")
+    if kind == "json" and clip.keypoints is None and args.keypoints:
+        clip = clip.with_(keypoints=keypoints(clip.weights))
+    options = ExportOptions(name=output.name.split(".")[0] or "voxrig",
+                            unity_path=args.unity_path, sound_file=clip.meta.get("source"))
+    export(clip, output, kind, options)
+    if not args.quiet:
+        _say(f"wrote {output} ({kind}) from {source}")
+    return EXIT_OK
+
+
+def _check_overwrite(output: Path, kind: str, force: bool) -> None:
+    """Never replace a file voxrig did not write unless the user says so."""
+    if (output.exists() and not force and not is_voxrig_output(output)
+            and not written_by_voxrig(output, kind)):
+        raise VoxrigError(
+            f"{str(output)!r} exists and was not written by voxrig; "
+            "choose another -o or pass --force to overwrite it"
+        )
 
 
 def _run_demo(args: argparse.Namespace) -> int:

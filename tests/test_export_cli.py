@@ -127,3 +127,26 @@ def test_bake_to_a_glb_animates_the_head_over_the_whole_line(sample, tmp_path, c
     assert times.count == int(9.655 * 24) + 1
     assert times.max[0] == pytest.approx((times.count - 1) / 24, abs=1e-5)
     assert gltf.animations[0].name == "line"
+
+
+@pytest.mark.slow
+def test_export_converts_a_baked_clip_without_baking_again(sample, tmp_path, capsys):
+    clip_path = tmp_path / "line.json"
+    assert bake(capsys, sample, "--visemes", "-o", str(clip_path))[0] == 0
+    for name in ("line.anim", "line.tsv", "line.visemes.csv", "line.unreal.csv"):
+        code = main(["export", str(clip_path), "-o", str(tmp_path / name)])
+        assert code == 0, capsys.readouterr().err
+        assert f"wrote {tmp_path / name}" in capsys.readouterr().err
+    anim = yaml.safe_load((tmp_path / "line.anim").read_text().split("\n", 3)[3])
+    assert anim["AnimationClip"]["m_SampleRate"] == 30
+
+
+def test_export_refuses_what_it_cannot_write(tmp_path, capsys):
+    code = main(["export", str(tmp_path / "missing.json"), "-o", str(tmp_path / "x.anim")])
+    assert (code, capsys.readouterr().err) == (
+        1, f"voxrig: error: cannot read '{tmp_path / 'missing.json'}': file not found\n")
+    mine = tmp_path / "mine.anim"
+    mine.write_text("my own animation")
+    code = main(["export", str(tmp_path / "missing.json"), "-o", str(mine)])
+    assert code == 1 and "was not written by voxrig" in capsys.readouterr().err
+    assert mine.read_text() == "my own animation"
