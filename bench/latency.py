@@ -130,6 +130,43 @@ def run_latency(bursts: int = 40) -> dict:
     }
 
 
+def run_stream_quality() -> dict:
+    """The streamed frames (audio pushed in 20 ms blocks, as live) judged with the same
+    lip-sync metrics as offline bakes, and their lip-gap correlation with the offline bake of
+    the same audio (no transcript: a live stream has none)."""
+    from voxrig.core.bake import bake
+    from voxrig.core.config import Config
+    from voxrig.core.rig import mouth_signals
+    from voxrig.core.streaming import stream_array
+
+    from . import datasets, metrics
+
+    counts, per_clip, r_offline = [], [], []
+
+    def streamed(path: Path) -> np.ndarray:
+        audio = load_audio(path)
+        weights = stream_array(audio.samples, FPS)
+        offline = bake(audio, None, Config(fps=FPS)).weights
+        n = min(len(weights), len(offline))
+        r_offline.append(float(np.corrcoef(mouth_signals(weights[:n])[0],
+                                           mouth_signals(offline[:n])[0])[0, 1]))
+        return weights
+
+    for clip in datasets.english_phone_clips():
+        counts.append(metrics.event_counts(streamed(clip.audio), FPS, clip.phones))
+    for clip in datasets.facegood_clips():
+        per_clip.append(metrics.facegood_metrics(streamed(clip.audio), FPS, clip.weights,
+                                                 clip.fps))
+    score = metrics.event_score(counts).as_dict()
+    face = metrics.mean_metrics(per_clip).as_dict()
+    return {
+        "english": {k: round(v, 4) for k, v in score.items()},
+        "facegood": {k: round(v, 4) for k, v in face.items()},
+        "r_gap_vs_offline": [round(r, 3) for r in r_offline],
+        "r_gap_vs_offline_mean": round(float(np.mean(r_offline)), 3),
+    }
+
+
 def _drain(sock: socket.socket, stop: threading.Event) -> None:
     sock.settimeout(0.1)
     while not stop.is_set():
@@ -246,9 +283,20 @@ def run_live(part: str, soak_seconds: float = 600.0) -> int:
     from .__main__ import git_sha
 
     print(f"[bench] live {part} ...", file=sys.stderr, flush=True)
-    result = run_latency() if part == "latency" else run_soak(soak_seconds)
-    print(format_live(result if part == "latency" else None,
-                      result if part == "soak" else None))
+    if part == "latency":
+        result = run_latency()
+        print(format_live(result, None))
+        print("[bench] live stream quality ...", file=sys.stderr, flush=True)
+        quality = run_stream_quality()
+        result["quality"] = quality
+        print(f"live stream quality (no transcript): English event "
+              f"{quality['english']['event']:.3f}, FACEGOOD r_gap "
+              f"{quality['facegood']['r_gap']:.3f}; lip gap vs the offline bake r = "
+              f"{quality['r_gap_vs_offline_mean']:.3f} (mean of "
+              f"{len(quality['r_gap_vs_offline'])} clips)")
+    else:
+        result = run_soak(soak_seconds)
+        print(format_live(None, result))
     LIVE_RESULTS.mkdir(exist_ok=True)
     path = LIVE_RESULTS / f"{dt.date.today().isoformat()}-{git_sha()}.json"
     payload = json.loads(path.read_text()) if path.exists() else {}

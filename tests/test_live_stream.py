@@ -187,3 +187,13 @@ def test_a_missing_microphone_is_a_clear_error(capsys):
     err = capsys.readouterr().err
     assert err.startswith("voxrig: error: cannot record: no audio input device found")
     assert "--list-devices" in err
+
+
+def test_play_without_a_sound_card_is_a_clear_error(clip, capsys):
+    if _input_devices() < 0:
+        pytest.skip("PortAudio is not installed")
+    if any(d["max_output_channels"] > 0 for d in sounddevice().query_devices()):
+        pytest.skip("this machine has a sound output")
+    assert main(["stream", "--input", str(clip), "--play", "--speed", "4"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("voxrig: error: cannot play the audio: no sound output device")

@@ -68,6 +68,10 @@ class FileSource:
         self._next = 0
         self._start = 0.0
         self._sd: ModuleType | None = sounddevice() if play else None
+        if self._sd is not None and device is None and not any(
+                d["max_output_channels"] > 0 for d in self._sd.query_devices()):
+            raise VoxrigError("cannot play the audio: no sound output device found "
+                              "(see voxrig stream --list-devices)")
 
     @property
     def duration(self) -> float:
