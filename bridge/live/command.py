@@ -108,6 +108,9 @@ def _stream(args: argparse.Namespace) -> int:
     encoder = Encoder(args.protocol, names, args.fps, args.subject)
     report = (lambda line: None) if args.quiet else (lambda line: _say(f"voxrig: warning: {line}"))
     sender = UdpSender(args.host, port, args.local_port, report=report)
+    # The engine process is forked before the sound card library is loaded (PortAudio may
+    # start threads of its own, which a fork should not copy).
+    engine = EngineProcess(args.fps)
     try:
         if args.input:
             source: FileSource | MicSource = FileSource(args.input, args.speed, args.play,
@@ -119,20 +122,17 @@ def _stream(args: argparse.Namespace) -> int:
                                        else "")
         for warning in source.warnings:
             report(warning)
-        engine = EngineProcess(args.fps)
         if not args.quiet:
             channels = 61 if args.protocol == "livelink" else len(names.sent())
             _say(f"voxrig: streaming {what} as {args.protocol} to {args.host}:{port}, "
                  f"{args.fps:g} fps, {channels} values per frame, "
                  f"{output_delay(engine, args.speed) * 1000:.0f} ms behind the audio "
                  "(phonetic engine); Ctrl-C stops")
-        try:
-            result = run_session(source, engine, encoder, sender, speed=args.speed)
-            if not args.quiet:  # before the engine process is shut down: the user waits
-                _say(_summary(result))
-        finally:
-            engine.close()
+        result = run_session(source, engine, encoder, sender, speed=args.speed)
+        if not args.quiet:  # before the engine process is shut down: the user waits
+            _say(_summary(result))
     finally:
+        engine.close()
         sender.close()
     return 0
 
