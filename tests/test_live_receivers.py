@@ -273,3 +273,18 @@ def _collect(sock: socket.socket, packets: list[bytes], count: int) -> None:
             packets.append(sock.recv(2048))
     except TimeoutError:
         pass
+
+
+@pytest.mark.slow
+def test_a_mapping_file_renames_what_the_receiver_gets(clip, tmp_path):
+    mapping = tmp_path / "avatar.json"
+    mapping.write_text('{"format": "voxrig.mapping", "version": 1, "others": "drop", '
+                       '"names": {"jawOpen": "Mouth_Open", "mouthClose": "Lips_Seal"}}')
+    with PythonOscReceiver() as receiver:
+        done = stream(clip, "vmc", receiver.port, "--names", str(mapping))
+        assert done.returncode == 0, done.stderr
+        sent = counters(done.stderr)[0]
+        messages = receiver.wait_for(sent * 3)
+    names = {args[0] for address, args in messages if address == "/VMC/Ext/Blend/Val"}
+    assert names == {"Mouth_Open", "Lips_Seal"}
+    assert len(messages) == sent * 3  # two values and Apply per frame
