@@ -1,0 +1,120 @@
+"""Build the voxrig Blender extension zip(s): `python tools/build_addon.py [--platforms ...]`.
+
+Stages addon/ into build/addon/voxrig, puts voxrig's own wheel and its runtime dependencies'
+wheels for Blender's Python (CPython 3.11, used by Blender 4.2 - 5.0) into ./wheels (numpy is
+not bundled: Blender ships it), writes the manifest's `wheels` and `platforms`, then builds
+and validates one zip per platform with Blender's own extension tool (blender_ext.py, found in
+the `bpy` wheel; set VOXRIG_BLENDER_EXT to point at it elsewhere). Wheels are downloaded
+from PyPI at build time; nothing large is committed."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON = ROOT / "addon"
+# Blender platform -> pip platform tags of wheels that run there.
+PLATFORMS = {
+    "linux-x64": ["manylinux_2_28_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64"],
+    "windows-x64": ["win_amd64"],
+    "macos-arm64": ["macosx_11_0_arm64"],
+    "macos-x64": ["macosx_10_13_x86_64"],
+}
+# Runtime dependencies of voxrig and of those, except numpy (bundled with Blender).
+BUNDLED = ["soundfile", "cffi", "pycparser", "pocketsphinx", "sounddevice", "python-osc"]
+NOT_BUNDLED = {"numpy"}
+
+
+def requirements() -> list[str]:
+    """The bundled packages with the version ranges voxrig's pyproject.toml asks for."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    by_name = {re.split(r"[<>=!~ ]", spec, maxsplit=1)[0].lower(): spec.split("#")[0].strip()
+               for spec in declared}
+    return [by_name.get(name, name) for name in BUNDLED if name not in NOT_BUNDLED]
+
+
+def blender_ext() -> Path:
+    if os.environ.get("VOXRIG_BLENDER_EXT"):
+        return Path(os.environ["VOXRIG_BLENDER_EXT"])
+    pattern = "lib/python3.*/site-packages/bpy/*/scripts/addons_core/bl_pkg/cli/blender_ext.py"
+    for venv in (ROOT / ".venv-blender", Path(sys.prefix)):
+        found = sorted(glob.glob(str(venv / pattern)))
+        if found:
+            return Path(found[-1])
+    sys.exit("build_addon: blender_ext.py not found; create .venv-blender with bpy "
+             "(see docs/blender.md) or set VOXRIG_BLENDER_EXT")
+
+
+def run(*args: str | Path) -> None:
+    subprocess.run([str(a) for a in args], check=True)
+
+
+def stage(out: Path) -> Path:
+    source = out / "voxrig"
+    if source.exists():
+        shutil.rmtree(source)
+    shutil.copytree(ADDON, source, ignore=shutil.ignore_patterns("__pycache__", "wheels",
+                                                                 "*.zip"))
+    return source
+
+
+def fetch_wheels(wheels: Path, platforms: list[str]) -> None:
+    wheels.mkdir(parents=True, exist_ok=True)
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+        "-w", wheels, ROOT)
+    for platform in platforms:
+        tags = [arg for tag in PLATFORMS[platform] for arg in ("--platform", tag)]
+        run(sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--no-deps",
+            "--python-version", "3.11", "--implementation", "cp", *tags, "-d", wheels,
+            *requirements())
+
+
+def write_manifest(source: Path, platforms: list[str]) -> None:
+    manifest = source / "blender_manifest.toml"
+    wheels = sorted(p.name for p in (source / "wheels").glob("*.whl"))
+    listed = ",\n".join(f'  "./wheels/{name}"' for name in wheels)
+    text = manifest.read_text()
+    text = re.sub(r"(?m)^wheels = \[.*?\]$", f"wheels = [\n{listed},\n]", text, flags=re.S)
+    quoted = ", ".join(f'"{p}"' for p in platforms)
+    text = text.replace("\nlicense", f"\nplatforms = [{quoted}]\n\nlicense", 1)
+    manifest.write_text(text)
+
+
+def build(out: Path, platforms: list[str]) -> list[Path]:
+    """Build and validate; returns the zip files."""
+    source = stage(out)
+    fetch_wheels(source / "wheels", platforms)
+    write_manifest(source, platforms)
+    tool = blender_ext()
+    for old in out.glob("voxrig-*.zip"):
+        old.unlink()
+    split = ["--split-platforms"] if len(platforms) > 1 else []
+    run(sys.executable, tool, "build", "--source-dir", source, "--output-dir", out, *split)
+    zips = sorted(out.glob("voxrig-*.zip"))
+    for package in zips:
+        run(sys.executable, tool, "validate", package)
+    return zips
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--platforms", nargs="+", default=["linux-x64"],
+                        choices=[*PLATFORMS, "all"], help="Blender platforms (default linux-x64)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "addon")
+    args = parser.parse_args(argv)
+    platforms = list(PLATFORMS) if "all" in args.platforms else args.platforms
+    for package in build(args.out, platforms):
+        print(package)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
