@@ -102,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="add 68x3 face keypoint displacements (JSON only)")
     bake_cmd.add_argument("--strength", type=_strength, default=1.0,
                           help="articulation strength, 0 (still) to 2 (exaggerated); default 1")
+    bake_cmd.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
+                          help="expression from the transcript and voice (auto), none, or a "
+                          "voxrig.emotion timeline file (default auto)")
+    bake_cmd.add_argument("--idle", choices=("on", "off"), default="on",
+                          help="blinks, gaze and head motion (default on)")
+    bake_cmd.add_argument("--listen", action="store_true",
+                          help="listening mode: the face hears the speech (no lip motion; "
+                          "nods, smiles, brow raises)")
     bake_cmd.add_argument("--force", action="store_true",
                           help="overwrite OUT even if it is not a file voxrig wrote")
     bake_cmd.add_argument("-q", "--quiet", action="store_true",
@@ -213,6 +221,9 @@ def _run_bake(args: argparse.Namespace) -> int:
     config = Config(fps=args.fps, visemes=args.visemes or kind == "visemes",
                     keypoints=args.keypoints)
     config.animator.strength = args.strength
+    config.emotion.mode = args.emotion
+    config.idle.enabled = args.idle == "on"
+    config.idle.listen = args.listen
 
     started = time.monotonic()
     bar = ProgressBar(enabled=not args.quiet and probe(audio).duration > PROGRESS_AFTER_SECONDS)

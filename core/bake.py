@@ -16,6 +16,7 @@ from .animator import animate
 from .audio import Audio, iter_chunks, load_audio, probe
 from .clip import Clip, frame_count_for
 from .config import Config
+from .emotion.text import EMOTIONS
 from .names import SILENCE
 from .phones import PhoneTimeline
 from .rig import keypoints
@@ -43,6 +44,11 @@ def bake(
         else:
             chunks = [load_audio(source, config.audio)]
 
+    tags: list = []
+    if transcript:  # inline emotion tags are for the face, not for the aligner
+        from .emotion.tags import parse_tags
+
+        transcript, tags = parse_tags(transcript)
     aligner = ChunkedAligner(transcript, config.align)
     frame_total = frame_count_for(total, config.fps)
     weights: np.ndarray | None = None
@@ -52,7 +58,9 @@ def bake(
     warnings: list[str] = []
     sources: set[str] = set()
     heard_speech = False
-    for chunk, is_last in _with_last(chunks):
+    whole: Audio | None = None  # the audio, when it came in one chunk (prosody needs it)
+    for index, (chunk, is_last) in enumerate(_with_last(chunks)):
+        whole = chunk if index == 0 and is_last else None
         warnings += chunk.warnings
         report(chunk.offset / max(total, 1e-9), "finding phones")
         timeline = aligner.next(chunk, is_last)
@@ -86,16 +94,66 @@ def bake(
         "phones": phones,
         "words": words,
     }
+    head = emotion = None
+    if heard_speech:  # sound that is not speech keeps a face at rest (see the warning)
+        report(0.95, "expression")
+        weights, head, emotion = _living(weights, total, phones, words, transcript, tags,
+                                         whole, config, meta)
     clip = Clip(
         fps=config.fps,
         weights=weights,
         duration=total,
-        visemes=visemes if config.visemes else None,
+        visemes=visemes if config.visemes and not config.idle.listen else None,
         keypoints=keypoints(weights) if config.keypoints else None,
+        head=head,
+        emotion=emotion,
+        emotion_names=EMOTIONS if emotion is not None else (),
         meta=meta,
     )
     report(1.0, "done")
     return clip
+
+
+def _living(weights: np.ndarray, total: float, phones: list, words: list,
+            transcript: str | None, tags: list, whole: Audio | None, config: Config,
+            meta: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Emotion, idle motion or listening on top of the lip sync: (weights, head, emotion).
+    Prosody needs the audio, which is at hand when it came in one chunk; longer files get
+    text-only emotion and head motion without pitch accents."""
+    from .emotion.blend import bilabial_mask, blend
+    from .emotion.voice import prosody
+
+    p = prosody(whole.samples, whole.sample_rate) if whole is not None else None
+    if config.idle.listen:
+        from .listening import listen
+
+        motion = listen(total, config.fps, phones, words, transcript, p, config.idle)
+        meta["listen"] = True
+        return motion.weights, motion.head, None
+    times = np.arange(len(weights)) / config.fps
+    extra = np.zeros_like(weights)
+    head = emotion = None
+    mode = config.emotion.mode
+    if mode != "none":
+        from .emotion import emotion_track
+        from .emotion.tags import load_timeline
+
+        timeline = load_timeline(mode) if mode != "auto" else None
+        result = emotion_track(total, config.fps, phones, words, transcript, tags, timeline,
+                               p, config.emotion)
+        extra += result.weights
+        emotion = result.probs
+        meta["emotion_phrases"] = result.phrases
+    if config.idle.enabled:
+        from .idle import idle_motion
+
+        motion = idle_motion(total, config.fps, phones, p, config.idle)
+        extra += motion.weights
+        head = motion.head
+    if mode == "none" and not config.idle.enabled:
+        return weights, None, None
+    mixed = blend(weights, extra, bilabial_mask(phones, times), config.emotion.mouth_limit)
+    return mixed, head, emotion
 
 
 def _name(source: str | Path | Audio) -> str:

@@ -50,6 +50,26 @@ class AnimatorConfig:
 
 
 @dataclass
+class EmotionConfig:
+    # "auto": from the transcript's words (and inline tags) and the voice; "none": no
+    # expression; anything else: the path of a voxrig.emotion timeline file.
+    mode: str = "auto"
+    step: float = 0.25  # s between analysis steps (expression eases between them)
+    intensity_low: float = 0.45  # expression intensity for the calmest voice ...
+    intensity_high: float = 0.9  # ... and the most aroused (a preset range within [0, 1])
+    mouth_limit: float = 0.35  # most an expression may add to any mouth channel
+
+
+@dataclass
+class IdleConfig:
+    enabled: bool = True  # blinks, gaze, head motion, breaths
+    strength: float = 1.0  # 0 = still, 1 = natural, >1 = livelier
+    blink_rate: float = 15.0  # spontaneous blinks per minute (phrase ends add more)
+    seed: int = 0  # the same seed gives the same motion
+    listen: bool = False  # listening mode: no lip motion, the face reacts to the speech
+
+
+@dataclass
 class Config:
     fps: float = 30.0
     visemes: bool = False  # add OVR-15 viseme weights to the clip
@@ -57,3 +77,5 @@ class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     align: AlignConfig = field(default_factory=AlignConfig)
     animator: AnimatorConfig = field(default_factory=AnimatorConfig)
+    emotion: EmotionConfig = field(default_factory=EmotionConfig)
+    idle: IdleConfig = field(default_factory=IdleConfig)

@@ -1,0 +1,35 @@
+"""Adding expression and idle motion to lip sync without breaking articulation.
+
+Upper-face channels simply add. Mouth channels add with a limit, so a smile shapes the
+corners but cannot take over the lips; and around bilabial closures (P, B, M) the mouth
+takes no expression at all: the lips must seal, whatever the mood."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..names import ARKIT52, BILABIALS
+
+MOUTH = np.array([n.startswith(("mouth", "jaw", "tongue")) for n in ARKIT52])
+
+
+def bilabial_mask(phones: list[list], frame_times: np.ndarray, margin: float = 0.04,
+                  ramp: float = 0.05) -> np.ndarray:
+    """Per frame, how strongly a bilabial closure holds the lips (1 inside a P/B/M widened by
+    `margin`, fading to 0 over `ramp` seconds, so expression leaves and returns smoothly)."""
+    mask = np.zeros(frame_times.size)
+    for label, start, end in phones:
+        if label not in BILABIALS:
+            continue
+        a, b = float(start) - margin, float(end) + margin
+        distance = np.maximum(a - frame_times, frame_times - b)
+        mask = np.maximum(mask, np.clip(1.0 - distance / ramp, 0.0, 1.0))
+    return mask
+
+
+def blend(base: np.ndarray, extra: np.ndarray, closure: np.ndarray,
+          mouth_limit: float = 0.35) -> np.ndarray:
+    """`base` lip sync (T, 52) plus `extra` expression / idle weights (T, 52)."""
+    add = extra.astype(np.float32).copy()
+    add[:, MOUTH] = np.minimum(add[:, MOUTH], mouth_limit) * (1.0 - closure[:, None])
+    return np.clip(base + add, 0.0, 1.0).astype(np.float32)

@@ -1,0 +1,72 @@
+"""Phrases: stretches of speech between pauses, with the transcript text said in them.
+
+Emotion is judged per phrase (a sentence of the transcript), and phrase ends are where a
+speaker blinks and nods and where a listener answers with a nod."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .text import tokenize
+
+PAUSE = 0.3  # s: a silence this long between phones ends a phrase
+
+
+@dataclass(frozen=True)
+class Phrase:
+    start: float
+    end: float
+    text: str = ""  # the transcript words said in it (with punctuation), "" when unknown
+
+
+def pauses(phones: list[list[Any]], minimum: float = PAUSE) -> list[tuple[float, float]]:
+    """(start, end) of every silence of at least `minimum` seconds."""
+    out: list[tuple[float, float]] = []
+    for label, start, end in phones:
+        if label in ("sil", "") and float(end) - float(start) >= minimum:
+            out.append((float(start), float(end)))
+    return out
+
+
+def speech_phrases(phones: list[list[Any]], minimum: float = PAUSE) -> list[Phrase]:
+    """Stretches of phones between pauses (no text)."""
+    out: list[Phrase] = []
+    start = None
+    last_end = 0.0
+    for label, a, b in phones:
+        silent = label in ("sil", "")
+        if not silent:
+            start = float(a) if start is None else start
+            last_end = float(b)
+        elif start is not None and float(b) - float(a) >= minimum:
+            out.append(Phrase(start, last_end))
+            start = None
+    if start is not None:
+        out.append(Phrase(start, last_end))
+    return out
+
+
+def sentences(transcript: str) -> list[str]:
+    parts = re.findall(r"[^.!?;]+[.!?;]*", transcript)
+    return [p.strip() for p in parts if tokenize(p)]
+
+
+def sentence_phrases(transcript: str, words: list[list[Any]]) -> list[Phrase]:
+    """Transcript sentences timed by the aligned words, matched in order by word count
+    (scaled when normalisation changed the count, e.g. numbers spelled out)."""
+    spoken = [w for w in words if tokenize(str(w[0]))]
+    texts = sentences(transcript)
+    if not spoken or not texts:
+        return []
+    counts = [len(tokenize(t)) for t in texts]
+    scale = len(spoken) / max(sum(counts), 1)
+    out, used = [], 0
+    for i, (text, count) in enumerate(zip(texts, counts, strict=True)):
+        first = min(int(round(used * scale)), len(spoken) - 1)
+        used += count
+        last = len(spoken) - 1 if i == len(texts) - 1 else \
+            max(first, min(int(round(used * scale)) - 1, len(spoken) - 1))
+        out.append(Phrase(float(spoken[first][1]), float(spoken[last][2]), text))
+    return out

@@ -1,0 +1,121 @@
+"""User overrides of the emotion: inline tags in the transcript (`[happy]`, `[angry:0.6]`,
+`[neutral]`) and an emotion timeline file (`voxrig.emotion` JSON). Both become Segments."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import VoxrigError
+from .text import EMOTIONS, tokenize
+
+FORMAT = "voxrig.emotion"
+_TAG = re.compile(r"\[\s*([A-Za-z]+)\s*(?::\s*([0-9]*\.?[0-9]+)\s*)?\]")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """From `start` to `end` seconds the face shows `emotion` at `intensity` in [0, 1]."""
+
+    start: float
+    end: float
+    emotion: str
+    intensity: float = 1.0
+
+
+@dataclass(frozen=True)
+class Tag:
+    """An inline tag: it holds from the transcript word with index `word` onwards."""
+
+    word: int
+    emotion: str
+    intensity: float
+
+
+def parse_tags(transcript: str) -> tuple[str, list[Tag]]:
+    """The transcript without its tags (what the aligner should hear) and the tags, each at
+    the index of the first word after it."""
+    tags: list[Tag] = []
+    plain: list[str] = []
+    position = 0
+    for match in _TAG.finditer(transcript):
+        name = match.group(1).lower()
+        if name not in EMOTIONS:  # not an emotion ("[laughs]"): left for the text to handle
+            continue
+        plain.append(transcript[position:match.start()])
+        value = float(match.group(2)) if match.group(2) else 1.0
+        if not 0.0 <= value <= 1.0:
+            raise VoxrigError(f"emotion tag intensity must be in [0, 1], got {match.group(0)}")
+        tags.append(Tag(len(tokenize("".join(plain))), name, value))
+        position = match.end()
+    plain.append(transcript[position:])
+    return re.sub(r"[ \t]{2,}", " ", "".join(plain)).strip(), tags
+
+
+def tags_to_segments(tags: list[Tag], words: list[list[Any]], duration: float) -> list[Segment]:
+    """Place tags on the aligned words ([text, start, end] lists): a tag runs from its word's
+    start to the next tag (or the end of the clip)."""
+    if not tags:
+        return []
+    spoken = [w for w in words if w[0] not in ("", "<sil>", "sil")]
+
+    def start_of(index: int) -> float:
+        if not spoken:
+            return 0.0
+        if index >= len(spoken):
+            return float(spoken[-1][2])
+        return float(spoken[index][1]) if index > 0 else 0.0
+
+    starts = [start_of(t.word) for t in tags]
+    return [Segment(s, starts[i + 1] if i + 1 < len(tags) else duration, t.emotion,
+                    t.intensity) for i, (t, s) in enumerate(zip(tags, starts, strict=True))]
+
+
+def timeline_from_dict(data: Any) -> list[Segment]:
+    """Parse a `voxrig.emotion` timeline with a specific error for each way it can be wrong."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise VoxrigError(f"not an emotion timeline: expected a JSON object with "
+                          f"\"format\": \"{FORMAT}\"")
+    if data.get("version", 1) != 1:
+        raise VoxrigError(f"unsupported emotion timeline version {data.get('version')!r}")
+    items = data.get("segments")
+    if not isinstance(items, list):
+        raise VoxrigError("emotion timeline needs a \"segments\" list")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            start, end = float(item["start"]), float(item["end"])
+            emotion = str(item["emotion"]).lower()
+            intensity = float(item.get("intensity", 1.0))
+        except (KeyError, TypeError, ValueError):
+            raise VoxrigError(f"emotion timeline segment {i} needs numeric start and end and an "
+                              "emotion name") from None
+        if emotion not in EMOTIONS:
+            raise VoxrigError(f"emotion timeline segment {i}: unknown emotion {emotion!r}")
+        if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
+            raise VoxrigError(f"emotion timeline segment {i}: need 0 <= start < end")
+        if not 0.0 <= intensity <= 1.0:
+            raise VoxrigError(f"emotion timeline segment {i}: intensity must be in [0, 1]")
+        out.append(Segment(start, end, emotion, intensity))
+    return sorted(out, key=lambda s: s.start)
+
+
+def timeline_to_dict(segments: list[Segment]) -> dict[str, Any]:
+    return {"format": FORMAT, "version": 1,
+            "segments": [{"start": s.start, "end": s.end, "emotion": s.emotion,
+                          "intensity": s.intensity} for s in segments]}
+
+
+def load_timeline(path: str | Path) -> list[Segment]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise VoxrigError(f"cannot read emotion timeline '{path}': {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise VoxrigError(f"emotion timeline '{path}' is not valid JSON (line {exc.lineno})") \
+            from None
+    return timeline_from_dict(data)

@@ -1,0 +1,164 @@
+"""A living face: blinks, gaze and head motion that a speaker makes without thinking.
+
+Blinks come about 15 a minute at random, and more at phrase ends and pauses; each closes
+fast and opens slowly, the eyes a few milliseconds apart. Gaze holds, then jumps (saccades)
+away and back to the viewer. The head drifts slowly, nods on pitch accents and at phrase
+ends, and lifts for a breath in long pauses. All random choices come from one seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .config import IdleConfig
+from .emotion.phrases import pauses, speech_phrases
+from .emotion.voice import RATE, Prosody
+from .names import ARKIT_INDEX
+
+CLOSE, HOLD, OPEN = 0.07, 0.03, 0.16  # s: a blink closes faster than it opens
+MIN_BLINK_GAP = 1.0  # s between blinks
+PHRASE_END_BLINK = 0.6  # chance of a blink at each phrase end
+BREATH_PAUSE = 1.2  # s: pauses at least this long get a breath
+LOOK_FULL = 30.0  # degrees of gaze that give an eye-look channel 1.0
+
+
+@dataclass
+class Motion:
+    """Weights to add (T, 52) and head rotation (T, 3: pitch down+, yaw left+, roll) degrees."""
+
+    weights: np.ndarray
+    head: np.ndarray
+
+
+def bump(times: np.ndarray, centre: float, width: float) -> np.ndarray:
+    """A raised-cosine pulse of total length `width` centred on `centre` (peak 1)."""
+    x = (times - centre) / (width / 2)
+    return np.where(np.abs(x) < 1, 0.5 * (1 + np.cos(np.pi * x)), 0.0)
+
+
+def blink_times(duration: float, phrase_ends: list[float], rate: float,
+                rng: np.random.Generator) -> list[float]:
+    """Spontaneous blinks (gamma-distributed intervals around 60 / rate s) plus blinks
+    shortly after phrase ends, never two within MIN_BLINK_GAP."""
+    events: list[float] = []
+    mean = 60.0 / max(rate, 1e-3)
+    t = float(rng.uniform(0.2, mean))
+    candidates = [e + float(rng.uniform(0.05, 0.2)) for e in phrase_ends
+                  if rng.random() < PHRASE_END_BLINK]
+    while t < duration:
+        candidates.append(t)
+        t += float(rng.gamma(3.0, mean / 3.0))
+    for c in sorted(candidates):
+        if c < duration - CLOSE and (not events or c - events[-1] >= MIN_BLINK_GAP):
+            events.append(c)
+    return events
+
+
+def _blink_curve(times: np.ndarray, start: float) -> np.ndarray:
+    t = times - start
+    closing = np.clip(t / CLOSE, 0, 1)
+    opening = np.clip(1 - (t - CLOSE - HOLD) / OPEN, 0, 1)
+    shape = np.minimum(closing, opening)
+    return np.where((t >= 0) & (t <= CLOSE + HOLD + OPEN), shape * shape * (3 - 2 * shape), 0)
+
+
+def _smooth_noise(times: np.ndarray, rng: np.random.Generator, period: float) -> np.ndarray:
+    """Slow noise in about [-1, 1]: random values every `period` s, cosine-interpolated."""
+    knots = np.arange(0, times[-1] + 2 * period, period)
+    values = rng.uniform(-1, 1, knots.size)
+    i = np.clip((times / period).astype(int), 0, knots.size - 2)
+    f = times / period - i
+    f = 0.5 - 0.5 * np.cos(np.pi * f)
+    return values[i] * (1 - f) + values[i + 1] * f
+
+
+def gaze_track(times: np.ndarray, rng: np.random.Generator, aversion: float = 0.35,
+               spread: float = 8.0) -> np.ndarray:
+    """(T, 2) gaze yaw/pitch degrees: fixations of 0.5-3 s, mostly at the viewer, with
+    quick saccades (about 40 ms) between them."""
+    out = np.zeros((times.size, 2))
+    t, current = 0.0, np.zeros(2)
+    end = float(times[-1]) if times.size else 0.0
+    while t <= end:
+        hold = float(rng.gamma(2.0, 0.6)) + 0.4
+        target = rng.normal(0, [spread, spread * 0.6]) if rng.random() < aversion \
+            else rng.normal(0, 1.0, 2)
+        ramp = np.clip((times - t) / 0.04, 0, 1)[:, None]
+        mask = (times >= t)[:, None]
+        out = np.where(mask, current + (target - current) * ramp, out)
+        current, t = target, t + hold
+    return out
+
+
+def gaze_weights(gaze: np.ndarray, weights: np.ndarray) -> None:
+    """Write gaze (yaw left+, pitch up+) into the eye-look channels (in place)."""
+    yaw = np.clip(gaze[:, 0] / LOOK_FULL, -1, 1)
+    pitch = np.clip(gaze[:, 1] / LOOK_FULL, -1, 1)
+    left, right = np.clip(yaw, 0, 1), np.clip(-yaw, 0, 1)
+    up, down = np.clip(pitch, 0, 1), np.clip(-pitch, 0, 1)
+    for name, value in (("eyeLookOutLeft", left), ("eyeLookInRight", left),
+                        ("eyeLookInLeft", right), ("eyeLookOutRight", right),
+                        ("eyeLookUpLeft", up), ("eyeLookUpRight", up),
+                        ("eyeLookDownLeft", down), ("eyeLookDownRight", down)):
+        weights[:, ARKIT_INDEX[name]] += value
+
+
+def add_blinks(weights: np.ndarray, times: np.ndarray, starts: list[float],
+               rng: np.random.Generator, strength: float) -> None:
+    amplitude = min(1.0, strength)
+    for s in starts:
+        lag = float(rng.uniform(0.0, 0.012))  # the two eyes are a few ms apart
+        weights[:, ARKIT_INDEX["eyeBlinkLeft"]] += amplitude * _blink_curve(times, s)
+        weights[:, ARKIT_INDEX["eyeBlinkRight"]] += amplitude * _blink_curve(times, s + lag)
+
+
+def pitch_accents(p: Prosody, min_gap: float = 0.6) -> list[float]:
+    """Times of pitch peaks that stand out (2+ semitones above the clip's median)."""
+    voiced = p.f0 > 0
+    if voiced.sum() < 10:
+        return []
+    st = np.where(voiced, 12 * np.log2(np.maximum(p.f0, 1.0)), np.nan)
+    median = float(np.nanmedian(st))
+    # smooth over 50 ms to ignore jitter
+    filled = np.where(voiced, st, median)
+    smooth = np.convolve(filled, np.ones(5) / 5, mode="same")
+    peaks = np.flatnonzero((smooth[1:-1] > smooth[:-2]) & (smooth[1:-1] >= smooth[2:])) + 1
+    out: list[float] = []
+    for i in peaks:
+        if voiced[i] and smooth[i] > median + 2.0 and p.loudness[i] > 0.5:
+            t = i / RATE
+            if not out or t - out[-1] >= min_gap:
+                out.append(t)
+    return out
+
+
+def idle_motion(duration: float, fps: float, phones: list[list[Any]],
+                p: Prosody | None, config: IdleConfig) -> Motion:
+    """Blinks, gaze and head motion for a speaking face."""
+    times = np.arange(int(np.floor(duration * fps + 1e-9)) + 1) / fps
+    weights = np.zeros((times.size, 52), np.float32)
+    head = np.zeros((times.size, 3))
+    rng = np.random.default_rng(config.seed)
+    s = config.strength
+    if not config.enabled or s <= 0:
+        return Motion(weights, head.astype(np.float32))
+    phrase_ends = [ph.end for ph in speech_phrases(phones)]
+    add_blinks(weights, times, blink_times(duration, phrase_ends, config.blink_rate, rng),
+               rng, s)
+    gaze_weights(gaze_track(times, rng) * s, weights)
+    head[:, 0] += 1.0 * s * _smooth_noise(times, rng, 2.5)
+    head[:, 1] += 2.0 * s * _smooth_noise(times, rng, 3.0)
+    head[:, 2] += 1.2 * s * _smooth_noise(times, rng, 3.5)
+    for t in pitch_accents(p) if p is not None else []:
+        head[:, 0] += 1.5 * s * bump(times, t + 0.05, 0.35)
+    for end in phrase_ends:
+        head[:, 0] += 2.5 * s * bump(times, end + 0.1, 0.5)
+        head[:, 2] += float(rng.uniform(-1.5, 1.5)) * s * bump(times, end + 0.2, 1.0)
+    for a, b in pauses(phones, BREATH_PAUSE):
+        mid, width = (a + b) / 2, min(b - a - 0.2, 1.2)
+        lift = bump(times, mid, width)
+        head[:, 0] -= 1.2 * s * lift  # the head rises a little with the in-breath
+        weights[:, ARKIT_INDEX["jawOpen"]] += 0.02 * s * lift
+    return Motion(np.clip(weights, 0, 1).astype(np.float32), head.astype(np.float32))

@@ -1,0 +1,39 @@
+import pytest
+
+from voxrig.core.emotion.tags import (
+    Segment,
+    parse_tags,
+    tags_to_segments,
+    timeline_from_dict,
+    timeline_to_dict,
+)
+from voxrig.core.errors import VoxrigError
+
+
+def test_inline_tags_are_removed_from_the_text_and_placed_at_the_next_word():
+    plain, tags = parse_tags("[happy] Hello there. [angry:0.6] Go away [laughs] now")
+    assert plain == "Hello there. Go away [laughs] now"
+    assert [(t.word, t.emotion, t.intensity) for t in tags] == [(0, "happy", 1.0),
+                                                                (2, "angry", 0.6)]
+    words = [["hello", 0.1, 0.4], ["there", 0.4, 0.8], ["go", 1.2, 1.4], ["away", 1.4, 1.8],
+             ["now", 1.8, 2.0]]
+    assert tags_to_segments(tags, words, 2.5) == [Segment(0.0, 1.2, "happy", 1.0),
+                                                  Segment(1.2, 2.5, "angry", 0.6)]
+
+
+def test_a_tag_intensity_outside_0_to_1_is_an_error():
+    with pytest.raises(VoxrigError, match="intensity"):
+        parse_tags("[sad:1.5] oh")
+
+
+def test_timeline_round_trips_and_bad_timelines_say_what_is_wrong():
+    segments = [Segment(0.0, 1.0, "sad", 0.5), Segment(1.0, 2.0, "surprised", 1.0)]
+    assert timeline_from_dict(timeline_to_dict(segments)) == segments
+    with pytest.raises(VoxrigError, match="format"):
+        timeline_from_dict({"segments": []})
+    with pytest.raises(VoxrigError, match="unknown emotion"):
+        timeline_from_dict({"format": "voxrig.emotion", "segments": [
+            {"start": 0, "end": 1, "emotion": "bored"}]})
+    with pytest.raises(VoxrigError, match="start < end"):
+        timeline_from_dict({"format": "voxrig.emotion", "segments": [
+            {"start": 2, "end": 1, "emotion": "sad"}]})
