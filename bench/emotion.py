@@ -45,7 +45,7 @@ def living_face() -> dict:
         blinks += int(np.sum((b[1:] > 0.5) & (b[:-1] <= 0.5)))
         minutes += c.duration / 60.0
         ranges.append(c.head.max(axis=0) - c.head.min(axis=0))
-        expressive += int(np.sum(c.emotion[:, 0] < 0.5))
+        expressive += int(np.sum(np.argmax(c.emotion, axis=1) != 0))
         frames += c.frame_count
     r = np.array(ranges)
     return {"clips": len(ranges), "blinks_per_minute": round(blinks / minutes, 2),

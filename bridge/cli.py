@@ -15,6 +15,7 @@ from voxrig.core.audio import probe
 from voxrig.core.bake import bake
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
+from voxrig.core.emotion.tags import load_timeline
 from voxrig.core.errors import TranscriptError, VoxrigError
 from voxrig.core.rig import keypoints
 from voxrig.core.summary import sparkline, summarise_mouth
@@ -222,6 +223,8 @@ def _run_bake(args: argparse.Namespace) -> int:
                     keypoints=args.keypoints)
     config.animator.strength = args.strength
     config.emotion.mode = args.emotion
+    if args.emotion not in ("auto", "none"):  # a bad timeline file fails before the bake
+        load_timeline(args.emotion)
     config.idle.enabled = args.idle == "on"
     config.idle.listen = args.listen
 

@@ -53,8 +53,13 @@ def listen(duration: float, fps: float, phones: list[list[Any]], words: list[lis
     gaze_weights(gaze_track(times, rng, aversion=0.1, spread=4.0), weights)  # attention
     smile = np.zeros(times.size)
     brows = np.zeros(times.size)
+    # nods answer every pause of the speaker, and every sentence end
+    nods = sorted({round(ph.end, 2) for ph in [*phrases, *speech_phrases(phones)]})
+    for i, end in enumerate(nods):
+        if i + 1 < len(nods) and nods[i + 1] - end < 0.5:
+            continue  # the same phrase end found twice
+        head[:, 0] += NOD_DEGREES * s * bump(times, end + 0.25, 0.6)
     for ph in phrases:
-        head[:, 0] += NOD_DEGREES * s * bump(times, ph.end + 0.25, 0.6)
         if ph.text and classify(ph.text).valence > POSITIVE:
             # the smile grows during the statement and fades a second after it
             rise = np.clip((times - (ph.start + ph.end) / 2) / 0.4, 0, 1)

@@ -37,3 +37,37 @@ def test_timeline_round_trips_and_bad_timelines_say_what_is_wrong():
     with pytest.raises(VoxrigError, match="start < end"):
         timeline_from_dict({"format": "voxrig.emotion", "segments": [
             {"start": 2, "end": 1, "emotion": "sad"}]})
+
+
+def test_voxrig_bake_follows_an_emotion_timeline_file(tmp_path, capsys):
+    import json
+    import shutil
+
+    from voxrig.bridge.cli import SAMPLE_AUDIO, main
+
+    audio = tmp_path / "line.flac"
+    shutil.copy(SAMPLE_AUDIO, audio)
+    timeline = tmp_path / "mood.json"
+    timeline.write_text(json.dumps(timeline_to_dict([Segment(0.0, 4.0, "surprised", 0.8),
+                                                     Segment(4.0, 9.7, "sad", 0.6)])))
+    out = tmp_path / "clip.json"
+    assert main(["bake", str(audio), "--emotion", str(timeline), "--idle", "off", "-q",
+                 "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    names = data["emotion"]["names"]
+    frames = data["emotion"]["weights"]
+    assert frames[60][names.index("surprised")] > 0.9  # at 2 s
+    assert frames[240][names.index("sad")] > 0.9  # at 8 s
+    assert "head" not in data  # idle off: no head motion
+
+
+def test_a_bad_timeline_file_is_a_one_line_error_before_baking(tmp_path, capsys):
+    from voxrig.bridge.cli import SAMPLE_AUDIO, main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "voxrig.emotion", "segments": [{"start": 0}]}')
+    assert main(["bake", str(SAMPLE_AUDIO), "--emotion", str(bad), "-o",
+                 str(tmp_path / "x.json")]) == 1
+    err = capsys.readouterr().err
+    assert err == "voxrig: error: emotion timeline segment 0 needs numeric start and end " \
+                  "and an emotion name\n"

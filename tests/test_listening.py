@@ -37,3 +37,24 @@ def test_listener_raises_brows_at_the_question_and_keeps_lips_still():
     assert not m.weights[:, lips].any()
     gaze = m.weights[:, [ARKIT_INDEX["eyeLookOutLeft"], ARKIT_INDEX["eyeLookInLeft"]]]
     assert gaze.max() < 0.5  # attention: the eyes stay near the speaker
+
+
+def test_voxrig_bake_listen_writes_a_clip_with_still_lips_and_head_motion(tmp_path, capsys):
+    import json
+
+    import numpy as np
+    import soundfile as sf
+
+    from voxrig.bridge.cli import SAMPLE_AUDIO, SAMPLE_TEXT, main
+
+    speech, rate = sf.read(SAMPLE_AUDIO)
+    audio = tmp_path / "two_lines.wav"  # the line twice, a second apart: a pause to nod at
+    sf.write(audio, np.concatenate([speech, np.zeros(rate), speech]), rate)
+    text = SAMPLE_TEXT.read_text().strip()
+    out = tmp_path / "listener.json"
+    assert main(["bake", str(audio), "--transcript", f"{text}. {text}.", "--listen", "-q",
+                 "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    jaw = [frame[ARKIT_INDEX["jawOpen"]] for frame in data["weights"]]
+    pitch = [frame[0] for frame in data["head"]["frames"]]
+    assert max(jaw) == 0.0 and max(pitch) > 3.0 and data["meta"]["listen"] is True

@@ -37,6 +37,9 @@ def speech_phrases(phones: list[list[Any]], minimum: float = PAUSE) -> list[Phra
     last_end = 0.0
     for label, a, b in phones:
         silent = label in ("sil", "")
+        if start is not None and float(a) - last_end >= minimum:  # a gap is a pause too
+            out.append(Phrase(start, last_end))
+            start = None
         if not silent:
             start = float(a) if start is None else start
             last_end = float(b)
