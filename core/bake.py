@@ -120,7 +120,7 @@ def _living(weights: np.ndarray, total: float, phones: list, words: list,
     """Emotion, idle motion or listening on top of the lip sync: (weights, head, emotion).
     Prosody needs the audio, which is at hand when it came in one chunk; longer files get
     text-only emotion and head motion without pitch accents."""
-    from .emotion.blend import bilabial_mask, blend
+    from .emotion.blend import ROUNDED, bilabial_mask, blend
     from .emotion.voice import prosody
 
     p = prosody(whole.samples, whole.sample_rate) if whole is not None else None
@@ -152,7 +152,8 @@ def _living(weights: np.ndarray, total: float, phones: list, words: list,
         head = motion.head
     if mode == "none" and not config.idle.enabled:
         return weights, None, None
-    mixed = blend(weights, extra, bilabial_mask(phones, times), config.emotion.mouth_limit)
+    mixed = blend(weights, extra, bilabial_mask(phones, times), config.emotion.mouth_limit,
+                  bilabial_mask(phones, times, labels=ROUNDED))
     return mixed, head, emotion
 
 

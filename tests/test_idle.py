@@ -4,7 +4,7 @@ import numpy as np
 
 from voxrig.core.bake import bake
 from voxrig.core.config import Config, IdleConfig
-from voxrig.core.emotion.blend import bilabial_mask, blend
+from voxrig.core.emotion.blend import ROUNDED, bilabial_mask, blend
 from voxrig.core.idle import idle_motion
 from voxrig.core.names import ARKIT_INDEX
 
@@ -75,3 +75,13 @@ def test_bake_adds_head_motion_blinks_and_an_emotion_track_to_speech():
     config.emotion.mode, config.idle.enabled = "none", False
     still = bake(sample_audio, None, config)
     assert still.head is None and still.emotion is None
+
+
+def test_a_smile_gives_way_to_rounded_lips():
+    times = np.arange(100) / 100.0
+    extra = np.zeros((100, 52), np.float32)
+    extra[:, ARKIT_INDEX["mouthSmileLeft"]] = 0.3
+    rounding = bilabial_mask([["UW", 0.4, 0.6]], times, labels=ROUNDED)
+    out = blend(np.zeros((100, 52), np.float32), extra, np.zeros(100), 0.35, rounding)
+    assert out[50, ARKIT_INDEX["mouthSmileLeft"]] == 0.0
+    assert np.isclose(out[5, ARKIT_INDEX["mouthSmileLeft"]], 0.3)

@@ -1,8 +1,10 @@
 """Adding expression and idle motion to lip sync without breaking articulation.
 
 Upper-face channels simply add. Mouth channels add with a limit, so a smile shapes the
-corners but cannot take over the lips; and around bilabial closures (P, B, M) the mouth
-takes no expression at all: the lips must seal, whatever the mood."""
+corners but cannot take over the lips; around bilabial closures (P, B, M) the mouth takes no
+expression at all (the lips must seal, whatever the mood), and around rounded sounds (W, UW,
+OW, ...) no widening (smile, stretch, dimple): the lips must round.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +13,19 @@ import numpy as np
 from ..names import ARKIT52, BILABIALS
 
 MOUTH = np.array([n.startswith(("mouth", "jaw", "tongue")) for n in ARKIT52])
+WIDENING = np.array([n.startswith(("mouthSmile", "mouthStretch", "mouthDimple"))
+                     for n in ARKIT52])
+ROUNDED = frozenset({"W", "UW", "OW", "UH", "OY", "AW"})
 
 
 def bilabial_mask(phones: list[list], frame_times: np.ndarray, margin: float = 0.04,
-                  ramp: float = 0.05) -> np.ndarray:
+                  ramp: float = 0.05, labels: frozenset[str] = BILABIALS) -> np.ndarray:
     """Per frame, how strongly a bilabial closure holds the lips (1 inside a P/B/M widened by
-    `margin`, fading to 0 over `ramp` seconds, so expression leaves and returns smoothly)."""
+    `margin`, fading to 0 over `ramp` seconds, so expression leaves and returns smoothly).
+    Other `labels` give the same mask for other phones (ROUNDED)."""
     mask = np.zeros(frame_times.size)
     for label, start, end in phones:
-        if label not in BILABIALS:
+        if label not in labels:
             continue
         a, b = float(start) - margin, float(end) + margin
         distance = np.maximum(a - frame_times, frame_times - b)
@@ -28,8 +34,11 @@ def bilabial_mask(phones: list[list], frame_times: np.ndarray, margin: float = 0
 
 
 def blend(base: np.ndarray, extra: np.ndarray, closure: np.ndarray,
-          mouth_limit: float = 0.35) -> np.ndarray:
-    """`base` lip sync (T, 52) plus `extra` expression / idle weights (T, 52)."""
+          mouth_limit: float = 0.35, rounding: np.ndarray | None = None) -> np.ndarray:
+    """`base` lip sync (T, 52) plus `extra` expression / idle weights (T, 52); `closure`
+    and `rounding` are the masks of bilabials and rounded sounds."""
     add = extra.astype(np.float32).copy()
     add[:, MOUTH] = np.minimum(add[:, MOUTH], mouth_limit) * (1.0 - closure[:, None])
+    if rounding is not None:
+        add[:, WIDENING] *= 1.0 - rounding[:, None]
     return np.clip(base + add, 0.0, 1.0).astype(np.float32)
