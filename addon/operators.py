@@ -81,6 +81,7 @@ class BakeJob:
         self.obj = _target(context)
         self.table = _table(self.obj)
         self.audio = _audio(context)
+        self.from_strip = not settings.audio_path.strip()  # its audio is in the sequencer
         self.transcript = _transcript(context)
         self.config = Config(fps=bake.scene_fps(context.scene),
                              visemes=bake.needs_visemes(self.table))
@@ -112,21 +113,24 @@ class BakeJob:
         except Exception as exc:  # a bug: still a report, with the type for the bug report
             self.error = f"voxrig failed: {type(exc).__name__}: {exc}"
 
-    def apply(self, context) -> str:
-        """Write the clip into the scene (main thread); returns the summary for the report."""
+    def apply(self, context) -> tuple[str, str]:
+        """Write the clip into the scene (main thread); the report's level and text."""
         name = f"voxrig {Path(self.audio).stem}"
         key = self.obj.data.shape_keys
         columns = bake.clip_columns(self.clip, self.table)
         action = bake.write_action(key, columns, self.start_frame, name, self.replace)
-        if self.add_sound:
-            bake.place_sound(context.scene, self.audio, self.start_frame, name)
         frames = self.clip.frame_count
         scene = context.scene
         scene.frame_end = max(scene.frame_end, self.start_frame + frames - 1)
-        warnings = self.clip.meta.get("warnings") or []
-        note = f"; warning: {warnings[0]}" if warnings else ""
-        return (f"baked {frames} frames onto {len(columns)} shape keys of {self.obj.name!r} "
-                f"(action {action.name!r}){note}")
+        notes = [f"warning: {w}" for w in (self.clip.meta.get("warnings") or [])[:1]]
+        if self.add_sound and not self.from_strip:
+            try:
+                bake.place_sound(scene, self.audio, self.start_frame, name)
+            except RuntimeError as exc:  # e.g. a Blender built without audio (Audaspace)
+                notes.append(f"no sound strip: {str(exc).removeprefix('Error: ').strip()}")
+        text = (f"baked {frames} frames onto {len(columns)} shape keys of {self.obj.name!r} "
+                f"(action {action.name!r})")
+        return ("WARNING" if notes else "INFO"), "; ".join([text, *notes])
 
 
 _running: BakeJob | None = None
@@ -156,10 +160,15 @@ class VOXRIG_OT_bake(bpy.types.Operator):
                         "bake cancelled" if job.error == "cancelled" else job.error)
             return {"CANCELLED"}
         try:
-            self.report({"INFO"}, job.apply(context))
+            level, text = job.apply(context)
         except (UserError, VoxrigError) as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        except Exception as exc:  # a bug: still a report, with the type for the bug report
+            self.report({"ERROR"}, f"voxrig could not write the animation: "
+                                   f"{type(exc).__name__}: {exc}")
+            return {"CANCELLED"}
+        self.report({level}, text)
         return {"FINISHED"}
 
     def execute(self, context):

@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,17 +27,11 @@ PLATFORMS = {
     "macos-arm64": ["macosx_11_0_arm64"],
     "macos-x64": ["macosx_10_13_x86_64"],
 }
-# Runtime dependencies of voxrig and of those, except numpy (bundled with Blender).
-BUNDLED = ["soundfile", "cffi", "pycparser", "pocketsphinx", "sounddevice", "python-osc"]
-NOT_BUNDLED = {"numpy"}
+NOT_BUNDLED = {"numpy"}  # Blender ships its own numpy
 
 
-def requirements() -> list[str]:
-    """The bundled packages with the version ranges voxrig's pyproject.toml asks for."""
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    by_name = {re.split(r"[<>=!~ ]", spec, maxsplit=1)[0].lower(): spec.split("#")[0].strip()
-               for spec in declared}
-    return [by_name.get(name, name) for name in BUNDLED if name not in NOT_BUNDLED]
+def _project(wheel: Path) -> str:
+    return wheel.name.split("-")[0].lower().replace("_", "-")
 
 
 def blender_ext() -> Path:
@@ -67,14 +60,28 @@ def stage(out: Path) -> Path:
 
 
 def fetch_wheels(wheels: Path, platforms: list[str]) -> None:
+    """voxrig's wheel and every runtime dependency (resolved here, on CPython 3.11), then each
+    platform-specific one again for every target platform; pure-Python packages published
+    only as sources are built into wheels."""
+    if sys.version_info[:2] != (3, 11):
+        sys.exit("build_addon: run with Python 3.11 (Blender's Python) to resolve the wheels")
     wheels.mkdir(parents=True, exist_ok=True)
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-        "-w", wheels, ROOT)
-    for platform in platforms:
-        tags = [arg for tag in PLATFORMS[platform] for arg in ("--platform", tag)]
-        run(sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--no-deps",
-            "--python-version", "3.11", "--implementation", "cp", *tags, "-d", wheels,
-            *requirements())
+    resolved = wheels.parent / "resolved"
+    shutil.rmtree(resolved, ignore_errors=True)
+    run(sys.executable, "-m", "pip", "wheel", "-q", "-w", resolved, ROOT)
+    for wheel in resolved.glob("*.whl"):
+        if _project(wheel) in NOT_BUNDLED:
+            continue
+        if wheel.name.endswith("-none-any.whl"):
+            shutil.copy2(wheel, wheels / wheel.name)
+            continue
+        pin = f"{_project(wheel)}=={wheel.name.split('-')[1]}"
+        for platform in platforms:
+            tags = [arg for tag in PLATFORMS[platform] for arg in ("--platform", tag)]
+            run(sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:",
+                "--no-deps", "--python-version", "3.11", "--implementation", "cp", *tags,
+                "-d", wheels, pin)
+    shutil.rmtree(resolved)
 
 
 def write_manifest(source: Path, platforms: list[str]) -> None:

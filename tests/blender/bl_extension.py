@@ -127,6 +127,8 @@ def test_installing_the_zip_registers_the_operators_and_uses_the_bundled_voxrig(
     for name in ("bake", "add_demo_head", "auto_map", "export_mapping", "listen"):
         assert hasattr(bpy.ops.voxrig, name)
     assert "bl_ext.user_default.voxrig" in bpy.context.preferences.addons
+    for panel in ("VOXRIG_PT_main", "VOXRIG_PT_mapping", "VOXRIG_PT_live"):
+        assert hasattr(bpy.types, panel)
 
 
 def test_add_demo_head_creates_the_ict_head_with_its_53_shape_keys_mapped():
@@ -170,6 +172,8 @@ def test_bake_on_the_demo_head_keys_every_shape_key_with_the_clis_values():
     assert obj.data.shape_keys.key_blocks["jawOpen"].value == pytest.approx(jaw.max(), abs=1e-3)
 
 
+@pytest.mark.skipif(not bpy.app.build_options.audaspace,
+                    reason="this bpy build has no audio (Audaspace): no sound strips")
 def test_bake_places_the_audio_as_a_sound_strip_at_the_start_frame():
     bpy.ops.voxrig.add_demo_head()
     _bake(start_frame=25)
@@ -191,6 +195,55 @@ def test_bake_on_a_plain_mesh_with_arkit_and_viseme_keys_drives_only_the_matched
     aa = clip.visemes[:, clip.viseme_names.index("aa")]
     assert aa.max() > 0.1
     np.testing.assert_allclose(curves["viseme_aa"], aa, atol=1e-3)
+
+
+def test_bake_uses_the_transcript_text_and_intensity_like_the_cli():
+    bpy.context.scene.render.fps = 30
+    obj = _mesh_with_keys(["jawOpen", "mouthClose"])
+    text = bpy.data.texts.new("line")
+    transcript = SPEECH.with_suffix(".txt").read_text(encoding="utf-8").strip()
+    text.write(transcript)
+    assert _bake(transcript_text=text, intensity=0.6) == {"FINISHED"}
+    config = Config(fps=30.0)
+    config.align.workers = 1
+    config.animator.strength = 0.6
+    clip = bake(SPEECH, transcript, config)
+    assert clip.meta["phone_source"] != _cli_clip(30.0).meta["phone_source"]  # aligned
+    curves = {f.data_path.split('"')[1]: _values(f)[:, 1] for f in _fcurves(obj.data.shape_keys)}
+    np.testing.assert_allclose(curves["jawOpen"], clip.channel("jawOpen"), atol=1e-3)
+    np.testing.assert_allclose(curves["mouthClose"], clip.channel("mouthClose"), atol=1e-3)
+
+
+@pytest.mark.skipif(not bpy.app.build_options.audaspace,
+                    reason="this bpy build has no audio (Audaspace): no sound strips")
+def test_baking_from_an_existing_sound_strip_adds_no_second_strip():
+    obj = _mesh_with_keys(["jawOpen"])
+    strip = ADDON.bake.place_sound(bpy.context.scene, str(SPEECH), 40, "line")
+    settings = bpy.context.scene.voxrig
+    settings.audio_path, settings.sound_strip, settings.start_frame = "", strip.name, 40
+    assert bpy.ops.voxrig.bake() == {"FINISHED"}
+    assert len(ADDON.bake.sound_strips(bpy.context.scene)) == 1
+    assert _values(_fcurves(obj.data.shape_keys)[0])[0, 0] == 40
+
+
+def test_the_mapping_table_is_saved_in_the_blend_file(tmp_path):
+    obj = _mesh_with_keys(["JawOpen", "Freckles"])
+    bpy.ops.voxrig.auto_map()
+    obj.voxrig_map[1].source = "cheekPuff"
+    path = tmp_path / "face.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    rows = [(r.shape_key, r.source) for r in bpy.data.objects["Face"].voxrig_map]
+    assert rows == [("JawOpen", "jawOpen"), ("Freckles", "cheekPuff")]
+
+
+@pytest.mark.skipif(bpy.app.build_options.audaspace, reason="this bpy build has audio")
+def test_without_audio_support_the_bake_still_keys_and_says_there_is_no_sound_strip():
+    obj = _mesh_with_keys(["jawOpen"])
+    assert _bake() == {"FINISHED"}
+    assert len(_fcurves(obj.data.shape_keys)) == 1
+    assert len(ADDON.bake.sound_strips(bpy.context.scene)) == 0
 
 
 def test_existing_animation_is_kept_in_the_nla_and_replace_drops_it():
