@@ -24,8 +24,8 @@ ADDON = ROOT / "addon"
 PLATFORMS = {
     "linux-x64": ["manylinux_2_28_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64"],
     "windows-x64": ["win_amd64"],
-    "macos-arm64": ["macosx_11_0_arm64"],
-    "macos-x64": ["macosx_10_13_x86_64"],
+    "macos-arm64": ["macosx_11_0_arm64", "macosx_11_0_universal2"],
+    "macos-x64": ["macosx_10_13_x86_64", "macosx_10_13_universal2"],
 }
 NOT_BUNDLED = {"numpy"}  # Blender ships its own numpy
 
@@ -59,29 +59,39 @@ def stage(out: Path) -> Path:
     return source
 
 
-def fetch_wheels(wheels: Path, platforms: list[str]) -> None:
+def fetch_wheels(wheels: Path, platforms: list[str]) -> list[str]:
     """voxrig's wheel and every runtime dependency (resolved here, on CPython 3.11), then each
     platform-specific one again for every target platform; pure-Python packages published
-    only as sources are built into wheels."""
+    only as sources are built into wheels. Returns the platforms every wheel exists for (a
+    platform missing one is left out, with a message)."""
     if sys.version_info[:2] != (3, 11):
         sys.exit("build_addon: run with Python 3.11 (Blender's Python) to resolve the wheels")
     wheels.mkdir(parents=True, exist_ok=True)
     resolved = wheels.parent / "resolved"
     shutil.rmtree(resolved, ignore_errors=True)
     run(sys.executable, "-m", "pip", "wheel", "-q", "-w", resolved, ROOT)
-    for wheel in resolved.glob("*.whl"):
+    supported = list(platforms)
+    for wheel in sorted(resolved.glob("*.whl")):
         if _project(wheel) in NOT_BUNDLED:
             continue
         if wheel.name.endswith("-none-any.whl"):
             shutil.copy2(wheel, wheels / wheel.name)
             continue
         pin = f"{_project(wheel)}=={wheel.name.split('-')[1]}"
-        for platform in platforms:
+        for platform in list(supported):
             tags = [arg for tag in PLATFORMS[platform] for arg in ("--platform", tag)]
-            run(sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:",
-                "--no-deps", "--python-version", "3.11", "--implementation", "cp", *tags,
-                "-d", wheels, pin)
+            done = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:",
+                 "--no-deps", "--python-version", "3.11", "--implementation", "cp", *tags,
+                 "-d", str(wheels), pin], capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"build_addon: no {pin} wheel for {platform}; {platform} left out",
+                      file=sys.stderr)
+                supported.remove(platform)
     shutil.rmtree(resolved)
+    if not supported:
+        sys.exit("build_addon: no platform has every wheel voxrig needs")
+    return supported
 
 
 def write_manifest(source: Path, platforms: list[str]) -> None:
@@ -98,7 +108,7 @@ def write_manifest(source: Path, platforms: list[str]) -> None:
 def build(out: Path, platforms: list[str]) -> list[Path]:
     """Build and validate; returns the zip files."""
     source = stage(out)
-    fetch_wheels(source / "wheels", platforms)
+    platforms = fetch_wheels(source / "wheels", platforms)
     write_manifest(source, platforms)
     tool = blender_ext()
     for old in out.glob("voxrig-*.zip"):
