@@ -39,8 +39,9 @@ def living_face() -> dict:
     from voxrig.core.names import ARKIT_INDEX
 
     blinks, minutes, ranges, expressive, frames = 0, 0.0, [], 0, 0
-    for clip in datasets.ljspeech_clips():
-        c = bake(clip.audio, clip.transcript)
+    texts = {clip.audio.name: clip.transcript for clip in datasets.ljspeech_clips()}
+    for audio in sorted((datasets.data_root() / "english" / "ljspeech").glob("*.flac")):
+        c = bake(audio, texts.get(audio.name))  # transcripts where metadata.csv has them
         b = c.weights[:, ARKIT_INDEX["eyeBlinkLeft"]]
         blinks += int(np.sum((b[1:] > 0.5) & (b[:-1] <= 0.5)))
         minutes += c.duration / 60.0
@@ -91,7 +92,8 @@ def main() -> int:
     off, on = lip_sync(False), lip_sync(True)
     for key in off:
         print(f"{key}: off {off[key]:.4f}  on {on[key]:.4f}  change {on[key] - off[key]:+.4f}")
-    out = Path(__file__).parent / "results" / "emotion.json"
+    out = Path(__file__).parent / "emotion_results" / "emotion.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"text": text, "living_face": face, "lip_sync_off": off,
                                "lip_sync_on": on}, indent=1) + "\n")
     print(f"wrote {out.relative_to(out.parent.parent.parent)}")
