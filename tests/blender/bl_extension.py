@@ -273,6 +273,23 @@ def test_a_cancelled_bake_changes_nothing():
     assert obj.data.shape_keys.animation_data is None
 
 
+def test_the_background_bake_runs_in_a_thread_and_is_applied_on_the_main_thread():
+    import threading
+
+    bpy.context.scene.render.fps = 30
+    obj = _mesh_with_keys(["jawOpen"])
+    bpy.context.scene.voxrig.audio_path = str(SPEECH)
+    job = ADDON.operators.BakeJob(bpy.context)
+    worker = threading.Thread(target=job.run)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive() and job.error is None and job.progress == 1.0
+    level, text = job.apply(bpy.context)
+    assert text.startswith(f"baked {job.clip.frame_count} frames onto 1 shape keys")
+    values = _values(_fcurves(obj.data.shape_keys)[0])[:, 1]
+    np.testing.assert_allclose(values, _cli_clip(30.0).channel("jawOpen"), atol=1e-3)
+
+
 def test_bake_without_a_selected_mesh_is_a_report():
     bpy.context.scene.voxrig.audio_path = str(SPEECH)
     assert "select a mesh" in _error_of(bpy.ops.voxrig.bake)
