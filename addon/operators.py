@@ -68,6 +68,19 @@ def _transcript(context) -> str | None:
     return None
 
 
+def _emotion_mode(settings) -> str:
+    """The EmotionConfig mode: auto, none, or a checked timeline file."""
+    if settings.emotion != "FILE":
+        return settings.emotion.lower()
+    if not settings.emotion_file.strip():
+        raise UserError("choose an emotion timeline file (or set Emotion to Auto or None)")
+    from voxrig.core.emotion.tags import load_timeline
+
+    path = bpy.path.abspath(settings.emotion_file)
+    load_timeline(path)  # a bad file is reported before the bake starts
+    return path
+
+
 class BakeJob:
     """What one bake needs, gathered on the main thread, so the work can run in a thread."""
 
@@ -87,6 +100,9 @@ class BakeJob:
                              visemes=bake.needs_visemes(self.table))
         self.config.align.workers = 1  # forking Blender is unsafe
         self.config.animator.strength = settings.intensity
+        self.config.emotion.mode = _emotion_mode(settings)
+        self.config.idle.enabled = settings.idle
+        self.config.idle.listen = settings.listen_mode
         self.start_frame = settings.start_frame
         self.replace = settings.replace
         self.add_sound = settings.add_sound

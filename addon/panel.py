@@ -38,6 +38,11 @@ class VOXRIG_PT_main(bpy.types.Panel):
                        " (scene)")
         col.prop(settings, "start_frame")
         col.prop(settings, "intensity")
+        col.prop(settings, "emotion")
+        if settings.emotion == "FILE":
+            col.prop(settings, "emotion_file")
+        col.prop(settings, "idle")
+        col.prop(settings, "listen_mode")
         col.prop(settings, "replace")
         col.prop(settings, "add_sound")
         if operators._running is not None:

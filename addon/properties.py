@@ -40,6 +40,17 @@ class VoxrigSettings(bpy.types.PropertyGroup):
     intensity: bpy.props.FloatProperty(
         name="Intensity", default=1.0, min=0.0, soft_max=2.0,
         description="Articulation strength: 0 still, 1 natural, above 1 crisper")
+    emotion: bpy.props.EnumProperty(
+        name="Emotion", default="AUTO",
+        items=[("AUTO", "Auto", "Expression from the transcript's words and the voice"),
+               ("NONE", "None", "Speech only, no expression"),
+               ("FILE", "Timeline file", "A voxrig.emotion timeline file")])
+    emotion_file: bpy.props.StringProperty(name="Emotion timeline", subtype="FILE_PATH")
+    idle: bpy.props.BoolProperty(name="Idle motion", default=True,
+                                 description="Blinks, gaze and breaths between words")
+    listen_mode: bpy.props.BoolProperty(
+        name="Listening", default=False,
+        description="The face listens to the speech instead of saying it (no lip motion)")
     replace: bpy.props.BoolProperty(
         name="Replace animation", default=False,
         description="Replace the shape keys' current action instead of keeping it in the NLA")

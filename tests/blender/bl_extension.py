@@ -172,6 +172,31 @@ def test_bake_on_the_demo_head_keys_every_shape_key_with_the_clis_values():
     assert obj.data.shape_keys.key_blocks["jawOpen"].value == pytest.approx(jaw.max(), abs=1e-3)
 
 
+def test_emotion_and_idle_options_reach_the_bake_like_the_cli_options():
+    obj = _mesh_with_keys(["jawOpen", "eyeBlinkLeft", "mouthSmileLeft"])
+    assert _bake(emotion="NONE", idle=False) == {"FINISHED"}
+    config = Config(fps=bpy.context.scene.render.fps)
+    config.align.workers = 1
+    config.emotion.mode, config.idle.enabled = "none", False
+    clip = bake(SPEECH, None, config)
+    curves = {f.data_path.split('"')[1]: _values(f)[:, 1] for f in _fcurves(obj.data.shape_keys)}
+    for key, channel in (("jawOpen", "jawOpen"), ("eyeBlinkLeft", "eyeBlinkLeft"),
+                         ("mouthSmileLeft", "mouthSmileLeft")):
+        np.testing.assert_allclose(curves[key], clip.channel(channel), atol=1e-3)
+    assert not np.allclose(curves["eyeBlinkLeft"], _cli_clip(bpy.context.scene.render.fps)
+                           .channel("eyeBlinkLeft"), atol=1e-3)  # idle on blinks, off not
+
+
+def test_a_bad_emotion_timeline_file_is_a_report(tmp_path):
+    _mesh_with_keys(["jawOpen"])
+    bad = tmp_path / "moods.json"
+    bad.write_text("{not json")
+    bpy.context.scene.voxrig.audio_path = str(SPEECH)
+    bpy.context.scene.voxrig.emotion = "FILE"
+    bpy.context.scene.voxrig.emotion_file = str(bad)
+    assert "is not valid JSON" in _error_of(bpy.ops.voxrig.bake)
+
+
 @pytest.mark.skipif(not bpy.app.build_options.audaspace,
                     reason="this bpy build has no audio (Audaspace): no sound strips")
 def test_bake_places_the_audio_as_a_sound_strip_at_the_start_frame():
