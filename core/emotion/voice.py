@@ -43,7 +43,19 @@ def pitch_track(samples: np.ndarray, sample_rate: int, window: float = 0.04) -> 
     frames = sliding_window_view(padded, win)
     starts = np.minimum(np.round(np.arange(count) / RATE * sample_rate).astype(int),
                         frames.shape[0] - 1)
-    block = frames[starts] - frames[starts].mean(axis=1, keepdims=True)
+    # A few hundred windows at a time keeps the FFT buffers small (tens of MB for any length).
+    for first in range(0, count, _BLOCK):
+        rows = slice(first, min(count, first + _BLOCK))
+        f0[rows] = _block_f0(frames[starts[rows]], sample_rate, win)
+    return f0
+
+
+_BLOCK = 512  # analysis windows per FFT batch
+
+
+def _block_f0(windows: np.ndarray, sample_rate: int, win: int) -> np.ndarray:
+    """f0 of each row of `windows` (0 where not periodic enough)."""
+    block = windows - windows.mean(axis=1, keepdims=True)
     n_fft = 1 << int(np.ceil(np.log2(2 * win)))
     spec = np.fft.rfft(block, n_fft, axis=1)
     acf = np.fft.irfft(np.abs(spec) ** 2, n_fft, axis=1)[:, :win]
@@ -57,8 +69,9 @@ def pitch_track(samples: np.ndarray, sample_rate: int, window: float = 0.04) -> 
     # the shortest lag nearly as periodic as the best: multiples of the period (octave
     # errors) score as high as the period itself
     lags = np.argmax(band >= 0.9 * best, axis=1) + lo
-    peak = norm[np.arange(count), lags]
+    peak = norm[np.arange(len(block)), lags]
     voiced = (peak > VOICING) & (energy[:, 0] > 1e-6 * win)
+    f0 = np.zeros(len(block))
     f0[voiced] = sample_rate / lags[voiced]
     return f0
 
