@@ -16,7 +16,7 @@ from voxrig.core.bake import bake
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
 from voxrig.core.emotion.tags import load_timeline
-from voxrig.core.errors import TranscriptError, VoxrigError
+from voxrig.core.errors import VoxrigError
 from voxrig.core.rig import keypoints
 from voxrig.core.summary import sparkline, summarise_mouth
 
@@ -26,6 +26,7 @@ from .exporters.options import DEFAULT_UNITY_PATH
 from .live import command as stream_command
 from .preview import command as preview_command
 from .progress import ProgressBar
+from .transcripts import transcript_from
 
 EXIT_OK = 0
 EXIT_INPUT = 1  # the input or output could not be used (message says why)
@@ -216,9 +217,7 @@ def _run_bake(args: argparse.Namespace) -> int:
     if args.keypoints and kind != "json":
         raise VoxrigError("keypoints can only be written to JSON (use -o OUT.json)")
     _check_overwrite(output, kind, args.force)
-    transcript = _read_transcript(args.text) if args.text else args.transcript
-    if transcript is not None and not transcript.strip():
-        raise TranscriptError("the transcript is empty (leave it out to recognise the phones)")
+    transcript = transcript_from(args.text, args.transcript)
     config = Config(fps=args.fps, visemes=args.visemes or kind == "visemes",
                     keypoints=args.keypoints)
     config.animator.strength = args.strength
@@ -321,21 +320,6 @@ def _format_table() -> str:
 
 def _default_output(audio: Path) -> Path:
     return audio.with_name(audio.stem + ".voxrig.json")
-
-
-def _read_transcript(path_text: str) -> str:
-    path = Path(path_text)
-    if not path.is_file():
-        raise TranscriptError(f"cannot read transcript {path_text!r}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise TranscriptError(f"transcript {path_text!r} is not UTF-8 text") from None
-    except OSError as exc:
-        raise TranscriptError(f"cannot read transcript {path_text!r}: {exc.strerror}") from None
-    if not text.strip():
-        raise TranscriptError(f"transcript {path_text!r} is empty")
-    return text
 
 
 def _describe(clip: Clip) -> str:

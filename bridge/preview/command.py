@@ -10,10 +10,11 @@ from pathlib import Path
 
 from voxrig.core.audio import probe
 from voxrig.core.config import Config
-from voxrig.core.errors import TranscriptError, VoxrigError
+from voxrig.core.errors import VoxrigError
 
 from ..clipio import load_clip
 from ..progress import ProgressBar
+from ..transcripts import transcript_from
 from .compose import write_preview
 
 CLIP_SUFFIXES = (".json", ".csv")
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         if args.audio:
             raise VoxrigError("--audio is for a baked clip; INPUT is already the audio")
         probe(source)
-        transcript = _transcript(args)
+        transcript = transcript_from(args.text, args.transcript)
         from voxrig.core.bake import bake
 
         clip = bake(source, transcript, Config(fps=args.fps))
@@ -114,25 +115,3 @@ def run(args: argparse.Namespace) -> int:
 def _default_output(source: Path) -> Path:
     stem = source.stem.removesuffix(".voxrig")
     return source.with_name(stem + ".preview.mp4")
-
-
-def _transcript(args: argparse.Namespace) -> str | None:
-    if args.transcript is not None:
-        if not args.transcript.strip():
-            raise TranscriptError("the transcript is empty (leave it out to recognise the "
-                                  "phones)")
-        return args.transcript
-    if not args.text:
-        return None
-    path = Path(args.text)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TranscriptError(f"cannot read transcript {args.text!r}: file not found") from None
-    except UnicodeDecodeError:
-        raise TranscriptError(f"transcript {args.text!r} is not UTF-8 text") from None
-    except OSError as exc:
-        raise TranscriptError(f"cannot read transcript {args.text!r}: {exc.strerror}") from None
-    if not text.strip():
-        raise TranscriptError(f"transcript {args.text!r} is empty")
-    return text
