@@ -4,10 +4,9 @@ code, never a traceback."""
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from voxrig.core.errors import VoxrigError
 from voxrig.core.rig import keypoints
 from voxrig.core.summary import sparkline, summarise_mouth
 
+from .argtypes import number_in
 from .clipio import is_voxrig_output, load_clip, save_clip
 from .exporters import EXPORTERS, ExportOptions, export, export_format_for, written_by_voxrig
 from .exporters.options import DEFAULT_UNITY_PATH
@@ -191,23 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _number_in(low: float, high: float, what: str = "") -> Callable[[str], float]:
-    """An argparse type: a finite number in [low, high], with a message that says so."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{text} is outside {low:g}..{high:g}{what}")
-        return value
-
-    return parse
-
-
-_fps = _number_in(1.0, 240.0, " frames per second")
-_strength = _number_in(0.0, 2.0)
+_fps = number_in(1.0, 240.0, "frame rate")
+_strength = number_in(0.0, 2.0, "strength")
 
 
 def _run_bake(args: argparse.Namespace) -> int:

@@ -126,9 +126,9 @@ def test_force_overwrites_and_rebaking_over_voxrig_output_is_allowed(sample, tmp
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--fps", "0"], "argument --fps: 0 is outside 1..240 frames per second"),
-        (["--fps", "abc"], "argument --fps: 'abc' is not a number"),
-        (["--strength", "5"], "argument --strength: 5 is outside 0..2"),
+        (["--fps", "0"], "argument --fps: frame rate 0 is outside 1..240"),
+        (["--fps", "abc"], "argument --fps: 'abc' is not a valid frame rate"),
+        (["--strength", "5"], "argument --strength: strength 5 is outside 0..2"),
     ],
 )
 def test_invalid_options_exit_with_usage_code_2(sample, capsys, argv, message):

@@ -4,8 +4,9 @@ CLI starts fast; the engine, the network and the sound card load when the comman
 from __future__ import annotations
 
 import argparse
-import math
 import sys
+
+from ..argtypes import number_in
 
 EXAMPLES = """examples:
   voxrig stream --input line.wav                        # VMC to 127.0.0.1:39539, 60 fps
@@ -16,19 +17,6 @@ EXAMPLES = """examples:
   voxrig stream --list-devices
 """
 PROTOCOL_NAMES = ("vmc", "vrchat", "generic", "livelink")
-
-
-def _ranged(kind: type, low: float, high: float, what: str):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {what}") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{what} {text} is outside {low:g}..{high:g}")
-        return value
-
-    return parse
 
 
 def _device(text: str) -> int | str:
@@ -51,19 +39,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "livelink (Unreal Live Link Face); default vmc")
     parser.add_argument("--host", default="127.0.0.1",
                         help="receiver address (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=_ranged(int, 1, 65535, "port"),
+    parser.add_argument("--port", type=number_in(1, 65535, "port", int),
                         help="receiver port (default: vmc 39539, vrchat 9000, generic 8000, "
                         "livelink 11111)")
-    parser.add_argument("--fps", type=_ranged(float, 1, 240, "frame rate"), default=60.0,
+    parser.add_argument("--fps", type=number_in(1, 240, "frame rate", float), default=60.0,
                         help="frames per second sent (default 60)")
     parser.add_argument("--names", metavar="STYLE|FILE",
                         help="channel names: arkit, pascal, vrcft or a voxrig.mapping JSON "
                         "file (default: vrcft for vrchat, arkit otherwise)")
     parser.add_argument("--subject", default="voxrig",
                         help="Live Link subject name (livelink only; default voxrig)")
-    parser.add_argument("--local-port", type=_ranged(int, 1, 65535, "port"), metavar="N",
+    parser.add_argument("--local-port", type=number_in(1, 65535, "port", int), metavar="N",
                         help="send from this local UDP port (default: any free port)")
-    parser.add_argument("--speed", type=_ranged(float, 0.1, 100, "speed"), default=1.0,
+    parser.add_argument("--speed", type=number_in(0.1, 100, "speed", float), default=1.0,
                         help="--input only: pace the file this many times faster than real "
                         "time (tests and previews; default 1)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
