@@ -287,6 +287,27 @@ def test_existing_animation_is_kept_in_the_nla_and_replace_drops_it():
     assert [s.action for t in data.nla_tracks for s in t.strips] == [old]  # baked not pushed
 
 
+def test_undo_after_a_bake_restores_the_animation_there_was():
+    obj = _mesh_with_keys(["jawOpen"])
+    block = obj.data.shape_keys.key_blocks["jawOpen"]
+    block.value = 0.5
+    block.keyframe_insert("value", frame=1)
+    old = obj.data.shape_keys.animation_data.action.name
+    bpy.ops.ed.undo_push(message="before the bake")
+    bpy.context.scene.voxrig.audio_path = str(SPEECH)
+    # Called as the UI calls it: the second argument asks for the operator's undo step.
+    assert bpy.ops.voxrig.bake("EXEC_DEFAULT", True) == {"FINISHED"}
+    assert obj.data.shape_keys.animation_data.action.name.startswith("voxrig")
+    # Headless Blender has one window; undo needs it in the context.
+    with bpy.context.temp_override(window=bpy.context.window_manager.windows[0]):
+        bpy.ops.ed.undo()
+    # Undo reloads the data: look everything up again by name.
+    data = bpy.data.objects["Face"].data.shape_keys.animation_data
+    assert data.action.name == old
+    assert len(data.nla_tracks) == 0
+    assert not any(a.name.startswith("voxrig") for a in bpy.data.actions)
+
+
 def test_a_cancelled_bake_changes_nothing():
     obj = _mesh_with_keys(["jawOpen"])
     bpy.context.scene.voxrig.audio_path = str(SPEECH)
