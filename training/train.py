@@ -1,0 +1,260 @@
+"""Train the audio-to-face network on the arrays from training.features, on the CPU, for a
+fixed time budget (the schedule follows the clock, so the recipe's cost is known upfront).
+
+    python -m training.train --minutes 50 [--prototypes 48] [--seed 0] --out build/training/run
+
+Each step draws crops from the groups with fixed shares (synthetic English, other
+languages, FACEGOOD, real English). The held-out FACEGOOD clip is scored (r_gap) as it goes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from voxrig.core.rig import load_rig
+
+from .features import CHANNEL_INDEX, CHANNELS, FACEGOOD_CHANNELS, GROUPS, PHONES
+from .model import AudioToFace, ModelConfig
+
+SHARES = {"synthetic-en": 0.55, "synthetic-other": 0.17, "facegood": 0.2, "real-en": 0.08}
+LIPS = np.arange(48, 68)  # inner and outer lip landmarks
+
+
+@dataclass
+class Group:
+    mel: np.ndarray
+    weights: np.ndarray
+    phones: np.ndarray
+    starts: np.ndarray  # utterance start frames
+    ends: np.ndarray
+    mask: np.ndarray  # (30,) channels the targets define
+
+
+def load_groups(features: Path) -> dict[str, Group]:
+    groups = {}
+    for name in GROUPS:
+        path = features / f"{name}.npz"
+        if not path.exists():
+            continue
+        z = np.load(path)
+        offsets = z["offsets"]
+        mask = np.ones(len(CHANNELS), np.float32)
+        if name == "facegood":
+            mask = np.array([c in FACEGOOD_CHANNELS for c in CHANNELS], np.float32)
+        groups[name] = Group(z["mel"], z["weights"], z["phones"], offsets[:-1], offsets[1:],
+                             mask)
+    return groups
+
+
+def rig_matrix() -> np.ndarray:
+    """(30, 204): keypoint displacement (cm) per unit of each output channel. The ICT rig
+    is linear in its weights, so keypoints = clip(weights) @ this matrix, exactly."""
+    rig = load_rig()
+    full = rig.arkit_to_ict @ rig.landmark_deltas.reshape(len(rig.expression_names), -1)
+    return full[CHANNEL_INDEX].astype(np.float32)
+
+
+def statistics(groups: dict[str, Group], rig: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    mels, weights = [], []
+    for g in groups.values():
+        pick = rng.choice(len(g.mel), size=min(len(g.mel), 200_000), replace=False)
+        mels.append(g.mel[pick].astype(np.float32))
+        weights.append(g.weights[pick].astype(np.float32))
+    mel = np.concatenate(mels)
+    kp = np.clip(np.concatenate(weights), 0, 1) @ rig
+    return {
+        "mel_mean": mel.mean(0), "mel_std": mel.std(0) + 1e-3,
+        "kp_mean": kp.mean(0), "kp_std": np.maximum(kp.std(0), 1e-3),
+    }
+
+
+def kmeans(x: np.ndarray, k: int, seed: int, iterations: int = 30) -> np.ndarray:
+    """Lloyd's k-means with k-means++ seeding: (n, d) -> (k, d) centres."""
+    rng = np.random.default_rng(seed)
+    centres = [x[rng.integers(len(x))]]
+    d2 = np.sum((x - centres[0]) ** 2, axis=1)
+    for _ in range(1, k):
+        centres.append(x[rng.choice(len(x), p=d2 / d2.sum())])
+        d2 = np.minimum(d2, np.sum((x - centres[-1]) ** 2, axis=1))
+    c = np.stack(centres)
+    for _ in range(iterations):
+        dist = (x**2).sum(1)[:, None] - 2 * x @ c.T + (c**2).sum(1)[None]
+        label = dist.argmin(1)
+        for j in range(k):
+            members = x[label == j]
+            if len(members):
+                c[j] = members.mean(0)
+    return c
+
+
+def prototypes(groups: dict[str, Group], k: int, seed: int) -> np.ndarray:
+    """K mouth poses (30 channels) from real artist animation (FACEGOOD) and the phonetic
+    animator's poses on synthetic speech, equally represented."""
+    rng = np.random.default_rng(seed)
+    pools = []
+    for name in ("facegood", "synthetic-en", "synthetic-other"):
+        if name in groups:
+            w = groups[name].weights
+            pools.append(w[rng.choice(len(w), size=min(len(w), 30_000), replace=False)])
+    x = np.clip(np.concatenate(pools).astype(np.float32), 0, 1)
+    return kmeans(x, k, seed)
+
+
+class Sampler:
+    def __init__(self, groups: dict[str, Group], length: int, seed: int) -> None:
+        self.groups, self.length = groups, length
+        self.rng = np.random.default_rng(seed)
+        names = [n for n in SHARES if n in groups]
+        shares = np.array([SHARES[n] for n in names])
+        self.names, self.shares = names, shares / shares.sum()
+
+    def batch(self, size: int, phone_keep: float = 0.5) -> tuple[torch.Tensor, ...]:
+        L = self.length
+        mel = np.zeros((size, L, 80), np.float32)
+        weights = np.zeros((size, L, len(CHANNELS)), np.float32)
+        phones = np.zeros((size, L, len(PHONES)), np.float32)
+        mask = np.zeros((size, len(CHANNELS)), np.float32)
+        for b in range(size):
+            g = self.groups[self.names[self.rng.choice(len(self.names), p=self.shares)]]
+            u = self.rng.integers(len(g.starts))
+            start, end = int(g.starts[u]), int(g.ends[u])
+            s = start + int(self.rng.integers(max(1, end - start - L)))
+            n = min(L, end - s)
+            mel[b, :n] = g.mel[s : s + n]
+            mel[b, n:] = g.mel[s + n - 1]  # hold the last frame (rare: short utterances)
+            weights[b, :n] = g.weights[s : s + n]
+            weights[b, n:] = g.weights[s + n - 1]
+            ids = g.phones[s : s + n].astype(np.int64)
+            if self.rng.random() < phone_keep and (ids >= 0).all():
+                phones[b, np.arange(n), ids] = 1.0
+            mask[b] = g.mask
+        return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask))
+
+
+def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tensor
+           ) -> dict[str, torch.Tensor]:
+    mel, target, phones, mask = batch
+    d = model.config.delay
+    w, kp, _, *_ = model(mel, phones, *model.zero_caches(len(mel)))
+    w, kp = w[:, d:], kp[:, d:]  # output t describes input frame t - delay
+    target = target[:, : target.shape[1] - d]
+    m = mask[:, None, :]
+    kp_true = (target.clamp(0, 1) @ rig - model.kp_mean) / model.kp_std
+    lips = rig.reshape(len(CHANNELS), 68, 3)[:, LIPS].reshape(len(CHANNELS), -1) * 10.0  # mm
+    lip_err = (w.clamp(0, 1) - target) @ lips
+    dw, dt = w[:, 1:] - w[:, :-1], target[:, 1:] - target[:, :-1]
+    return {
+        "weights": (torch.abs(w - target) * m).sum() / (m.sum() * w.shape[1]),
+        "keypoints": F.l1_loss(kp, kp_true),
+        "lips_mm": torch.abs(lip_err).mean(),
+        "velocity": (torch.abs(dw - dt) * m).sum() / (m.sum() * dw.shape[1]) * 10.0
+        + F.l1_loss(kp[:, 1:] - kp[:, :-1], kp_true[:, 1:] - kp_true[:, :-1]),
+    }
+
+
+LOSS_WEIGHTS = {"weights": 1.0, "keypoints": 0.3, "lips_mm": 0.15, "velocity": 0.5}
+
+
+def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
+    """r_gap & co. of the held-out FACEGOOD clip, exactly as the bench computes them."""
+    from bench import metrics
+    from bench.datasets import facegood_clips
+    from voxrig.core.audio import load_audio
+    from voxrig.core.mel import log_mel
+
+    clip = next(c for c in facegood_clips() if c.name == held_out)
+    mel = torch.from_numpy(log_mel(load_audio(clip.audio).samples))[None]
+    d = model.config.delay
+    mel = torch.cat([mel, mel[:, -1:].repeat(1, d, 1)], dim=1)
+    with torch.no_grad():
+        w, *_ = model(mel, torch.zeros(1, mel.shape[1], len(PHONES)), *model.zero_caches(1))
+    full = np.zeros((w.shape[1] - d, 52), np.float32)
+    full[:, CHANNEL_INDEX] = w[0, d:].clamp(0, 1).numpy()
+    m = metrics.facegood_metrics(full, 100.0, clip.weights, clip.fps)
+    return {"r_gap": round(m.r_gap, 4), "lag": round(m.lag, 3), "lve": round(m.lve, 3)}
+
+
+def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: int,
+          batch: int = 24, length: int = 256, lr: float = 2e-3) -> None:
+    torch.manual_seed(seed)
+    torch.set_num_threads(2)
+    out.mkdir(parents=True, exist_ok=True)
+    groups = load_groups(features)
+    rig_np = rig_matrix()
+    stats = statistics(groups, rig_np, seed)
+    model = AudioToFace(config)
+    for key, value in stats.items():
+        getattr(model, key).copy_(torch.from_numpy(value))
+    if config.prototypes:
+        centres = prototypes(groups, config.prototypes, seed)
+        kp = (centres @ rig_np - stats["kp_mean"]) / stats["kp_std"]
+        model.memory.data.copy_(torch.from_numpy(np.concatenate([centres, kp], 1)))
+    rig = torch.from_numpy(rig_np)
+    sampler = Sampler(groups, length, seed)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    print(f"{sum(p.numel() for p in model.parameters())} parameters; groups "
+          + ", ".join(f"{n} {len(g.mel) / 360000:.2f} h" for n, g in groups.items()), flush=True)
+    t0 = time.perf_counter()
+    budget = minutes * 60.0
+    log, step, running = [], 0, {}
+    next_check = 0.0
+    while (elapsed := time.perf_counter() - t0) < budget:
+        fraction = elapsed / budget
+        warm = min(1.0, step / 200)
+        for group in optimiser.param_groups:
+            group["lr"] = lr * warm * 0.5 * (1 + math.cos(math.pi * fraction))
+        model.train()
+        parts = losses(model, sampler.batch(batch), rig)
+        total = sum(LOSS_WEIGHTS[k] * v for k, v in parts.items())
+        optimiser.zero_grad()
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        for k, v in parts.items():
+            running[k] = 0.98 * running.get(k, float(v)) + 0.02 * float(v)
+        step += 1
+        if elapsed >= next_check:
+            model.eval()
+            check = facegood_check(model, "1114_2_05")
+            row = {"step": step, "minutes": round(elapsed / 60, 1),
+                   **{k: round(v, 4) for k, v in running.items()}, **check}
+            log.append(row)
+            print(json.dumps(row), flush=True)
+            next_check = elapsed + max(60.0, budget / 15)
+            torch.save({"config": config.to_dict(), "state": model.state_dict()},
+                       out / "model.pt")
+    model.eval()
+    row = {"step": step, "minutes": round((time.perf_counter() - t0) / 60, 1),
+           **{k: round(v, 4) for k, v in running.items()}, **facegood_check(model, "1114_2_05")}
+    log.append(row)
+    print(json.dumps(row), flush=True)
+    torch.save({"config": config.to_dict(), "state": model.state_dict()}, out / "model.pt")
+    (out / "log.json").write_text(json.dumps({"seed": seed, "minutes": minutes,
+                                              "config": config.to_dict(), "log": log},
+                                             indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--features", type=Path, default=Path("build/training/features"))
+    parser.add_argument("--out", type=Path, default=Path("build/training/run"))
+    parser.add_argument("--minutes", type=float, default=50.0)
+    parser.add_argument("--prototypes", type=int, default=48)
+    parser.add_argument("--width", type=int, default=96)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    config = ModelConfig(prototypes=args.prototypes, width=args.width)
+    train(args.features, args.out, args.minutes, config, args.seed)
+
+
+if __name__ == "__main__":
+    main()
