@@ -17,11 +17,15 @@ from .audio import Audio, iter_chunks, load_audio, probe
 from .clip import Clip, frame_count_for
 from .config import Config
 from .emotion.text import EMOTIONS
+from .errors import VoxrigError
 from .names import SILENCE
+from .neural import FRAME_RATE, NeuralEngine, samples_16k, speech_timeline
 from .phones import PhoneTimeline
+from .resample import resample_curves
 from .rig import keypoints
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is happening)
+ENGINES = ("auto", "neural", "phonetic")
 
 
 def bake(
@@ -49,10 +53,13 @@ def bake(
         from .emotion.tags import parse_tags
 
         transcript, tags = parse_tags(transcript)
+    engine = engine_for(config, transcript)
+    neural = NeuralEngine() if engine == "neural" else None
     aligner = ChunkedAligner(transcript, config.align)
     frame_total = frame_count_for(total, config.fps)
     weights: np.ndarray | None = None
     visemes: np.ndarray | None = None
+    points: np.ndarray | None = None  # the neural model's keypoints, (T, 204)
     phones: list[list[Any]] = []
     words: list[list[Any]] = []
     warnings: list[str] = []
@@ -63,29 +70,51 @@ def bake(
         whole = chunk if index == 0 and is_last else None
         warnings += chunk.warnings
         report(chunk.offset / max(total, 1e-9), "finding phones")
-        timeline = aligner.next(chunk, is_last)
+        if neural is not None and not transcript:  # no recognition: pauses from loudness
+            timeline = speech_timeline(chunk)
+        else:
+            timeline = aligner.next(chunk, is_last)
         warnings += timeline.warnings
         sources.add(timeline.source)
         report((chunk.offset + 0.8 * chunk.duration) / max(total, 1e-9), "animating")
         speech = any(phone.label != SILENCE for phone in timeline.phones)
         heard_speech |= speech
-        # Loudness only refines phones: over a chunk with none (a tone, noise, music) the
-        # mouth stays at rest instead of following the level of a sound that is not a voice.
-        part = animate(timeline, config.fps, config.animator, chunk if speech else None)
-        if weights is None:
-            weights = np.zeros((frame_total, part.weights.shape[1]), np.float32)
-            visemes = np.zeros((frame_total, part.visemes.shape[1]), np.float32)
-        _place(weights, part.weights, chunk, part.fps, config.fps)
-        _place(visemes, part.visemes, chunk, part.fps, config.fps)
+        if neural is not None:
+            # Aligned phones steer the model (its FiLM input); recognised ones are too
+            # unreliable to, and without a transcript it hears the audio alone.
+            film = timeline.phones if timeline.source == "forced" else None
+            part_w, part_k = neural.predict(samples_16k(chunk), film)
+            part_k = part_k.reshape(len(part_k), -1)
+            if weights is None:
+                weights = np.zeros((frame_total, part_w.shape[1]), np.float32)
+                points = np.zeros((frame_total, part_k.shape[1]), np.float32)
+            assert points is not None
+            if index == 0 and is_last:  # the whole input: straight onto the frame grid
+                weights[:] = resample_curves(part_w, FRAME_RATE, config.fps, total)
+                points[:] = resample_curves(part_k, FRAME_RATE, config.fps, total)
+            else:
+                _place(weights, part_w, chunk, FRAME_RATE, config.fps)
+                _place(points, part_k, chunk, FRAME_RATE, config.fps)
+        else:
+            # Loudness only refines phones: over a chunk with none (a tone, noise, music)
+            # the mouth stays at rest instead of following the level of a sound that is not
+            # a voice.
+            part = animate(timeline, config.fps, config.animator, chunk if speech else None)
+            if weights is None:
+                weights = np.zeros((frame_total, part.weights.shape[1]), np.float32)
+                visemes = np.zeros((frame_total, part.visemes.shape[1]), np.float32)
+            assert visemes is not None
+            _place(weights, part.weights, chunk, part.fps, config.fps)
+            _place(visemes, part.visemes, chunk, part.fps, config.fps)
         phones += _timed(timeline, chunk.offset, "phones")
         words += _timed(timeline, chunk.offset, "words")
-    assert weights is not None and visemes is not None  # at least one chunk always comes
+    assert weights is not None  # at least one chunk always comes
     if not heard_speech:
         warnings.append(f"no speech was found in {_name(source)!r}; the face stays at rest")
 
     meta = {
         "generator": "voxrig",
-        "engine": "phonetic",
+        "engine": engine,
         "source": _name(source),
         "phone_source": "+".join(sorted(sources)),
         "transcript": transcript,
@@ -94,6 +123,8 @@ def bake(
         "phones": phones,
         "words": words,
     }
+    if neural is not None:
+        meta["model"] = neural.info.description
     head = emotion = None
     if heard_speech:  # sound that is not speech keeps a face at rest (see the warning)
         report(0.95, "expression")
@@ -104,7 +135,7 @@ def bake(
         weights=weights,
         duration=total,
         visemes=visemes if config.visemes and not config.idle.listen else None,
-        keypoints=keypoints(weights) if config.keypoints else None,
+        keypoints=_keypoints(weights, points) if config.keypoints else None,
         head=head,
         emotion=emotion,
         emotion_names=EMOTIONS if emotion is not None else (),
@@ -112,6 +143,30 @@ def bake(
     )
     report(1.0, "done")
     return clip
+
+
+def engine_for(config: Config, transcript: str | None) -> str:
+    """The engine a bake uses: config.engine, with "auto" resolved. Auto takes the neural
+    model when there is no transcript (no recognition: faster and any language) and the
+    phonetic animator when there is one (aligned phones are its strength) or when OVR-15
+    visemes are wanted (the neural model makes none)."""
+    if config.engine not in ENGINES:
+        raise VoxrigError(f"unknown engine {config.engine!r}; choose one of "
+                          f"{', '.join(ENGINES)}")
+    if config.engine == "neural" and config.visemes:
+        raise VoxrigError("the neural engine makes no OVR-15 visemes; use the phonetic "
+                          "engine (or auto) for visemes")
+    if config.engine != "auto":
+        return config.engine
+    return "phonetic" if transcript or config.visemes else "neural"
+
+
+def _keypoints(weights: np.ndarray, points: np.ndarray | None) -> np.ndarray:
+    """The neural model's own keypoints when it made the clip, else the rig's reading of the
+    weights."""
+    if points is None:
+        return keypoints(weights)
+    return points.reshape(len(points), 68, 3)
 
 
 def _living(weights: np.ndarray, total: float, phones: list, words: list,

@@ -72,6 +72,10 @@ class IdleConfig:
 @dataclass
 class Config:
     fps: float = 30.0
+    # "neural": the ONNX audio-to-face model (any language, no recognition); "phonetic": the
+    # phone-based animator (recognised or aligned phones); "auto": neural without a
+    # transcript, phonetic with one (aligned phones are the phonetic animator's strength).
+    engine: str = "auto"
     visemes: bool = False  # add OVR-15 viseme weights to the clip
     keypoints: bool = False  # add 68x3 keypoint displacements to the clip
     audio: AudioConfig = field(default_factory=AudioConfig)

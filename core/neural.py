@@ -20,19 +20,28 @@ from pathlib import Path
 import numpy as np
 
 from . import mel as melspec
+from .audio import Audio, resample
 from .errors import VoxrigError
+from .features import SPEECH_FLOOR_DB, loudness_db, speech_level
 from .names import ARKIT52, ARKIT_INDEX, SILENCE
-from .phones import Phone
+from .phones import Phone, PhoneTimeline, contiguous
 from .resample import frame_times
 from .streaming import Frame
 
 MODEL_PATH = Path(__file__).parent / "assets" / "neural" / "voxrig-a2f.onnx"
-# One thread per session: on 60 s of speech it is as fast as two on this 2-core machine
-# (the graph is small; a second thread mostly waits), and it leaves a core for the rest.
+# One thread per session: on 60 s of speech it took 0.23 s against 0.31 s with two on a
+# 2-core machine (the graph is small; splitting its ops costs more than it saves).
 THREADS = 1
 PIECE_FRAMES = 3000  # 30 s of frames per model call offline: memory bounded on long inputs
 RATE = melspec.SAMPLE_RATE
 FRAME_RATE = RATE / melspec.HOP  # 100 Hz model frames
+# Speech / pause marks for the layers that read phones (idle, emotion) when no phones are
+# recognised: frames this far below the voice's level are quiet, quiet runs this long are
+# pauses, and a loudness dip this deep between two peaks separates syllables.
+QUIET_BELOW_DB = 30.0
+PAUSE_SECONDS = 0.25
+SYLLABLE_DIP_DB = 4.0
+SPEECH_LABEL = "AH"  # a neutral vowel: speech whose phones are not known
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,57 @@ def _one_hot(ids: np.ndarray, width: int) -> np.ndarray:
     known = ids >= 0
     rows[np.flatnonzero(known), ids[known]] = 1.0
     return rows
+
+
+def samples_16k(audio: Audio) -> np.ndarray:
+    """The audio's samples at the model's rate."""
+    if audio.sample_rate == RATE:
+        return audio.samples
+    return resample(audio.samples, audio.sample_rate, RATE)
+
+
+def speech_timeline(audio: Audio) -> PhoneTimeline:
+    """Where the voice speaks and pauses, from its loudness alone (no recognition), as a
+    phone timeline for the layers that need one: `sil` in pauses of PAUSE_SECONDS or more,
+    one SPEECH_LABEL per syllable-like loudness peak elsewhere (so phrase ends, breaths and
+    the speaking rate that idle motion and emotion read are still there)."""
+    duration = audio.duration
+    db = loudness_db(audio.samples, audio.sample_rate, FRAME_RATE)
+    loud = db > max(speech_level(db) - QUIET_BELOW_DB, SPEECH_FLOOR_DB)
+    speech = loud.copy()
+    gap = int(round(PAUSE_SECONDS * FRAME_RATE))
+    for a, b in _runs(~loud):  # short quiet gaps inside speech are part of it
+        if b - a < gap and a > 0 and b < len(loud):
+            speech[a:b] = True
+    phones = []
+    for a, b in _runs(speech):
+        bounds = [a, *_syllable_cuts(db[a:b], a), b]
+        phones += [Phone(SPEECH_LABEL, float(s / FRAME_RATE), min(float(e / FRAME_RATE), duration))
+                   for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+    return PhoneTimeline(contiguous(phones, duration), duration, "loudness")
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _syllable_cuts(db: np.ndarray, offset: int) -> list[int]:
+    """Frames (offset added) of the loudness dips between syllables: a minimum at least
+    SYLLABLE_DIP_DB below the peaks on both sides of it."""
+    smooth = np.convolve(np.pad(db, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+    cuts: list[int] = []
+    peak, valley, valley_at = -np.inf, np.inf, -1
+    for i, v in enumerate(smooth.tolist()):
+        if valley_at >= 0 and peak - valley >= SYLLABLE_DIP_DB and v - valley >= SYLLABLE_DIP_DB:
+            cuts.append(offset + valley_at)
+            peak, valley, valley_at = v, np.inf, -1
+        elif v > peak:
+            peak, valley, valley_at = v, np.inf, -1
+        elif v < valley:
+            valley, valley_at = v, i
+    return cuts
 
 
 # --------------------------------------------------------------------------- core stream
