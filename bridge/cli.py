@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from voxrig.core.audio import probe
-from voxrig.core.bake import bake
+from voxrig.core.bake import ENGINES, bake
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
 from voxrig.core.emotion.tags import load_timeline
@@ -41,6 +41,7 @@ PROGRESS_AFTER_SECONDS = 30.0  # inputs shorter than this finish before a bar wo
 BAKE_EXAMPLES = """examples:
   voxrig bake line.wav                          # -> line.voxrig.json beside the audio
   voxrig bake line.wav --text line.txt          # align to the transcript (better timing)
+  voxrig bake line.wav --engine phonetic        # recognised phones instead of the model
   voxrig bake line.wav --transcript "Hello there" -o hello.csv --fps 60
   voxrig bake line.flac --visemes --keypoints -o line.json
   voxrig bake line.wav -o line.anim --unity-path Body   # Unity AnimationClip
@@ -80,8 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         "bake",
         help="bake an audio file into a clip (JSON or CSV)",
         description="Bake speech into per-frame ARKit-52 weights (and optionally OVR-15 "
-        "visemes and 68 face keypoints). With a transcript the phones are force-aligned; "
-        "without one they are recognised from the audio.",
+        "visemes and 68 face keypoints). Without a transcript the neural model animates "
+        "the face from the audio; with one the phones are force-aligned and animated "
+        "(see --engine).",
         epilog=BAKE_EXAMPLES.format(formats=_format_table()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -102,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     bake_cmd.add_argument("--visemes", action="store_true", help="add OVR-15 viseme weights")
     bake_cmd.add_argument("--keypoints", action="store_true",
                           help="add 68x3 face keypoint displacements (JSON only)")
+    bake_cmd.add_argument("--engine", choices=ENGINES, default="auto",
+                          help="neural (the audio-to-face model, any language), phonetic "
+                          "(recognised or aligned phones) or auto: neural without a "
+                          "transcript, phonetic with one or with --visemes (default auto)")
     bake_cmd.add_argument("--strength", type=_strength, default=1.0,
                           help="articulation strength, 0 (still) to 2 (exaggerated); default 1")
     bake_cmd.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
@@ -204,7 +210,7 @@ def _run_bake(args: argparse.Namespace) -> int:
     _check_overwrite(output, kind, args.force)
     transcript = transcript_from(args.text, args.transcript)
     config = Config(fps=args.fps, visemes=args.visemes or kind == "visemes",
-                    keypoints=args.keypoints)
+                    keypoints=args.keypoints, engine=args.engine)
     config.animator.strength = args.strength
     config.emotion.mode = args.emotion
     if args.emotion not in ("auto", "none"):  # a bad timeline file fails before the bake

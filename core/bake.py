@@ -36,6 +36,7 @@ def bake(
 ) -> Clip:
     """Bake speech into a clip. `source` is an audio file path or an already loaded Audio."""
     config = config or Config()
+    engine = engine_for(config, transcript)
     report = progress or (lambda fraction, stage: None)
     report(0.0, "reading audio")
     if isinstance(source, Audio):
@@ -53,7 +54,6 @@ def bake(
         from .emotion.tags import parse_tags
 
         transcript, tags = parse_tags(transcript)
-    engine = engine_for(config, transcript)
     neural = NeuralEngine() if engine == "neural" else None
     aligner = ChunkedAligner(transcript, config.align)
     frame_total = frame_count_for(total, config.fps)

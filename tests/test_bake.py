@@ -59,12 +59,14 @@ def test_a_long_input_is_processed_in_chunks_cut_at_pauses_with_the_same_result(
 
 
 @pytest.mark.slow
-def test_an_already_loaded_audio_bakes_like_its_file(joined):
+@pytest.mark.parametrize("engine, source", [("phonetic", "recognised"), ("neural", "loudness")])
+def test_an_already_loaded_audio_bakes_like_its_file(joined, engine, source):
     path, _, _ = joined
-    from_file = bake(path)
-    from_audio = bake(load_audio(path))
+    from_file = bake(path, config=Config(engine=engine))
+    from_audio = bake(load_audio(path), config=Config(engine=engine))
     np.testing.assert_allclose(from_audio.weights, from_file.weights, atol=1e-6)
-    assert from_audio.meta["phone_source"] == "recognised"
+    assert from_audio.meta["phone_source"] == source
+    assert from_audio.meta["engine"] == engine
 
 
 def test_progress_is_reported_from_start_to_done():

@@ -14,6 +14,7 @@ EXAMPLES = """examples:
   voxrig stream --mic --protocol livelink --host 192.168.1.20
   voxrig stream --mic --device 2 --protocol generic --port 8000 --names pascal
   voxrig stream --input line.wav --names my-avatar.json  # a voxrig.mapping file
+  voxrig stream --mic --engine phonetic                 # recognised phones, not the model
   voxrig stream --list-devices
 """
 PROTOCOL_NAMES = ("vmc", "vrchat", "generic", "livelink")
@@ -54,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=number_in(0.1, 100, "speed", float), default=1.0,
                         help="--input only: pace the file this many times faster than real "
                         "time (tests and previews; default 1)")
+    parser.add_argument("--engine", choices=("auto", "neural", "phonetic"), default="auto",
+                        help="neural (the audio-to-face model, ~0.11 s look-ahead) or phonetic "
+                        "(recognised phones over a sliding window); auto = neural")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -98,7 +102,8 @@ def _stream(args: argparse.Namespace) -> int:
     sender = UdpSender(args.host, port, args.local_port, report=report)
     # The engine process is forked before the sound card library is loaded (PortAudio may
     # start threads of its own, which a fork should not copy).
-    engine = EngineProcess(args.fps)
+    kind = "phonetic" if args.engine == "phonetic" else "neural"
+    engine = EngineProcess(args.fps, engine=kind)
     try:
         if args.input:
             source: FileSource | MicSource = FileSource(args.input, args.speed, args.play,
@@ -115,7 +120,7 @@ def _stream(args: argparse.Namespace) -> int:
             _say(f"voxrig: streaming {what} as {args.protocol} to {args.host}:{port}, "
                  f"{args.fps:g} fps, {channels} values per frame, "
                  f"{output_delay(engine, args.speed) * 1000:.0f} ms behind the audio "
-                 "(phonetic engine); Ctrl-C stops")
+                 f"({kind} engine); Ctrl-C stops")
         result = run_session(source, engine, encoder, sender, speed=args.speed)
         if not args.quiet:  # before the engine process is shut down: the user waits
             _say(_summary(result))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.streaming import Frame, StreamingAnimator
 
 from .pacing import AudioClock, Counters, FramePacer
@@ -27,6 +28,7 @@ from .worker import EngineProcess
 
 _NOTHING = np.zeros(0, dtype=np.float32)
 POLL = 0.004  # s: longest sleep between looks at the clock, the input and the stop flag
+Engine = StreamingAnimator | NeuralStreamingAnimator | EngineProcess
 MARGIN = 0.02  # s: output delay beyond the engine's own latency, for compute and jitter
 SWITCH_INTERVAL = 0.001  # s: GIL hand-over between the engine and the sender thread
 
@@ -41,7 +43,7 @@ class SessionResult:
     stopped: bool  # ended by `stop` / Ctrl-C rather than by the end of the input
 
 
-def output_delay(engine: StreamingAnimator | EngineProcess, speed: float = 1.0) -> float:
+def output_delay(engine: Engine, speed: float = 1.0) -> float:
     """Wall seconds from hearing a sample to sending its frame: engine latency, one block,
     and a margin; faster-than-real-time input shortens the audio part."""
     return (engine.latency + BLOCK) / speed + MARGIN
@@ -50,7 +52,7 @@ def output_delay(engine: StreamingAnimator | EngineProcess, speed: float = 1.0) 
 class _EngineThread(threading.Thread):
     """Blocks from the source into the engine, frames into the pacer, until the input ends."""
 
-    def __init__(self, source, engine: StreamingAnimator | EngineProcess, clock: AudioClock,
+    def __init__(self, source, engine: Engine, clock: AudioClock,
                  pacer: FramePacer, lock: threading.Lock, stop: threading.Event,
                  on_block: Callable[[Block], None] | None) -> None:
         super().__init__(name="voxrig-engine", daemon=True)
@@ -93,7 +95,7 @@ class _EngineThread(threading.Thread):
 
 def run_session(
     source: FileSource | MicSource,
-    engine: StreamingAnimator | EngineProcess,
+    engine: Engine,
     encoder: Encoder,
     sender: UdpSender,
     speed: float = 1.0,

@@ -1,6 +1,7 @@
 """The streaming engine in its own process. Decoding and animating a hop holds the GIL for
-milliseconds at a time (pocketsphinx and small numpy calls), which would make the sending
-thread miss its slots; in a separate process they cannot get in each other's way."""
+milliseconds at a time (pocketsphinx and small numpy calls; the neural engine's features and
+model call too, if less), which would make the sending thread miss its slots; in a separate
+process they cannot get in each other's way."""
 
 from __future__ import annotations
 
@@ -13,11 +14,25 @@ import numpy as np
 from voxrig.core.errors import VoxrigError
 from voxrig.core.streaming import RATE, Frame, StreamConfig, StreamingAnimator
 
+ENGINES = ("neural", "phonetic")
 
-def _serve(conn, fps: float, config: StreamConfig | None) -> None:
+
+def make_engine(kind: str, fps: float, config: StreamConfig | None = None):
+    """The streaming engine by name: the neural model or the phonetic animator (`config`
+    is the phonetic one's settings)."""
+    if kind == "neural":
+        from voxrig.core.neural import NeuralStreamingAnimator
+
+        return NeuralStreamingAnimator(fps)
+    if kind == "phonetic":
+        return StreamingAnimator(fps, config)
+    raise ValueError(f"unknown streaming engine {kind!r}; choose one of {', '.join(ENGINES)}")
+
+
+def _serve(conn, fps: float, config: StreamConfig | None, kind: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes us
     try:
-        engine = StreamingAnimator(fps, config)
+        engine = make_engine(kind, fps, config)
     except Exception as exc:  # reported by the parent as one line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -39,15 +54,17 @@ def _serve(conn, fps: float, config: StreamConfig | None) -> None:
 
 
 class EngineProcess:
-    """StreamingAnimator's push / finish, computed in a child process: `push` hands the audio
-    over and returns whatever frames are ready by then (possibly from earlier pushes)."""
+    """A streaming engine's push / finish (neural by default, or phonetic), computed in a
+    child process: `push` hands the audio over and returns whatever frames are ready by then
+    (possibly from earlier pushes)."""
 
-    def __init__(self, fps: float, config: StreamConfig | None = None) -> None:
+    def __init__(self, fps: float, config: StreamConfig | None = None,
+                 engine: str = "neural") -> None:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.fps = float(fps)
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.fps, config),
+        self._process = context.Process(target=_serve, args=(child, self.fps, config, engine),
                                         name="voxrig-engine", daemon=True)
         self._process.start()
         child.close()
