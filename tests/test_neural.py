@@ -1,0 +1,213 @@
+"""The neural engine on the shipped ONNX model (real onnxruntime): its contract, offline and
+streaming agreeing, behaviour a retrained model must keep, engine choice and the CLI."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voxrig.bridge.cli import SAMPLE_AUDIO, SAMPLE_TEXT, main
+from voxrig.core import neural
+from voxrig.core.audio import Audio, load_audio
+from voxrig.core.bake import bake, engine_for
+from voxrig.core.clip import frame_count_for
+from voxrig.core.config import AudioConfig, Config
+from voxrig.core.errors import VoxrigError
+from voxrig.core.names import ARKIT52, ARKIT_INDEX
+from voxrig.core.neural import NeuralEngine, NeuralStreamingAnimator, load_model
+
+JAW = ARKIT_INDEX["jawOpen"]
+
+
+@pytest.fixture(scope="module")
+def voice() -> Audio:
+    return load_audio(SAMPLE_AUDIO)
+
+
+def plain(engine: str = "neural", fps: float = 30.0, **changes) -> Config:
+    """A bake of the lip sync alone (no expression or idle layered on top)."""
+    config = Config(fps=fps, engine=engine, **changes)
+    config.emotion.mode = "none"
+    config.idle.enabled = False
+    return config
+
+
+def test_the_model_metadata_names_its_inputs_and_outputs():
+    model = load_model()
+    info = model.info
+    assert info.name == "voxrig-a2f.onnx" and info.version >= 1
+    assert len(info.channels) == 30 and set(info.channels) <= set(ARKIT52)
+    assert "jawOpen" in info.channels
+    assert len(info.phones) == 40 and "sil" in info.phones and "AA" in info.phones
+    assert info.delay >= 0
+    inputs = {i.name: i.shape for i in model.session.get_inputs()}
+    for i, (ch, n) in enumerate(info.caches):
+        assert inputs[f"cache_{i}"][1:] == [ch, n]
+    assert load_model() is model  # loaded once per process
+    latency = NeuralStreamingAnimator(30.0).latency
+    assert latency == pytest.approx(info.delay / 100 + 0.0125 + 0.01)
+
+
+def test_offline_prediction_covers_every_10_ms_frame_with_arkit_weights(voice):
+    engine = NeuralEngine()
+    weights, keypoints = engine.predict(voice.samples)
+    count = len(voice.samples) // 160 + 1
+    assert weights.shape == (count, 52) and weights.dtype == np.float32
+    assert keypoints.shape == (count, 68, 3)
+    assert weights.min() >= 0.0 and weights.max() <= 1.0
+    others = np.setdiff1d(np.arange(52), engine.model.arkit_columns)
+    assert np.all(weights[:, others] == 0.0)  # only the model's channels are filled
+    assert np.isfinite(keypoints).all() and np.abs(keypoints).max() < 5.0  # cm
+
+
+def test_pieces_with_carried_caches_equal_one_call(voice, monkeypatch):
+    whole_w, whole_k = NeuralEngine().predict(voice.samples)
+    monkeypatch.setattr(neural, "PIECE_FRAMES", 97)  # many small pieces
+    w, k = NeuralEngine().predict(voice.samples)
+    assert np.abs(w - whole_w).max() < 1e-5 and np.abs(k - whole_k).max() < 1e-4
+
+
+def test_a_neural_bake_has_the_frames_of_a_phonetic_bake(voice):
+    for fps in (24.0, 60.0):
+        clip = bake(voice, config=plain("neural", fps, keypoints=True))
+        assert clip.frame_count == frame_count_for(voice.duration, fps)
+        assert clip.keypoints is not None and clip.keypoints.shape == (clip.frame_count, 68, 3)
+    phonetic = bake(voice, config=plain("phonetic", 24.0))
+    assert phonetic.frame_count == bake(voice, config=plain("neural", 24.0)).frame_count
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_streamed_frames_equal_the_offline_bake(voice, fps):
+    offline = bake(voice, config=plain("neural", fps)).weights
+    rng = np.random.default_rng(int(fps))
+    engine = NeuralStreamingAnimator(fps)
+    frames, i = [], 0
+    while i < len(voice.samples):
+        size = int(rng.integers(1, 3000))
+        frames += engine.push(voice.samples[i:i + size])
+        i += size
+    frames += engine.finish()
+    assert [f.index for f in frames] == list(range(len(offline)))
+    assert all(f.time == pytest.approx(f.index / fps) for f in frames)
+    streamed = np.stack([f.weights for f in frames])
+    assert np.abs(streamed - offline).max() <= 0.02
+
+
+def test_frames_come_out_within_the_stated_latency(voice):
+    engine = NeuralStreamingAnimator(60.0)
+    late = []
+    for i in range(0, len(voice.samples), 160):
+        for frame in engine.push(voice.samples[i:i + 160]):
+            late.append(engine.received_seconds - frame.time)
+    assert max(late) <= engine.latency + 0.01 + 1e-9  # one 10 ms push of granularity
+    assert min(late) >= engine.latency - 0.02 - 1 / 60  # and not much sooner: no cheating
+
+
+def test_silence_keeps_the_mouth_at_rest():
+    weights, _ = NeuralEngine().predict(np.zeros(32000, np.float32))
+    assert weights[:, JAW].max() < 0.1
+    assert weights.max() < 0.15
+
+
+def test_a_voice_opens_the_jaw_and_more_in_speech_than_in_the_pause(voice):
+    weights, _ = NeuralEngine().predict(voice.samples)
+    jaw = weights[:, JAW]
+    assert jaw.max() > 0.15
+    pause = jaw[int(4.05 * 100):int(4.35 * 100)]  # the sample's pause after "... are concerned"
+    assert jaw[:400].mean() > pause.mean() + 0.02
+
+
+def test_auto_is_neural_without_a_transcript_and_phonetic_with_one(voice):
+    assert engine_for(Config(), None) == "neural"
+    assert engine_for(Config(), "Printing.") == "phonetic"
+    assert engine_for(Config(visemes=True), None) == "phonetic"  # the model makes none
+    assert engine_for(Config(engine="neural"), "Printing.") == "neural"
+    with pytest.raises(VoxrigError, match="unknown engine 'fast'"):
+        engine_for(Config(engine="fast"), None)
+    with pytest.raises(VoxrigError, match="no OVR-15 visemes"):
+        engine_for(Config(engine="neural", visemes=True), None)
+    clip = bake(voice)
+    assert clip.meta["engine"] == "neural" and clip.meta["phone_source"] == "loudness"
+    assert clip.meta["model"] == f"voxrig-a2f.onnx v{load_model().info.version}"
+    assert clip.head is not None  # idle motion still layered on top
+    assert bake(voice, SAMPLE_TEXT.read_text()).meta["engine"] == "phonetic"
+
+
+def test_aligned_phones_steer_the_model(voice):
+    text = SAMPLE_TEXT.read_text()
+    guided = bake(voice, text, plain("neural"))
+    heard = bake(voice, None, plain("neural"))
+    assert guided.meta["engine"] == "neural" and guided.meta["phone_source"] == "forced"
+    assert np.abs(guided.weights - heard.weights).max() > 1e-3
+
+
+def test_speech_and_pauses_from_loudness_mark_the_sample_pause(voice):
+    timeline = neural.speech_timeline(voice)
+    pauses = [(p.start, p.end) for p in timeline.phones if p.label == "sil"]
+    assert any(a < 4.1 and b > 4.3 for a, b in pauses)
+    syllables = [p for p in timeline.phones if p.label == "AH"]
+    assert 15 <= len(syllables) <= 80  # about the syllables of a 9.7 s sentence
+
+
+def test_a_long_file_baked_in_chunks_matches_the_whole(tmp_path, voice):
+    path = tmp_path / "long.wav"
+    gap = np.zeros(8000, np.float32)
+    sf.write(path, np.concatenate([voice.samples, gap, voice.samples]), 16000)
+    whole = bake(path, config=plain("neural"))
+    chunked_config = plain("neural", audio=AudioConfig(long_input_seconds=8.0,
+                                                       chunk_seconds=8.0))
+    chunked = bake(path, config=chunked_config)
+    assert chunked.frame_count == whole.frame_count
+    jaw_a, jaw_b = chunked.weights[:, JAW], whole.weights[:, JAW]
+    assert np.percentile(np.abs(jaw_a - jaw_b), 95) < 0.02
+    assert np.corrcoef(jaw_a, jaw_b)[0, 1] > 0.97
+
+
+def test_cli_bakes_with_the_neural_engine(tmp_path, capsys):
+    audio = tmp_path / "line.flac"
+    shutil.copy(SAMPLE_AUDIO, audio)
+    out = tmp_path / "line.json"
+    code = main(["bake", str(audio), "--engine", "neural", "--keypoints", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    data = json.loads(out.read_text())
+    assert data["meta"]["engine"] == "neural"
+    assert len(data["weights"]) == frame_count_for(sf.info(SAMPLE_AUDIO).duration, 30.0)
+    assert "keypoints" in data
+
+
+def test_cli_rejects_an_unknown_engine(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bake", str(SAMPLE_AUDIO), "--engine", "turbo"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("voxrig bake: error: argument --engine: invalid "
+                                           "choice: 'turbo'")
+
+
+def test_neural_visemes_are_a_one_line_error(tmp_path, capsys):
+    code = main(["bake", str(SAMPLE_AUDIO), "--engine", "neural", "--visemes",
+                 "-o", str(tmp_path / "x.json")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == ("voxrig: error: the neural engine makes no OVR-15 visemes; use the "
+                   "phonetic engine (or auto) for visemes\n")
+
+
+@pytest.mark.parametrize("content", [None, b"not an onnx model at all", b""])
+def test_a_missing_or_corrupt_model_is_a_one_line_error(tmp_path, monkeypatch, capsys,
+                                                        content):
+    model = tmp_path / "voxrig-a2f.onnx"
+    if content is not None:
+        model.write_bytes(content)
+    monkeypatch.setattr(neural, "MODEL_PATH", model)
+    audio = tmp_path / "line.flac"
+    shutil.copy(SAMPLE_AUDIO, audio)
+    code = main(["bake", str(audio), "--engine", "neural"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith(f"voxrig: error: the neural model '{model}' ")
+    assert ("is missing" if content is None else "cannot be loaded") in err
+    assert not (tmp_path / "line.voxrig.json").exists()
+
