@@ -88,16 +88,17 @@ class BakeJob:
         from voxrig.core.config import Config
 
         settings = context.scene.voxrig
-        if settings.engine == "NEURAL":
-            raise UserError("the neural engine is not available in this voxrig yet; "
-                            "use Auto or Phonetic")
         self.obj = _target(context)
         self.table = _table(self.obj)
+        if settings.engine == "NEURAL" and bake.needs_visemes(self.table):
+            raise UserError("the neural engine makes no visemes, and these shape keys are "
+                            "visemes; use Auto or Phonetic")
         self.audio = _audio(context)
         self.from_strip = not settings.audio_path.strip()  # its audio is in the sequencer
         self.transcript = _transcript(context)
         self.config = Config(fps=bake.scene_fps(context.scene),
                              visemes=bake.needs_visemes(self.table))
+        self.config.engine = settings.engine.lower()  # auto | neural | phonetic
         self.config.align.workers = 1  # forking Blender is unsafe
         self.config.animator.strength = settings.intensity
         self.config.emotion.mode = _emotion_mode(settings)

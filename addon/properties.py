@@ -33,9 +33,12 @@ class VoxrigSettings(bpy.types.PropertyGroup):
         description="Mesh with shape keys; empty uses the active object")
     engine: bpy.props.EnumProperty(
         name="Engine", default="AUTO",
-        items=[("AUTO", "Auto", "The best engine available (phonetic for now)"),
-               ("PHONETIC", "Phonetic", "Phones found by pocketsphinx, animated by rules"),
-               ("NEURAL", "Neural", "Learned from speech (not available yet)")])
+        items=[("AUTO", "Auto", "Neural without a transcript; phonetic with one, or when the "
+                 "shape keys are visemes"),
+               ("PHONETIC", "Phonetic", "Phones found by pocketsphinx (aligned to the "
+                "transcript if given), animated by rules"),
+               ("NEURAL", "Neural", "The audio-to-face model: any language, no recognition; "
+                "a transcript's aligned phones guide it")])
     start_frame: bpy.props.IntProperty(name="Start frame", default=1)
     intensity: bpy.props.FloatProperty(
         name="Intensity", default=1.0, min=0.0, soft_max=2.0,

@@ -24,9 +24,14 @@ ADDON = ROOT / "addon"
 PLATFORMS = {
     "linux-x64": ["manylinux_2_28_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64"],
     "windows-x64": ["win_amd64"],
-    "macos-arm64": ["macosx_11_0_arm64", "macosx_11_0_universal2"],
+    # onnxruntime (the neural engine) publishes its macOS arm64 wheel for macOS 14 and later
+    "macos-arm64": ["macosx_11_0_arm64", "macosx_11_0_universal2", "macosx_14_0_arm64"],
     "macos-x64": ["macosx_10_13_x86_64", "macosx_10_13_universal2"],
 }
+# Wheels that carry the neural engine: a platform without them cannot run voxrig's default
+# engine, so the build checks them by name (onnxruntime 1.32 has cp311 wheels for linux-x64,
+# windows-x64 and macos-arm64, none for macos-x64, which is then left out with a message).
+REQUIRED = ("onnxruntime",)
 NOT_BUNDLED = {"numpy"}  # Blender ships its own numpy
 
 
@@ -89,9 +94,20 @@ def fetch_wheels(wheels: Path, platforms: list[str]) -> list[str]:
                       file=sys.stderr)
                 supported.remove(platform)
     shutil.rmtree(resolved)
+    for platform in list(supported):
+        missing = [name for name in REQUIRED if not _has_wheel(wheels, name, platform)]
+        if missing:
+            print(f"build_addon: no {', '.join(missing)} wheel for {platform}; {platform} "
+                  "left out", file=sys.stderr)
+            supported.remove(platform)
     if not supported:
         sys.exit("build_addon: no platform has every wheel voxrig needs")
     return supported
+
+
+def _has_wheel(wheels: Path, project: str, platform: str) -> bool:
+    return any(_project(w) == project and any(tag in w.name for tag in PLATFORMS[platform])
+               for w in wheels.glob("*.whl"))
 
 
 def write_manifest(source: Path, platforms: list[str]) -> None:
