@@ -38,7 +38,9 @@ RATE = 100.0  # frames per second of every feature and curve here
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".opus", ".ogg")
 VOICES = {"en": "en-us", "es": "es", "sv": "sv", "ja": "ja"}
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "sv": "Swedish", "ja": "Japanese"}
-NO_TEXT_GROUP = "no transcript (odd voices, words)"
+NO_TEXT_GROUPS = ("MFA English words & odd voices, no transcript",
+                  "whisper, falsetto, dummy, no transcript")
+GROUP_ORDER = ("English", "Spanish", "Swedish", "Japanese", *NO_TEXT_GROUPS)
 ESPEAK_RATE = 175  # words per minute, espeak's default; re-set per clip to match the speaker
 SPEECH_RANGE_DB = 30.0  # frames within this of the speaker's vowel level are speech
 MARGIN = 0.10  # s of silence kept around the speech of both utterances before aligning
@@ -88,7 +90,10 @@ def multilingual_clips(root: Path | None = None) -> list[MultiClip]:
             if audio.with_suffix(ext).exists():
                 text = audio.with_suffix(ext).read_text(encoding="utf-8").strip() or None
         language = language_of(audio.stem, text) if text else None
-        group = LANGUAGE_NAMES[language] if language else NO_TEXT_GROUP
+        if language:
+            group = LANGUAGE_NAMES[language]
+        else:
+            group = NO_TEXT_GROUPS[0 if audio.stem.startswith("mfa_") else 1]
         clips.append(MultiClip(audio.stem, audio, text if language else None, language, group))
     return clips
 
@@ -360,7 +365,8 @@ def oracle_weights(phones: list[Phone], duration: float) -> tuple[np.ndarray, fl
 def label_free(weights: np.ndarray, fps: float, samples: np.ndarray) -> dict[str, float]:
     """r between the lip gap and the voice's loudness (0..1 over 30 dB), and the share of
     frames at rest (gap <= 3 mm) in quiet stretches (`quiet_frames`) of >= 300 ms, trimmed
-    100 ms each side."""
+    100 ms each side; and its counterpart, the share of loud frames (within 15 dB of the vowel
+    level) with the lips apart (gap > 3 mm): a still mouth rests everywhere and opens nowhere."""
     loud = normalised_loudness(loudness_db(samples, 16000), SPEECH_RANGE_DB)
     duration = (len(loud) - 1) / RATE
     gap = metrics.mouth_curves(weights, fps, duration).gap
@@ -382,8 +388,10 @@ def label_free(weights: np.ndarray, fps: float, samples: np.ndarray) -> dict[str
             rest_frames += part.size
             at_rest += int(np.count_nonzero(part <= metrics.REST_GAP))
         k = end
+    voiced = loud >= 0.5  # within 15 dB of the vowel level
     return {"r_loud": metrics.pearson(gap, loud), "rest_frames": rest_frames,
-            "rest_hits": at_rest}
+            "rest_hits": at_rest, "voiced_frames": int(np.count_nonzero(voiced)),
+            "voiced_open": int(np.count_nonzero(gap[voiced] > metrics.REST_GAP))}
 
 
 def _score(counts: list[metrics.EventCounts]) -> dict:
@@ -439,10 +447,10 @@ def validate_english(systems: list) -> dict:
 def run_clips(systems: list) -> dict:
     """Per clip group: event scores on transferred phones (clips with transcripts) and the
     label-free numbers (all clips), for each system judged without a transcript."""
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict] = {name: {"clips": [], "labels": {}, "errors": [], "counts": {},
+                                      "free": {}} for name in GROUP_ORDER}
     for clip in multilingual_clips():
-        group = groups.setdefault(clip.group, {"clips": [], "labels": {}, "errors": [],
-                                               "counts": {}, "free": {}})
+        group = groups[clip.group]
         group["clips"].append(clip.name)
         try:
             samples = load_audio(clip.audio).samples
@@ -465,21 +473,29 @@ def run_clips(systems: list) -> dict:
                 group["errors"].append(f"{clip.name} / {system.name}: {_first_line(exc)}")
                 continue
             free = group["free"].setdefault(system.name, [])
-            free.append(label_free(w, fps, samples))
+            free.append({"clip": clip.name, **label_free(w, fps, samples)})
             if phones is not None:
                 group["counts"].setdefault(system.name, []).append(
                     metrics.event_counts(w, fps, phones))
     out = {}
     for name, g in groups.items():
+        if not g["clips"]:
+            continue
         rows = {}
         for system in systems:
             free = g["free"].get(system.name, [])
             frames = sum(f["rest_frames"] for f in free)
+            voiced = sum(f["voiced_frames"] for f in free)
             rows[system.name] = {
                 **_score(g["counts"].get(system.name, [])),
                 "r_loud": round(float(np.mean([f["r_loud"] for f in free])), 4) if free else None,
                 "rest": round(sum(f["rest_hits"] for f in free) / frames, 4) if frames else None,
+                "rest_frames": frames,
+                "open": round(sum(f["voiced_open"] for f in free) / voiced, 4) if voiced
+                else None,
+                "voiced_frames": voiced,
                 "clips_measured": len(free),
+                "per_clip_r_loud": {f["clip"]: round(f["r_loud"], 3) for f in free},
             }
         out[name] = {"clips": g["clips"], "labelled": len(g["labels"]), "labels": g["labels"],
                      "errors": g["errors"], "rows": rows}
@@ -543,10 +559,10 @@ def format_report(validation: dict, groups: dict) -> str:
         lines.append(f"{name:34}{cells(sides['reference']):>28}{cells(sides['transferred']):>28}")
     for group, g in groups.items():
         lines += ["", f"{group}: {len(g['clips'])} clips, {g['labelled']} with transferred labels",
-                  f"{'':34}{'event  B    O    R    S':>28}  r_loud  rest"]
+                  f"{'':34}{'event  B    O    R    S':>28}  r_loud  open  rest"]
         for name, row in g["rows"].items():
             lines.append(f"{name:34}{cells(row):>28}  {_f(row.get('r_loud'), 3):>6}"
-                         f"  {_f(row.get('rest'), 2):>4}")
+                         f"  {_f(row.get('open'), 2):>4}  {_f(row.get('rest'), 2):>4}")
         for err in g["errors"]:
             lines.append(f"  not measured: {err}")
     return "\n".join(lines)
