@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
     parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
-                                           "soak", "emotion"),
+                                           "soak", "emotion", "multilingual"),
                         help="run one part only (render: the preview renderer's fps; latency / "
                         "soak: voxrig stream, see bench/latency.py)")
     parser.add_argument("--soak-seconds", type=float, default=600.0,
@@ -223,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         from .emotion import main as emotion_main
 
         return emotion_main()
+    if args.only == "multilingual":
+        from .multilingual import main as multilingual_main
+
+        return multilingual_main()
     if args.only == "render":
         from .render import main as render_main
 
