@@ -13,6 +13,7 @@ import numpy as np
 
 from .align import ChunkedAligner
 from .animator import animate
+from .animator.strength import apply_strength
 from .audio import Audio, iter_chunks, load_audio, probe
 from .clip import Clip, frame_count_for
 from .config import Config
@@ -84,7 +85,9 @@ def bake(
             # unreliable to, and without a transcript it hears the audio alone.
             film = timeline.phones if timeline.source == "forced" else None
             part_w, part_k = neural.predict(samples_16k(chunk), film)
-            part_k = part_k.reshape(len(part_k), -1)
+            strength = config.animator.strength  # all channels scale together, as phonetic
+            part_w = apply_strength(part_w, strength)
+            part_k = part_k.reshape(len(part_k), -1) * max(strength, 0.0)
             if weights is None:
                 weights = np.zeros((frame_total, part_w.shape[1]), np.float32)
                 points = np.zeros((frame_total, part_k.shape[1]), np.float32)

@@ -79,6 +79,16 @@ def test_a_neural_bake_has_the_frames_of_a_phonetic_bake(voice):
 
 
 @pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_strength_scales_the_model_mouth(voice):
+    natural = bake(voice, config=plain("neural", keypoints=True))
+    calm = plain("neural", keypoints=True)
+    calm.animator.strength = 0.5
+    half = bake(voice, config=calm)
+    np.testing.assert_allclose(half.weights, natural.weights * 0.5, atol=1e-6)
+    np.testing.assert_allclose(half.keypoints, natural.keypoints * 0.5, atol=1e-5)
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
 def test_streamed_frames_equal_the_offline_bake(voice, fps):
     offline = bake(voice, config=plain("neural", fps)).weights
     rng = np.random.default_rng(int(fps))

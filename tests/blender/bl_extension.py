@@ -116,7 +116,7 @@ def test_the_built_zip_validates_and_bundles_voxrig_and_its_wheels():
 
     names = zipfile.ZipFile(ZIP).namelist()
     wheels = {Path(n).name.split("-")[0] for n in names if n.endswith(".whl")}
-    assert {"voxrig", "pocketsphinx", "soundfile", "python_osc", "cffi"} <= wheels
+    assert {"voxrig", "pocketsphinx", "soundfile", "python_osc", "cffi", "onnxruntime"} <= wheels
     assert "numpy" not in wheels  # Blender ships its own
 
 
@@ -237,6 +237,24 @@ def test_bake_uses_the_transcript_text_and_intensity_like_the_cli():
     curves = {f.data_path.split('"')[1]: _values(f)[:, 1] for f in _fcurves(obj.data.shape_keys)}
     np.testing.assert_allclose(curves["jawOpen"], clip.channel("jawOpen"), atol=1e-3)
     np.testing.assert_allclose(curves["mouthClose"], clip.channel("mouthClose"), atol=1e-3)
+
+
+def test_the_engine_option_reaches_the_bake():
+    bpy.context.scene.render.fps = 30
+    obj = _mesh_with_keys(["jawOpen", "mouthFunnel"])
+    text = bpy.data.texts.new("line")
+    transcript = SPEECH.with_suffix(".txt").read_text(encoding="utf-8").strip()
+    text.write(transcript)
+    assert _bake(transcript_text=text, engine="NEURAL") == {"FINISHED"}
+    config = Config(fps=30.0, engine="neural")
+    config.align.workers = 1
+    clip = bake(SPEECH, transcript, config)
+    assert clip.meta["engine"] == "neural" and clip.meta["phone_source"] == "forced"
+    curves = {f.data_path.split('"')[1]: _values(f)[:, 1] for f in _fcurves(obj.data.shape_keys)}
+    np.testing.assert_allclose(curves["jawOpen"], clip.channel("jawOpen"), atol=1e-3)
+    np.testing.assert_allclose(curves["mouthFunnel"], clip.channel("mouthFunnel"), atol=1e-3)
+    _mesh_with_keys(["jawOpen", "viseme_aa"])
+    assert "the neural engine makes no visemes" in _error_of(bpy.ops.voxrig.bake)
 
 
 @pytest.mark.skipif(not bpy.app.build_options.audaspace,
