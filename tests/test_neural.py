@@ -78,7 +78,6 @@ def test_a_neural_bake_has_the_frames_of_a_phonetic_bake(voice):
     assert phonetic.frame_count == bake(voice, config=plain("neural", 24.0)).frame_count
 
 
-@pytest.mark.parametrize("fps", [30.0, 60.0])
 def test_strength_scales_the_model_mouth(voice):
     natural = bake(voice, config=plain("neural", keypoints=True))
     calm = plain("neural", keypoints=True)
