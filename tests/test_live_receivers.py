@@ -23,7 +23,8 @@ from voxrig.bridge.cli import SAMPLE_AUDIO
 from voxrig.bridge.live.protocols import Encoder
 from voxrig.core.audio import load_audio
 from voxrig.core.names import ARKIT52
-from voxrig.core.streaming import RATE, stream_array
+from voxrig.core.neural import NeuralStreamingAnimator
+from voxrig.core.streaming import RATE, stream_frames
 
 VOXRIG = Path(sys.executable).with_name("voxrig")
 FPS = 60.0
@@ -43,8 +44,10 @@ def clip(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def expected(clip) -> np.ndarray:
-    """What the engine makes of the clip fed in the stream's 20 ms blocks: (T, 52)."""
-    return stream_array(load_audio(clip).samples, FPS, chunk=0.02)
+    """What the stream's default (neural) engine makes of the clip fed in 20 ms blocks:
+    (T, 52)."""
+    frames = stream_frames(load_audio(clip).samples, NeuralStreamingAnimator(FPS), chunk=0.02)
+    return np.stack([f.weights for f in frames])
 
 
 def stream(clip: Path, protocol: str, port: int, *extra: str) -> subprocess.CompletedProcess:
