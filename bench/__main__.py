@@ -35,11 +35,13 @@ class System:
     speed_mode: str = ""  # which speed measurement belongs to this row
 
 
-def _voxrig(with_transcript: bool) -> Predict:
+def _voxrig(with_transcript: bool, engine: str = "auto") -> Predict:
     def predict(audio: Path, transcript: str | None) -> tuple[np.ndarray, float]:
         from voxrig.core.bake import bake
+        from voxrig.core.config import Config
 
-        clip = bake(audio, transcript=transcript if with_transcript else None)
+        clip = bake(audio, transcript=transcript if with_transcript else None,
+                    config=Config(engine=engine))
         return metrics.arkit_weights(clip), clip.fps
 
     return predict
@@ -63,7 +65,10 @@ def _still(audio: Path, transcript: str | None) -> tuple[np.ndarray, float]:
 
 SYSTEMS = (
     System("voxrig + transcript", _voxrig(True), facegood=False, speed_mode="transcript"),
-    System("voxrig, no transcript", _voxrig(False), speed_mode="no transcript"),
+    System("voxrig neural + transcript phones", _voxrig(True, "neural"), facegood=False),
+    System("voxrig, no transcript (neural)", _voxrig(False), speed_mode="no transcript"),
+    System("voxrig phonetic, no transcript", _voxrig(False, "phonetic"),
+           speed_mode="phonetic, no transcript"),
     System("pylipsync", _peer("pylipsync", False), peer=True),
     System("openfacefx naive + transcript", _peer("openfacefx", True), facegood=False,
            peer=True),
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
     parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
-                                           "soak", "emotion", "multilingual"),
+                                           "soak", "emotion", "multilingual", "neural"),
                         help="run one part only (render: the preview renderer's fps; latency / "
                         "soak: voxrig stream, see bench/latency.py)")
     parser.add_argument("--soak-seconds", type=float, default=600.0,
@@ -227,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         from .multilingual import main as multilingual_main
 
         return multilingual_main()
+    if args.only == "neural":
+        from .neural import main as neural_main
+
+        return neural_main()
     if args.only == "render":
         from .render import main as render_main
 

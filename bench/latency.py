@@ -60,7 +60,7 @@ def _speech_bursts(count: int, seed: int = 0) -> tuple[np.ndarray, list[float]]:
     return np.concatenate(parts), onsets
 
 
-def run_latency(bursts: int = 40) -> dict:
+def run_latency(bursts: int = 40, engine_name: str = "neural") -> dict:
     from voxrig.bridge.live.protocols import Encoder
     from voxrig.bridge.live.sender import UdpSender
     from voxrig.bridge.live.session import output_delay, run_session
@@ -77,7 +77,7 @@ def run_latency(bursts: int = 40) -> dict:
     drain = threading.Thread(target=_drain, args=(receiver, stop), daemon=True)
     drain.start()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    engine = EngineProcess(FPS)
+    engine = EngineProcess(FPS, engine=engine_name)
     sender = UdpSender("127.0.0.1", receiver.getsockname()[1])
     try:
         result = run_session(
@@ -113,7 +113,7 @@ def run_latency(bursts: int = 40) -> dict:
         latencies.append(sent_at[after[0]] - arrived)
     lat = np.array(latencies) * 1000.0
     return {
-        "engine": "phonetic (sliding-window allphone + animator)",
+        "engine": ENGINE_LABELS[engine_name],
         "fps": FPS,
         "onsets": len(onsets),
         "missed": missed,
@@ -130,14 +130,19 @@ def run_latency(bursts: int = 40) -> dict:
     }
 
 
-def run_stream_quality() -> dict:
+ENGINE_LABELS = {"neural": "neural (ONNX model, carried caches)",
+                 "phonetic": "phonetic (sliding-window allphone + animator)"}
+
+
+def run_stream_quality(engine_name: str = "neural") -> dict:
     """The streamed frames (audio pushed in 20 ms blocks, as live) judged with the same
     lip-sync metrics as offline bakes, and their lip-gap correlation with the offline bake of
     the same audio (no transcript: a live stream has none)."""
+    from voxrig.bridge.live.worker import make_engine
     from voxrig.core.bake import bake
     from voxrig.core.config import Config
     from voxrig.core.rig import mouth_signals
-    from voxrig.core.streaming import stream_array
+    from voxrig.core.streaming import stream_frames
 
     from . import datasets, metrics
 
@@ -145,8 +150,9 @@ def run_stream_quality() -> dict:
 
     def streamed(path: Path) -> np.ndarray:
         audio = load_audio(path)
-        weights = stream_array(audio.samples, FPS)
-        offline = bake(audio, None, Config(fps=FPS)).weights
+        frames = stream_frames(audio.samples, make_engine(engine_name, FPS))
+        weights = np.stack([f.weights for f in frames])
+        offline = bake(audio, None, Config(fps=FPS, engine=engine_name)).weights
         n = min(len(weights), len(offline))
         r_offline.append(float(np.corrcoef(mouth_signals(weights[:n])[0],
                                            mouth_signals(offline[:n])[0])[0, 1]))
@@ -284,16 +290,19 @@ def run_live(part: str, soak_seconds: float = 600.0) -> int:
 
     print(f"[bench] live {part} ...", file=sys.stderr, flush=True)
     if part == "latency":
-        result = run_latency()
-        print(format_live(result, None))
-        print("[bench] live stream quality ...", file=sys.stderr, flush=True)
-        quality = run_stream_quality()
-        result["quality"] = quality
-        print(f"live stream quality (no transcript): English event "
-              f"{quality['english']['event']:.3f}, FACEGOOD r_gap "
-              f"{quality['facegood']['r_gap']:.3f}; lip gap vs the offline bake r = "
-              f"{quality['r_gap_vs_offline_mean']:.3f} (mean of "
-              f"{len(quality['r_gap_vs_offline'])} clips)")
+        result = {}
+        for name in ENGINE_LABELS:  # the live default (neural) and the phonetic option
+            one = run_latency(engine_name=name)
+            print(format_live(one, None))
+            print(f"[bench] live stream quality ({name}) ...", file=sys.stderr, flush=True)
+            quality = run_stream_quality(name)
+            one["quality"] = quality
+            print(f"live stream quality ({name}, no transcript): English event "
+                  f"{quality['english']['event']:.3f}, FACEGOOD r_gap "
+                  f"{quality['facegood']['r_gap']:.3f}; lip gap vs the offline bake r = "
+                  f"{quality['r_gap_vs_offline_mean']:.3f} (mean of "
+                  f"{len(quality['r_gap_vs_offline'])} clips)")
+            result[name] = one
     else:
         result = run_soak(soak_seconds)
         print(format_live(None, result))

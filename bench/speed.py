@@ -93,7 +93,9 @@ def run_speed(repeats: int = 2) -> list[SpeedResult]:
     with tempfile.TemporaryDirectory(prefix="voxrig-speed-") as tmp:
         folder = Path(tmp)
         wav, txt, seconds = build_input(folder)
-        for mode, extra in (("transcript", ["--text", str(txt)]), ("no transcript", [])):
+        modes = (("transcript", ["--text", str(txt)]), ("no transcript", []),
+                 ("phonetic, no transcript", ["--engine", "phonetic"]))
+        for mode, extra in modes:
             cmd = [*voxrig_command(), "bake", str(wav), *extra, "--fps", "30", "--quiet",
                    "-o", str(folder / "out.json")]
             best = None
