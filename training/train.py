@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from voxrig.core.rig import load_rig
+from voxrig.core.rig import LOWER_LIP_INNER, UPPER_LIP_INNER, load_rig
 
 from .features import CHANNEL_INDEX, CHANNELS, FACEGOOD_CHANNELS, GROUPS, PHONES
 from .model import AudioToFace, ModelConfig
@@ -151,17 +151,21 @@ def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tenso
     kp_true = (target.clamp(0, 1) @ rig - model.kp_mean) / model.kp_std
     lips = rig.reshape(len(CHANNELS), 68, 3)[:, LIPS].reshape(len(CHANNELS), -1) * 10.0  # mm
     lip_err = (w.clamp(0, 1) - target) @ lips
+    gap = rig[:, UPPER_LIP_INNER * 3 + 1] - rig[:, LOWER_LIP_INNER * 3 + 1]  # lip gap, cm
+    gap_err = (w.clamp(0, 1) - target) @ gap * 10.0
     dw, dt = w[:, 1:] - w[:, :-1], target[:, 1:] - target[:, :-1]
     return {
         "weights": (torch.abs(w - target) * m).sum() / (m.sum() * w.shape[1]),
         "keypoints": F.l1_loss(kp, kp_true),
         "lips_mm": torch.abs(lip_err).mean(),
+        "gap_mm": torch.abs(gap_err).mean(),
         "velocity": (torch.abs(dw - dt) * m).sum() / (m.sum() * dw.shape[1]) * 10.0
         + F.l1_loss(kp[:, 1:] - kp[:, :-1], kp_true[:, 1:] - kp_true[:, :-1]),
     }
 
 
-LOSS_WEIGHTS = {"weights": 1.0, "keypoints": 0.3, "lips_mm": 0.15, "velocity": 0.5}
+LOSS_WEIGHTS = {"weights": 1.0, "keypoints": 0.3, "lips_mm": 0.15, "gap_mm": 0.15,
+                "velocity": 0.5}
 
 
 def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
@@ -184,9 +188,9 @@ def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
 
 
 def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: int,
-          batch: int = 24, length: int = 256, lr: float = 2e-3) -> None:
+          batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2) -> None:
     torch.manual_seed(seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
     groups = load_groups(features)
     rig_np = rig_matrix()
@@ -220,7 +224,7 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         for k, v in parts.items():
-            running[k] = 0.98 * running.get(k, float(v)) + 0.02 * float(v)
+            running[k] = 0.98 * running.get(k, v.item()) + 0.02 * v.item()
         step += 1
         if elapsed >= next_check:
             model.eval()
@@ -251,9 +255,10 @@ def main() -> None:
     parser.add_argument("--prototypes", type=int, default=48)
     parser.add_argument("--width", type=int, default=96)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     config = ModelConfig(prototypes=args.prototypes, width=args.width)
-    train(args.features, args.out, args.minutes, config, args.seed)
+    train(args.features, args.out, args.minutes, config, args.seed, threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,71 @@
+"""Score checkpoints with the bench's metrics, model alone (mouth channels straight from the
+network at 100 Hz, no emotion or idle layers): English event score without transcript and
+FACEGOOD r_gap (held-out clip and the four training clips apart). For the model card's
+ablations; the shipped model's full-pipeline numbers come from `python -m bench`.
+
+    python -m training.evaluate build/training/run/model.pt [other.pt ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from voxrig.core.audio import load_audio
+from voxrig.core.mel import log_mel
+
+from .export import load_checkpoint
+from .features import CHANNEL_INDEX, HELD_OUT_FACEGOOD, PHONES
+from .model import AudioToFace
+
+
+def predict(model: AudioToFace, path: Path) -> np.ndarray:
+    """(frames, 52) weights at 100 Hz for an audio file, audio only."""
+    mel = torch.from_numpy(log_mel(load_audio(path).samples))[None]
+    d = model.config.delay
+    mel = torch.cat([mel, mel[:, -1:].repeat(1, d, 1)], dim=1)
+    with torch.no_grad():
+        w, *_ = model(mel, torch.zeros(1, mel.shape[1], len(PHONES)), *model.zero_caches(1))
+    out = np.zeros((w.shape[1] - d, 52), np.float32)
+    out[:, CHANNEL_INDEX] = w[0, d:].clamp(0, 1).numpy()
+    return out
+
+
+def evaluate(model: AudioToFace) -> dict:
+    from bench import datasets, metrics
+
+    counts = [metrics.event_counts(predict(model, c.audio), 100.0, c.phones)
+              for c in datasets.english_phone_clips()]
+    english = metrics.event_score(counts).as_dict()
+    held, seen = [], []
+    for clip in datasets.facegood_clips():
+        m = metrics.facegood_metrics(predict(model, clip.audio), 100.0, clip.weights, clip.fps)
+        (held if clip.name == HELD_OUT_FACEGOOD else seen).append(m)
+    return {
+        "english_event": {k: round(v, 4) for k, v in english.items()},
+        "facegood_held_out": {k: round(v, 4) for k, v in held[0].as_dict().items()},
+        "facegood_trained_mean": {k: round(v, 4)
+                                  for k, v in metrics.mean_metrics(seen).as_dict().items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoints", type=Path, nargs="+")
+    parser.add_argument("--out", type=Path, default=Path("build/training/evaluation.json"))
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    results = {}
+    for path in args.checkpoints:
+        results[str(path)] = evaluate(load_checkpoint(path))
+        print(json.dumps({str(path): results[str(path)]}), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
