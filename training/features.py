@@ -52,7 +52,7 @@ FACEGOOD_CHANNELS = frozenset(
      "mouthStretchLeft", "mouthStretchRight", "mouthSmileLeft", "mouthSmileRight"]
 )
 HELD_OUT_FACEGOOD = "1114_2_05"  # never trained on: the acceptance clip
-GROUPS = ("synthetic-en", "synthetic-other", "facegood", "real-en")
+GROUPS = ("synthetic-en", "synthetic-other", "facegood", "real-en", "non-speech")
 
 
 @dataclass
@@ -99,13 +99,13 @@ def versions(item: Item, babble: np.ndarray | None) -> list[dict[str, np.ndarray
     for copy in range(item.copies + 1):
         speed = 1.0
         x = item.samples
-        if copy and item.phones is not None and rng.random() < 0.4:  # FACEGOOD keeps its
+        if copy and item.weights is None and rng.random() < 0.4:  # FACEGOOD keeps its
             speed = float(rng.choice([0.9, 0.95, 1.05, 1.1]))  # 30 fps artist timing
             x = speed_change(x, speed)
-        if item.phones is not None:
+        if item.weights is None:
+            assert item.phones is not None
             weights = phonetic_targets(x, item.phones, speed)
         else:
-            assert item.weights is not None
             weights = _fit(item.weights, frame_count(len(x)))
         x = augment(x, rng, babble, allow_speed=False).samples if copy else level(x, rng)
         n = frame_count(len(x))
@@ -170,6 +170,49 @@ def real_english_items(copies: int = 4) -> list[Item]:
     return items
 
 
+def non_speech_sound(rng: np.random.Generator, seconds: float) -> np.ndarray:
+    """A sound that is not a voice, for which the face must stay at rest: a steady or
+    gliding tone, beeps, noise, hum, or a chord sequence (synthesised, seeded)."""
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    kind = rng.choice(["tone", "sweep", "beeps", "noise", "hum", "chords"])
+    if kind == "tone":
+        x = np.sin(2 * np.pi * rng.uniform(60, 4000) * t)
+    elif kind == "sweep":
+        f = np.geomspace(rng.uniform(80, 500), rng.uniform(800, 6000), n)
+        x = np.sin(2 * np.pi * np.cumsum(f) / RATE)
+    elif kind == "beeps":
+        gate = (np.sin(2 * np.pi * rng.uniform(1, 6) * t) > rng.uniform(-0.5, 0.5))
+        x = np.sin(2 * np.pi * rng.uniform(400, 3000) * t) * gate
+    elif kind == "noise":
+        from .augment import coloured_noise
+
+        x = coloured_noise(rng, n) * (0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(0.1, 2) * t))
+    elif kind == "hum":
+        f0 = rng.choice([50.0, 60.0])
+        x = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8))
+    else:
+        x = np.zeros(n)
+        step = int(rng.uniform(0.2, 0.8) * RATE)
+        for start in range(0, n, step):
+            root = 110 * 2 ** (rng.integers(0, 24) / 12)
+            seg = t[start : start + step]
+            x[start : start + step] = sum(np.sin(2 * np.pi * root * r * seg)
+                                          for r in (1, 1.26, 1.5, 2))
+    return level(np.asarray(x, np.float32), rng)
+
+
+def non_speech_items(count: int = 150, seed: int = 30_000) -> list[Item]:
+    rng = np.random.default_rng(seed)
+    items = []
+    for k in range(count):
+        x = non_speech_sound(rng, float(rng.uniform(3, 8)))
+        rest = np.zeros((frame_count(len(x)), 52), np.float32)
+        silence = [Phone(SILENCE, 0.0, len(x) / RATE)]
+        items.append(Item("non-speech", x, silence, rest, 1, seed + 1 + k))
+    return items
+
+
 def _work(task: tuple) -> tuple[str, list[dict[str, np.ndarray]]]:
     kind, payload, babble = task
     item = _load_synthetic(payload) if kind == "synthetic" else payload
@@ -184,6 +227,7 @@ def build(corpus: Path, out: Path, jobs: int = 2, limit: int | None = None) -> N
     ).samples
     tasks: list[tuple] = [("item", item, babble) for item in facegood_items()]
     tasks += [("item", item, babble) for item in real_english_items()]
+    tasks += [("item", item, None) for item in non_speech_items()]
     synthetic = synthetic_items(corpus)
     if limit:
         synthetic = synthetic[:limit]

@@ -24,7 +24,8 @@ from voxrig.core.rig import LOWER_LIP_INNER, UPPER_LIP_INNER, load_rig
 from .features import CHANNEL_INDEX, CHANNELS, FACEGOOD_CHANNELS, GROUPS, PHONES
 from .model import AudioToFace, ModelConfig
 
-SHARES = {"synthetic-en": 0.55, "synthetic-other": 0.17, "facegood": 0.2, "real-en": 0.08}
+SHARES = {"synthetic-en": 0.55, "synthetic-other": 0.17, "facegood": 0.2, "real-en": 0.08,
+          "non-speech": 0.0}  # non-speech: tones, noise, music-like sounds at rest (fine-tune)
 LIPS = np.arange(48, 68)  # inner and outer lip landmarks
 
 
@@ -110,11 +111,12 @@ def prototypes(groups: dict[str, Group], k: int, seed: int) -> np.ndarray:
 
 
 class Sampler:
-    def __init__(self, groups: dict[str, Group], length: int, seed: int) -> None:
+    def __init__(self, groups: dict[str, Group], length: int, seed: int,
+                 shares: dict[str, float]) -> None:
         self.groups, self.length = groups, length
         self.rng = np.random.default_rng(seed)
-        names = [n for n in SHARES if n in groups]
-        shares = np.array([SHARES[n] for n in names])
+        names = [n for n in shares if n in groups and shares[n] > 0]
+        shares = np.array([shares[n] for n in names])
         self.names, self.shares = names, shares / shares.sum()
 
     def batch(self, size: int, phone_keep: float = 0.5) -> tuple[torch.Tensor, ...]:
@@ -188,22 +190,28 @@ def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
 
 
 def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: int,
-          batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2) -> None:
+          batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2,
+          init: Path | None = None, non_speech: float = 0.0) -> None:
+    """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
+    statistics and prototypes and only changes what it learns from."""
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
     groups = load_groups(features)
     rig_np = rig_matrix()
-    stats = statistics(groups, rig_np, seed)
     model = AudioToFace(config)
-    for key, value in stats.items():
-        getattr(model, key).copy_(torch.from_numpy(value))
-    if config.prototypes:
-        centres = prototypes(groups, config.prototypes, seed)
-        kp = (centres @ rig_np - stats["kp_mean"]) / stats["kp_std"]
-        model.memory.data.copy_(torch.from_numpy(np.concatenate([centres, kp], 1)))
+    if init is not None:
+        model.load_state_dict(torch.load(init, map_location="cpu")["state"])
+    else:
+        stats = statistics({k: g for k, g in groups.items() if k != "non-speech"}, rig_np, seed)
+        for key, value in stats.items():
+            getattr(model, key).copy_(torch.from_numpy(value))
+        if config.prototypes:
+            centres = prototypes(groups, config.prototypes, seed)
+            kp = (centres @ rig_np - stats["kp_mean"]) / stats["kp_std"]
+            model.memory.data.copy_(torch.from_numpy(np.concatenate([centres, kp], 1)))
     rig = torch.from_numpy(rig_np)
-    sampler = Sampler(groups, length, seed)
+    sampler = Sampler(groups, length, seed, {**SHARES, "non-speech": non_speech})
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     print(f"{sum(p.numel() for p in model.parameters())} parameters; groups "
           + ", ".join(f"{n} {len(g.mel) / 360000:.2f} h" for n, g in groups.items()), flush=True)
@@ -213,7 +221,7 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     next_check = 0.0
     while (elapsed := time.perf_counter() - t0) < budget:
         fraction = elapsed / budget
-        warm = min(1.0, step / 200)
+        warm = 1.0 if init is not None else min(1.0, step / 200)
         for group in optimiser.param_groups:
             group["lr"] = lr * warm * 0.5 * (1 + math.cos(math.pi * fraction))
         model.train()
@@ -256,9 +264,17 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=96)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--init", type=Path, default=None, help="fine-tune this checkpoint")
+    parser.add_argument("--non-speech", type=float, default=0.0,
+                        help="share of crops from the non-speech group (rest targets)")
     args = parser.parse_args()
     config = ModelConfig(prototypes=args.prototypes, width=args.width)
-    train(args.features, args.out, args.minutes, config, args.seed, threads=args.threads)
+    if args.init is not None:  # the checkpoint's own architecture
+        saved = torch.load(args.init, map_location="cpu")["config"]
+        config = ModelConfig(**{**saved, "dilations": tuple(saved["dilations"])})
+    train(args.features, args.out, args.minutes, config, args.seed, lr=args.lr,
+          threads=args.threads, init=args.init, non_speech=args.non_speech)
 
 
 if __name__ == "__main__":
