@@ -191,7 +191,8 @@ def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
 
 def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: int,
           batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2,
-          init: Path | None = None, non_speech: float = 0.0) -> None:
+          init: Path | None = None, non_speech: float = 0.0, facegood: float | None = None,
+          ema: float = 0.0) -> None:
     """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
     statistics and prototypes and only changes what it learns from."""
     torch.manual_seed(seed)
@@ -211,7 +212,14 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
             kp = (centres @ rig_np - stats["kp_mean"]) / stats["kp_std"]
             model.memory.data.copy_(torch.from_numpy(np.concatenate([centres, kp], 1)))
     rig = torch.from_numpy(rig_np)
-    sampler = Sampler(groups, length, seed, {**SHARES, "non-speech": non_speech})
+    shares = {**SHARES, "non-speech": non_speech}
+    if facegood is not None:
+        shares["facegood"] = facegood
+    sampler = Sampler(groups, length, seed, shares)
+    # An exponential moving average of the weights (if ema > 0) is what gets saved: it
+    # evens out the last steps' noise, which shows as jitter and as over-fitting the few
+    # real clips.
+    average = {k: v.detach().clone() for k, v in model.state_dict().items()} if ema else None
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     print(f"{sum(p.numel() for p in model.parameters())} parameters; groups "
           + ", ".join(f"{n} {len(g.mel) / 360000:.2f} h" for n, g in groups.items()), flush=True)
@@ -231,6 +239,11 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
+        if average is not None:
+            with torch.no_grad():
+                for k, v in model.state_dict().items():
+                    if v.dtype.is_floating_point:
+                        average[k].mul_(ema).add_(v, alpha=1 - ema)
         for k, v in parts.items():
             running[k] = 0.98 * running.get(k, v.item()) + 0.02 * v.item()
         step += 1
@@ -242,17 +255,23 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
             log.append(row)
             print(json.dumps(row), flush=True)
             next_check = elapsed + max(60.0, budget / 15)
-            torch.save({"config": config.to_dict(), "state": model.state_dict()},
-                       out / "model.pt")
+            _save(model, average, out / "model.pt")
+    if average is not None:
+        model.load_state_dict(average)
     model.eval()
     row = {"step": step, "minutes": round((time.perf_counter() - t0) / 60, 1),
            **{k: round(v, 4) for k, v in running.items()}, **facegood_check(model, "1114_2_05")}
     log.append(row)
     print(json.dumps(row), flush=True)
-    torch.save({"config": config.to_dict(), "state": model.state_dict()}, out / "model.pt")
+    _save(model, None, out / "model.pt")
     (out / "log.json").write_text(json.dumps({"seed": seed, "minutes": minutes,
                                               "config": config.to_dict(), "log": log},
                                              indent=1))
+
+
+def _save(model: AudioToFace, average: dict | None, path: Path) -> None:
+    state = average if average is not None else model.state_dict()
+    torch.save({"config": model.config.to_dict(), "state": state}, path)
 
 
 def main() -> None:
@@ -268,13 +287,17 @@ def main() -> None:
     parser.add_argument("--init", type=Path, default=None, help="fine-tune this checkpoint")
     parser.add_argument("--non-speech", type=float, default=0.0,
                         help="share of crops from the non-speech group (rest targets)")
+    parser.add_argument("--facegood", type=float, default=None,
+                        help="share of crops from FACEGOOD (default: as in SHARES)")
+    parser.add_argument("--ema", type=float, default=0.0, help="weight averaging decay")
     args = parser.parse_args()
     config = ModelConfig(prototypes=args.prototypes, width=args.width)
     if args.init is not None:  # the checkpoint's own architecture
         saved = torch.load(args.init, map_location="cpu")["config"]
         config = ModelConfig(**{**saved, "dilations": tuple(saved["dilations"])})
     train(args.features, args.out, args.minutes, config, args.seed, lr=args.lr,
-          threads=args.threads, init=args.init, non_speech=args.non_speech)
+          threads=args.threads, init=args.init, non_speech=args.non_speech,
+          facegood=args.facegood, ema=args.ema)
 
 
 if __name__ == "__main__":
