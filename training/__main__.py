@@ -44,7 +44,8 @@ def main() -> int:
          "--out", str(BUILD / "run"), log=minutes)
     step("finetune", "training.train", "--init", str(BUILD / "run" / "model.pt"), "--minutes",
          str(args.finetune_minutes), "--seed", args.seed, "--lr", "5e-4", "--non-speech",
-         "0.05", "--out", str(BUILD / "finetune"), log=minutes)
+         "0.05", "--facegood", "0.1", "--ema", "0.998", "--out", str(BUILD / "finetune"),
+         log=minutes)
     step("export", "training.export", str(BUILD / "finetune" / "model.pt"), log=minutes)
     t0 = time.perf_counter()
     runs = {"memory": "48", "no-memory": "0"}
