@@ -20,8 +20,8 @@ from .config import Config
 from .emotion.text import EMOTIONS
 from .errors import VoxrigError
 from .names import SILENCE
-from .neural import FRAME_RATE, NeuralEngine, samples_16k, speech_timeline
-from .phones import PhoneTimeline
+from .neural import FRAME_RATE, NeuralEngine, mouth_moved, samples_16k, speech_timeline
+from .phones import PhoneTimeline, contiguous
 from .resample import resample_curves
 from .rig import keypoints
 
@@ -79,12 +79,18 @@ def bake(
         sources.add(timeline.source)
         report((chunk.offset + 0.8 * chunk.duration) / max(total, 1e-9), "animating")
         speech = any(phone.label != SILENCE for phone in timeline.phones)
-        heard_speech |= speech
         if neural is not None:
             # Aligned phones steer the model (its FiLM input); recognised ones are too
             # unreliable to, and without a transcript it hears the audio alone.
             film = timeline.phones if timeline.source == "forced" else None
             part_w, part_k = neural.predict(samples_16k(chunk), film)
+            if speech and not mouth_moved(part_w, FRAME_RATE):
+                # The model keeps its mouth shut for sound that is not a voice (a tone,
+                # noise, music): then this is no speech, and the face rests completely.
+                speech = False
+                part_w, part_k = np.zeros_like(part_w), np.zeros_like(part_k)
+                timeline = PhoneTimeline(contiguous([], chunk.duration), chunk.duration,
+                                         timeline.source)
             strength = config.animator.strength  # all channels scale together, as phonetic
             part_w = apply_strength(part_w, strength)
             part_k = part_k.reshape(len(part_k), -1) * max(strength, 0.0)
@@ -109,6 +115,7 @@ def bake(
             assert visemes is not None
             _place(weights, part.weights, chunk, part.fps, config.fps)
             _place(visemes, part.visemes, chunk, part.fps, config.fps)
+        heard_speech |= speech
         phones += _timed(timeline, chunk.offset, "phones")
         words += _timed(timeline, chunk.offset, "words")
     assert weights is not None  # at least one chunk always comes

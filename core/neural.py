@@ -215,6 +215,19 @@ def speech_timeline(audio: Audio) -> PhoneTimeline:
     return PhoneTimeline(contiguous(phones, duration), duration, "loudness")
 
 
+SPEECH_GAP_MM = 3.0  # lips this far apart ...
+SPEECH_MIN_SECONDS = 0.1  # ... for this long in all: the model heard a voice
+
+
+def mouth_moved(weights: np.ndarray, rate: float) -> bool:
+    """Whether the model opened the mouth like speech: trained on tones, noise, hum and
+    chords with a face at rest, it keeps the lips together for sound that is not a voice."""
+    from .rig import mouth_signals
+
+    gap, _ = mouth_signals(weights)
+    return float(np.sum(gap > SPEECH_GAP_MM)) / rate >= SPEECH_MIN_SECONDS
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) of each run of True."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))

@@ -1,7 +1,8 @@
 """Streaming: audio arrives in chunks, animation frames come out a fixed look-ahead later.
 
-The neural streaming engine is not there yet, so this drives the phonetic animator over a
-sliding window. One pocketsphinx allphone decoder hears the audio incrementally (each sample
+This is the phonetic streaming engine (`voxrig stream --engine phonetic`; the live default
+is the neural one, core/neural.py): the phonetic animator over a sliding window. One
+pocketsphinx allphone decoder hears the audio incrementally (each sample
 is decoded once; its partial phone segmentation is read every hop), and every `hop` seconds
 the last `window` seconds of phones and audio go through the animator's passes. Frames are
 emitted up to `delay` seconds before the newest audio: that look-ahead lets coarticulation
