@@ -286,8 +286,20 @@ def _run_demo(args: argparse.Namespace) -> int:
           f"(gap >= 6 mm), widest {mouth.max_gap_mm:.1f} mm")
     print(f"  lip gap     |{sparkline(mouth.gap_mm)}|")
     print(f"  baked in    {elapsed:.2f} s ({clip.duration / max(elapsed, 1e-9):.0f}x real time)")
+    # The same line heard without its transcript: the neural engine, as `voxrig bake` and
+    # `voxrig stream` run it when no text is given.
+    started = time.monotonic()
+    heard = bake(SAMPLE_AUDIO, None, Config(fps=30.0, keypoints=True, engine="neural"))
+    neural_elapsed = time.monotonic() - started
+    neural_path = out_dir / (SAMPLE_AUDIO.stem + ".neural.voxrig.json")
+    save_clip(heard, neural_path)
+    alone = summarise_mouth(heard)
+    print(f"  no text     neural engine: {alone.closures} closures, {alone.opens} opens, "
+          f"baked in {neural_elapsed:.2f} s ({heard.duration / max(neural_elapsed, 1e-9):.0f}x)")
+    print(f"  lip gap     |{sparkline(alone.gap_mm)}|")
     print(f"  wrote       {json_path}")
     print(f"              {csv_path}")
+    print(f"              {neural_path}")
     _print_warnings(clip)
     return EXIT_OK
 

@@ -64,6 +64,9 @@ def test_demo_bakes_the_bundled_clip_and_summarises_it(tmp_path, capsys):
     assert code == 0, err
     assert "9.66 s" in out and "30 fps, 290 frames" in out
     assert "closures" in out and "opens" in out
+    assert "no text     neural engine:" in out  # the same line heard without its transcript
+    neural = json.loads((tmp_path / "demo" / "LJ001-0001.neural.voxrig.json").read_text())
+    assert neural["meta"]["engine"] == "neural"
     data = json.loads((tmp_path / "demo" / "LJ001-0001.voxrig.json").read_text())
     assert "keypoints" in data and "visemes" in data
     csv_header = (tmp_path / "demo" / "LJ001-0001.voxrig.csv").read_text().split("\n", 1)[0]
