@@ -15,7 +15,13 @@ except ImportError:  # CI installs the `train` extra: there a missing torch is a
 
 from training.export import check, export, metadata  # noqa: E402
 from training.model import AudioToFace, ModelConfig  # noqa: E402
-from training.train import kmeans, rig_matrix  # noqa: E402
+from training.train import (  # noqa: E402
+    MouthGeometry,
+    event_loss,
+    kmeans,
+    losses,
+    rig_matrix,
+)
 
 
 def tiny(prototypes: int = 4) -> AudioToFace:
@@ -91,3 +97,56 @@ def test_kmeans_finds_well_separated_clusters():
     x = np.concatenate([c + 0.1 * rng.standard_normal((50, 2)) for c in centres])
     found = kmeans(x, 3, seed=0)
     assert np.abs(np.sort(found, axis=0) - np.sort(centres, axis=0)).max() < 0.1
+
+
+def geometry() -> MouthGeometry:
+    return MouthGeometry(torch.from_numpy(rig_matrix()))
+
+
+def test_mouth_geometry_measures_what_the_metrics_measure():
+    from training.features import CHANNEL_INDEX
+    from voxrig.core.rig import mouth_signals
+
+    rng = np.random.default_rng(1)
+    w = np.zeros((5, 52), np.float32)
+    w[:, CHANNEL_INDEX] = rng.uniform(0, 0.6, (5, 30))
+    gap, _ = mouth_signals(w)
+    assert np.allclose(geometry().gap_mm(torch.from_numpy(w[:, CHANNEL_INDEX])).numpy(), gap,
+                       atol=1e-3)
+
+
+def _pose(**channels: float) -> torch.Tensor:
+    from training.features import CHANNELS
+
+    w = torch.zeros(1, 1, len(CHANNELS))
+    for name, value in channels.items():
+        w[0, 0, CHANNELS.index(name)] = value
+    return w
+
+
+def test_event_loss_pulls_only_towards_the_pose_the_target_commits_to():
+    g = geometry()
+    closed, open_ = _pose(), _pose(jawOpen=0.4)
+    assert float(event_loss(closed, closed, g)) == 0.0  # lips together, as wanted
+    assert float(event_loss(open_, open_, g)) == 0.0  # wide open, as wanted
+    assert float(event_loss(open_, closed, g)) > 1.0  # should meet, stays apart
+    assert float(event_loss(closed, open_, g)) > 1.0  # should open, stays shut
+    halfway = _pose(jawOpen=0.1)  # a target between the thresholds commits to nothing
+    assert float(event_loss(open_, halfway, g)) == 0.0
+
+
+def test_the_phone_head_learns_only_from_crops_that_were_not_told_their_phones():
+    torch.manual_seed(0)
+    model = AudioToFace(ModelConfig(width=8, dilations=(1, 2), prototypes=4, phone_head=True))
+    rig = torch.from_numpy(rig_matrix())
+    mel, target = torch.randn(2, 30, 80), torch.rand(2, 30, 30) * 0.3
+    given = torch.zeros(2, 30, 40)
+    mask = torch.ones(2, 30)
+    heard = torch.randint(0, 40, (2, 30))
+    parts = losses(model, (mel, target, given, mask, heard), rig, geometry())
+    assert float(parts["phones"].detach()) > 0
+    told = losses(model, (mel, target, given, mask, torch.full((2, 30), -1)), rig, geometry())
+    assert float(told["phones"].detach()) == 0.0
+    path_free = AudioToFace(ModelConfig(width=8, dilations=(1, 2), prototypes=4))
+    assert "phones" not in losses(path_free, (mel, target, given, mask, heard), rig,
+                                  geometry())

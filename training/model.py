@@ -33,6 +33,7 @@ class ModelConfig:
     kernel: int = 3
     first_kernel: int = 5
     prototypes: int = 48  # 0 = no mouth-shape memory (the ablation)
+    phone_head: bool = False  # training-only phone classifier on the code (not exported)
     delay: int = DELAY
     extra: dict = field(default_factory=dict)
 
@@ -90,6 +91,8 @@ class AudioToFace(nn.Module):
             self.memory = nn.Parameter(torch.zeros(c.prototypes, out))
             nn.init.zeros_(self.head.weight)  # start as pure memory; the residual learns
             nn.init.zeros_(self.head.bias)  # what prototypes cannot express
+        if c.phone_head:  # auxiliary task: name the phone heard (makes the code phonetic)
+            self.phones = nn.Linear(c.width, c.n_phones)
 
     def cache_shapes(self) -> list[tuple[int, int]]:
         """(channels, frames) of each cache, in the order forward() takes them."""
@@ -101,11 +104,10 @@ class AudioToFace(nn.Module):
     def zero_caches(self, batch: int) -> list[torch.Tensor]:
         return [torch.zeros(batch, ch, n) for ch, n in self.cache_shapes()]
 
-    def forward(self, mel: torch.Tensor, phones: torch.Tensor, *caches: torch.Tensor
-                ) -> tuple[torch.Tensor, ...]:
+    def encode(self, mel: torch.Tensor, phones: torch.Tensor, *caches: torch.Tensor
+               ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """mel (B, T, 80) log-mel, phones (B, T, 40) one-hot or zeros, caches ->
-        (weights (B, T, 30), normalised keypoints (B, T, 204), prototype weights
-        (B, T, K), *new caches)."""
+        the code (B, T, width) and the new caches."""
         x = ((mel - self.mel_mean) / self.mel_std).transpose(1, 2)
         new: list[torch.Tensor] = []
         h, cache = self.first(x, caches[0])
@@ -117,7 +119,11 @@ class AudioToFace(nn.Module):
         for block, cache in zip(self.blocks, caches[1:], strict=True):
             h, cache = block(h, cache)
             new.append(cache)
-        code = F.gelu(self.code(torch.cat([first, h], dim=1).transpose(1, 2)))
+        return F.gelu(self.code(torch.cat([first, h], dim=1).transpose(1, 2))), new
+
+    def decode(self, code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """code -> weights (B, T, 30), normalised keypoints (B, T, 204), prototype
+        weights (B, T, K)."""
         out = self.head(code)
         if self.config.prototypes:
             choice = torch.softmax(self.choose(code), dim=-1)
@@ -125,7 +131,13 @@ class AudioToFace(nn.Module):
         else:
             choice = out[:, :, :0]
         n = self.config.n_channels
-        return (out[:, :, :n], out[:, :, n:], choice, *new)
+        return out[:, :, :n], out[:, :, n:], choice
+
+    def forward(self, mel: torch.Tensor, phones: torch.Tensor, *caches: torch.Tensor
+                ) -> tuple[torch.Tensor, ...]:
+        """-> (weights, normalised keypoints, prototype weights, *new caches)."""
+        code, new = self.encode(mel, phones, *caches)
+        return (*self.decode(code), *new)
 
 
 class Exported(nn.Module):

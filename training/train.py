@@ -125,6 +125,7 @@ class Sampler:
         weights = np.zeros((size, L, len(CHANNELS)), np.float32)
         phones = np.zeros((size, L, len(PHONES)), np.float32)
         mask = np.zeros((size, len(CHANNELS)), np.float32)
+        heard = np.full((size, L), -1, np.int64)  # phone ids to name where not given
         for b in range(size):
             g = self.groups[self.names[self.rng.choice(len(self.names), p=self.shares)]]
             u = self.rng.integers(len(g.starts))
@@ -138,36 +139,77 @@ class Sampler:
             ids = g.phones[s : s + n].astype(np.int64)
             if self.rng.random() < phone_keep and (ids >= 0).all():
                 phones[b, np.arange(n), ids] = 1.0
+            else:
+                heard[b, :n] = ids
             mask[b] = g.mask
-        return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask))
+        return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask, heard))
 
 
-def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tensor
-           ) -> dict[str, torch.Tensor]:
-    mel, target, phones, mask = batch
+class MouthGeometry:
+    """The lip gap (mm) of weights through the rig, as the metrics measure it (the rig is
+    linear, so it is one column of the (30, 204) matrix)."""
+
+    def __init__(self, rig: torch.Tensor) -> None:
+        full = load_rig()
+        self.gap0 = float(full.neutral_landmarks[UPPER_LIP_INNER, 1]
+                          - full.neutral_landmarks[LOWER_LIP_INNER, 1]) * 10.0
+        self.gap = (rig[:, UPPER_LIP_INNER * 3 + 1] - rig[:, LOWER_LIP_INNER * 3 + 1]) * 10.0
+
+    def gap_mm(self, w: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.gap0 + w.clamp(0, 1) @ self.gap)
+
+
+# Event margins (mm): where the target closes or opens the lips past the metric's thresholds
+# (2 and 6 mm), a prediction that stops short of these is pulled further.
+CLOSED, OPEN = 1.5, 6.5
+
+
+def event_loss(w: torch.Tensor, target: torch.Tensor, m: MouthGeometry) -> torch.Tensor:
+    """Hinge terms that count only the side of an error a viewer (and the event metric)
+    notices: lips that should meet but stay apart, a jaw that should open but stays shut.
+    Plain L1 lets an unsure model average a closure away. (A third term for rounding was
+    tried and dropped: it narrowed the mouth on spread vowels too, see the model card.)"""
+    gap, gap_true = m.gap_mm(w), m.gap_mm(target)
+    terms = []  # each averaged over the frames where it applies
+    for where, short in ((gap_true <= CLOSED, torch.relu(gap - CLOSED)),
+                         (gap_true >= OPEN, torch.relu(OPEN - gap))):
+        terms.append((short * where).sum() / where.sum().clamp(min=1))
+    return sum(terms)
+
+
+def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tensor,
+           geometry: MouthGeometry) -> dict[str, torch.Tensor]:
+    mel, target, phones, mask, heard = batch
     d = model.config.delay
-    w, kp, _, *_ = model(mel, phones, *model.zero_caches(len(mel)))
-    w, kp = w[:, d:], kp[:, d:]  # output t describes input frame t - delay
+    code, _ = model.encode(mel, phones, *model.zero_caches(len(mel)))
+    code = code[:, d:]  # output t describes input frame t - delay
+    w, kp, _ = model.decode(code)
     target = target[:, : target.shape[1] - d]
     m = mask[:, None, :]
     kp_true = (target.clamp(0, 1) @ rig - model.kp_mean) / model.kp_std
     lips = rig.reshape(len(CHANNELS), 68, 3)[:, LIPS].reshape(len(CHANNELS), -1) * 10.0  # mm
     lip_err = (w.clamp(0, 1) - target) @ lips
-    gap = rig[:, UPPER_LIP_INNER * 3 + 1] - rig[:, LOWER_LIP_INNER * 3 + 1]  # lip gap, cm
-    gap_err = (w.clamp(0, 1) - target) @ gap * 10.0
+    gap_err = (w.clamp(0, 1) - target) @ geometry.gap
     dw, dt = w[:, 1:] - w[:, :-1], target[:, 1:] - target[:, :-1]
-    return {
+    out = {
         "weights": (torch.abs(w - target) * m).sum() / (m.sum() * w.shape[1]),
         "keypoints": F.l1_loss(kp, kp_true),
         "lips_mm": torch.abs(lip_err).mean(),
         "gap_mm": torch.abs(gap_err).mean(),
         "velocity": (torch.abs(dw - dt) * m).sum() / (m.sum() * dw.shape[1]) * 10.0
         + F.l1_loss(kp[:, 1:] - kp[:, :-1], kp_true[:, 1:] - kp_true[:, :-1]),
+        "events": event_loss(w, target, geometry),
     }
+    if model.config.phone_head:
+        ids = heard[:, : heard.shape[1] - d]
+        logits = model.phones(code)
+        out["phones"] = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1),
+                                        ignore_index=-1) if (ids >= 0).any() else code.sum() * 0
+    return out
 
 
 LOSS_WEIGHTS = {"weights": 1.0, "keypoints": 0.3, "lips_mm": 0.15, "gap_mm": 0.15,
-                "velocity": 0.5}
+                "velocity": 0.5, "events": 0.0, "phones": 0.0}
 
 
 def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
@@ -192,7 +234,7 @@ def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
 def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: int,
           batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2,
           init: Path | None = None, non_speech: float = 0.0, facegood: float | None = None,
-          ema: float = 0.0) -> None:
+          ema: float = 0.0, loss_weights: dict[str, float] | None = None) -> None:
     """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
     statistics and prototypes and only changes what it learns from."""
     torch.manual_seed(seed)
@@ -212,6 +254,8 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
             kp = (centres @ rig_np - stats["kp_mean"]) / stats["kp_std"]
             model.memory.data.copy_(torch.from_numpy(np.concatenate([centres, kp], 1)))
     rig = torch.from_numpy(rig_np)
+    geometry = MouthGeometry(rig)
+    weights_of = {**LOSS_WEIGHTS, **(loss_weights or {})}
     shares = {**SHARES, "non-speech": non_speech}
     if facegood is not None:
         shares["facegood"] = facegood
@@ -233,8 +277,8 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
         for group in optimiser.param_groups:
             group["lr"] = lr * warm * 0.5 * (1 + math.cos(math.pi * fraction))
         model.train()
-        parts = losses(model, sampler.batch(batch), rig)
-        total = sum(LOSS_WEIGHTS[k] * v for k, v in parts.items())
+        parts = losses(model, sampler.batch(batch), rig, geometry)
+        total = sum(weights_of[k] * v for k, v in parts.items())
         optimiser.zero_grad()
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -265,7 +309,8 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     print(json.dumps(row), flush=True)
     _save(model, None, out / "model.pt")
     (out / "log.json").write_text(json.dumps({"seed": seed, "minutes": minutes,
-                                              "config": config.to_dict(), "log": log},
+                                              "config": config.to_dict(),
+                                              "loss_weights": weights_of, "log": log},
                                              indent=1))
 
 
@@ -290,14 +335,20 @@ def main() -> None:
     parser.add_argument("--facegood", type=float, default=None,
                         help="share of crops from FACEGOOD (default: as in SHARES)")
     parser.add_argument("--ema", type=float, default=0.0, help="weight averaging decay")
+    parser.add_argument("--events", type=float, default=LOSS_WEIGHTS["events"],
+                        help="weight of the event hinge loss (closures, opening, rounding)")
+    parser.add_argument("--phone-loss", type=float, default=LOSS_WEIGHTS["phones"],
+                        help="weight of the auxiliary phone classifier (adds its head)")
     args = parser.parse_args()
-    config = ModelConfig(prototypes=args.prototypes, width=args.width)
+    config = ModelConfig(prototypes=args.prototypes, width=args.width,
+                         phone_head=args.phone_loss > 0)
     if args.init is not None:  # the checkpoint's own architecture
         saved = torch.load(args.init, map_location="cpu")["config"]
         config = ModelConfig(**{**saved, "dilations": tuple(saved["dilations"])})
     train(args.features, args.out, args.minutes, config, args.seed, lr=args.lr,
           threads=args.threads, init=args.init, non_speech=args.non_speech,
-          facegood=args.facegood, ema=args.ema)
+          facegood=args.facegood, ema=args.ema,
+          loss_weights={"events": args.events, "phones": args.phone_loss})
 
 
 if __name__ == "__main__":
