@@ -53,25 +53,6 @@ def coloured_noise(rng: np.random.Generator, n: int) -> np.ndarray:
     return (white / (np.sqrt(np.mean(white**2)) + 1e-12)).astype(np.float32)
 
 
-def room_tone(rng: np.random.Generator, n: int) -> np.ndarray:
-    """The noise floor of a real room and microphone, unit RMS: low rumble (traffic,
-    ventilation, handling: brown noise low-passed at 60-300 Hz), often with hiss and
-    sometimes mains hum. Real pauses are never digitally silent, and a rumble as loud as the
-    voice's lowest band must still read as a pause."""
-    rumble = coloured_noise(rng, n)
-    sos = signal.butter(2, rng.uniform(60, 300), "low", fs=RATE, output="sos")
-    x = signal.sosfilt(sos, rumble)
-    x = x / (np.sqrt(np.mean(x**2)) + 1e-12)
-    if rng.random() < 0.6:
-        x = x + coloured_noise(rng, n) * 10 ** (-rng.uniform(6, 25) / 20)
-    if rng.random() < 0.3:
-        t = np.arange(n) / RATE
-        f0 = rng.choice([50.0, 60.0])
-        hum = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 6))
-        x = x + hum / np.sqrt(np.mean(hum**2)) * 10 ** (-rng.uniform(0, 15) / 20)
-    return (x / (np.sqrt(np.mean(x**2)) + 1e-12)).astype(np.float32)
-
-
 def add_noise(x: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
     power = np.mean(x**2) + 1e-12
     noise = noise[: len(x)]
@@ -136,17 +117,13 @@ def augment(x: np.ndarray, rng: np.random.Generator, babble: np.ndarray | None =
     if rng.random() < 0.4:
         x = signal.fftconvolve(x, room(rng))[: len(x)].astype(np.float32)
         steps.append("reverb")
-    if rng.random() < 0.7:
-        kind = rng.random()
-        if babble is not None and len(babble) and kind < 0.25:
+    if rng.random() < 0.6:
+        if babble is not None and len(babble) and rng.random() < 0.3:
             noise = np.resize(babble, len(x)).astype(np.float32)
             steps.append("babble")
-        elif kind < 0.6:
+        else:
             noise = coloured_noise(rng, len(x))
             steps.append("noise")
-        else:
-            noise = room_tone(rng, len(x))
-            steps.append("room")
         x = add_noise(x, noise, rng.uniform(5, 35))
     if rng.random() < 0.35:
         x = band_limit(x, rng)
@@ -159,14 +136,6 @@ def augment(x: np.ndarray, rng: np.random.Generator, babble: np.ndarray | None =
         x = np.clip(x * rng.uniform(2, 6), -1, 1)
         steps.append("clip")
     return Augmented(x.astype(np.float32), speed, steps)
-
-
-def quiet_room(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A good recording is still not digital silence: a faint room tone 25-50 dB below
-    the voice, half of the time."""
-    if rng.random() < 0.5:
-        x = add_noise(x, room_tone(rng, len(x)), rng.uniform(25, 50)).astype(np.float32)
-    return x
 
 
 def level(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -1,7 +1,10 @@
 """Score checkpoints with the bench's metrics, model alone (mouth channels straight from the
-network at 100 Hz, no emotion or idle layers): English event score without transcript and
-FACEGOOD r_gap (held-out clip and the four training clips apart). For the model card's
-ablations; the shipped model's full-pipeline numbers come from `python -m bench`.
+network at 100 Hz, no emotion or idle layers): English event score without transcript on the
+clips with reference phone tiers, the same on the 14 English clips of multilingual/ (other
+speakers; phones carried over from espeak-ng by DTW, as `bench --only multilingual` does),
+and FACEGOOD r_gap (held-out clip and the four training clips apart). Four clips with phone
+tiers are too few to choose between checkpoints on alone. For the model card's ablations; the
+shipped model's full-pipeline numbers come from `python -m bench`.
 
     python -m training.evaluate build/training/run/model.pt [other.pt ...]
 """
@@ -35,18 +38,35 @@ def predict(model: AudioToFace, path: Path) -> np.ndarray:
     return out
 
 
-def evaluate(model: AudioToFace) -> dict:
+def transferred_english() -> list[tuple[Path, list]]:
+    """(audio, phones) of multilingual/'s English clips, phones transferred by DTW."""
+    from bench.multilingual import multilingual_clips, transfer_phones
+
+    out = []
+    for clip in multilingual_clips():
+        if clip.language == "en" and clip.transcript:
+            samples = load_audio(clip.audio).samples
+            out.append((clip.audio, transfer_phones(samples, clip.transcript, "en").phones))
+    return out
+
+
+def evaluate(model: AudioToFace, others: list[tuple[Path, list]]) -> dict:
     from bench import datasets, metrics
 
-    counts = [metrics.event_counts(predict(model, c.audio), 100.0, c.phones)
-              for c in datasets.english_phone_clips()]
-    english = metrics.event_score(counts).as_dict()
+    def rounded(score: metrics.EventScore) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in score.as_dict().items()}
+
+    english = metrics.event_score(metrics.event_counts(predict(model, c.audio), 100.0, c.phones)
+                                  for c in datasets.english_phone_clips())
+    transferred = metrics.event_score(metrics.event_counts(predict(model, audio), 100.0, phones)
+                                      for audio, phones in others)
     held, seen = [], []
     for clip in datasets.facegood_clips():
         m = metrics.facegood_metrics(predict(model, clip.audio), 100.0, clip.weights, clip.fps)
         (held if clip.name == HELD_OUT_FACEGOOD else seen).append(m)
     return {
-        "english_event": {k: round(v, 4) for k, v in english.items()},
+        "english_event": rounded(english),
+        "english_transferred_event": rounded(transferred),
         "facegood_held_out": {k: round(v, 4) for k, v in held[0].as_dict().items()},
         "facegood_trained_mean": {k: round(v, 4)
                                   for k, v in metrics.mean_metrics(seen).as_dict().items()},
@@ -59,9 +79,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("build/training/evaluation.json"))
     args = parser.parse_args()
     torch.set_num_threads(2)
+    others = transferred_english()
     results = {}
     for path in args.checkpoints:
-        results[str(path)] = evaluate(load_checkpoint(path))
+        results[str(path)] = evaluate(load_checkpoint(path), others)
         print(json.dumps({str(path): results[str(path)]}), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")

@@ -29,7 +29,7 @@ from voxrig.core.mel import frame_count, log_mel
 from voxrig.core.names import ARKIT_INDEX, ARPABET, SILENCE
 from voxrig.core.phones import Phone, PhoneTimeline, contiguous
 
-from .augment import RATE, augment, level, quiet_room, speed_change
+from .augment import RATE, augment, level, speed_change
 
 # What the model predicts: the jaw, mouth and cheek channels (eyes, brows, head and
 # expression come from other producers and are layered on top).
@@ -107,12 +107,7 @@ def versions(item: Item, babble: np.ndarray | None) -> list[dict[str, np.ndarray
             weights = phonetic_targets(x, item.phones, speed)
         else:
             weights = _fit(item.weights, frame_count(len(x)))
-        if copy:
-            x = augment(x, rng, babble, allow_speed=False).samples
-        elif item.group.startswith("synthetic"):  # TTS pauses are digital silence
-            x = level(quiet_room(x, rng), rng)
-        else:
-            x = level(x, rng)
+        x = augment(x, rng, babble, allow_speed=False).samples if copy else level(x, rng)
         n = frame_count(len(x))
         out.append({
             "mel": log_mel(x).astype(np.float16),
