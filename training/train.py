@@ -125,7 +125,8 @@ class Sampler:
         weights = np.zeros((size, L, len(CHANNELS)), np.float32)
         phones = np.zeros((size, L, len(PHONES)), np.float32)
         mask = np.zeros((size, len(CHANNELS)), np.float32)
-        heard = np.full((size, L), -1, np.int64)  # phone ids to name where not given
+        heard = np.full((size, L), -1, np.int64)  # phone ids, -1 where not known
+        told = np.zeros(size, bool)  # crops given their phones through FiLM
         for b in range(size):
             g = self.groups[self.names[self.rng.choice(len(self.names), p=self.shares)]]
             u = self.rng.integers(len(g.starts))
@@ -139,10 +140,10 @@ class Sampler:
             ids = g.phones[s : s + n].astype(np.int64)
             if self.rng.random() < phone_keep and (ids >= 0).all():
                 phones[b, np.arange(n), ids] = 1.0
-            else:
-                heard[b, :n] = ids
+                told[b] = True
+            heard[b, :n] = ids
             mask[b] = g.mask
-        return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask, heard))
+        return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask, heard, told))
 
 
 class MouthGeometry:
@@ -159,19 +160,25 @@ class MouthGeometry:
         return torch.relu(self.gap0 + w.clamp(0, 1) @ self.gap)
 
 
-# Event margins (mm): where the target closes or opens the lips past the metric's thresholds
-# (2 and 6 mm), a prediction that stops short of these is pulled further.
+# Event margins (mm): where the target closes the lips for P/B/M or opens them past the
+# metric's thresholds (2 and 6 mm), a prediction that stops short of these is pulled further.
 CLOSED, OPEN = 1.5, 6.5
+BILABIAL_IDS = torch.tensor([PHONES.index(p) for p in ("B", "M", "P")])
 
 
-def event_loss(w: torch.Tensor, target: torch.Tensor, m: MouthGeometry) -> torch.Tensor:
+def event_loss(w: torch.Tensor, target: torch.Tensor, ids: torch.Tensor, m: MouthGeometry
+               ) -> torch.Tensor:  # fmt: skip
     """Hinge terms that count only the side of an error a viewer (and the event metric)
-    notices: lips that should meet but stay apart, a jaw that should open but stays shut.
-    Plain L1 lets an unsure model average a closure away. (A third term for rounding was
-    tried and dropped: it narrowed the mouth on spread vowels too, see the model card.)"""
+    notices: lips that should meet for a P, B or M but stay apart, a jaw that should open but
+    stays shut. Plain L1 lets an unsure model average a closure away. The closure term is
+    only for bilabials (`ids`, the phone of each frame): over rest and pauses it would also
+    forbid the mouth to start opening before a voice does, which made live onsets 20 ms late.
+    (A third term for rounding was tried and dropped: it narrowed the mouth on spread vowels
+    too, see the model card.)"""
     gap, gap_true = m.gap_mm(w), m.gap_mm(target)
+    bilabial = torch.isin(ids, BILABIAL_IDS)
     terms = []  # each averaged over the frames where it applies
-    for where, short in ((gap_true <= CLOSED, torch.relu(gap - CLOSED)),
+    for where, short in ((bilabial & (gap_true <= CLOSED), torch.relu(gap - CLOSED)),
                          (gap_true >= OPEN, torch.relu(OPEN - gap))):
         terms.append((short * where).sum() / where.sum().clamp(min=1))
     return sum(terms)
@@ -179,12 +186,13 @@ def event_loss(w: torch.Tensor, target: torch.Tensor, m: MouthGeometry) -> torch
 
 def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tensor,
            geometry: MouthGeometry) -> dict[str, torch.Tensor]:
-    mel, target, phones, mask, heard = batch
+    mel, target, phones, mask, heard, told = batch
     d = model.config.delay
     code, _ = model.encode(mel, phones, *model.zero_caches(len(mel)))
     code = code[:, d:]  # output t describes input frame t - delay
     w, kp, _ = model.decode(code)
     target = target[:, : target.shape[1] - d]
+    ids = heard[:, : heard.shape[1] - d]
     m = mask[:, None, :]
     kp_true = (target.clamp(0, 1) @ rig - model.kp_mean) / model.kp_std
     lips = rig.reshape(len(CHANNELS), 68, 3)[:, LIPS].reshape(len(CHANNELS), -1) * 10.0  # mm
@@ -198,13 +206,14 @@ def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tenso
         "gap_mm": torch.abs(gap_err).mean(),
         "velocity": (torch.abs(dw - dt) * m).sum() / (m.sum() * dw.shape[1]) * 10.0
         + F.l1_loss(kp[:, 1:] - kp[:, :-1], kp_true[:, 1:] - kp_true[:, :-1]),
-        "events": event_loss(w, target, geometry),
+        "events": event_loss(w, target, ids, geometry),
     }
-    if model.config.phone_head:
-        ids = heard[:, : heard.shape[1] - d]
+    if model.config.phone_head:  # named only where FiLM did not already say it
+        unsaid = torch.where(told[:, None], torch.full_like(ids, -1), ids)
         logits = model.phones(code)
-        out["phones"] = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1),
-                                        ignore_index=-1) if (ids >= 0).any() else code.sum() * 0
+        out["phones"] = (F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                         unsaid.reshape(-1), ignore_index=-1)
+                         if (unsaid >= 0).any() else code.sum() * 0)
     return out
 
 
