@@ -50,11 +50,12 @@ def transferred_english() -> list[tuple[Path, list]]:
     return out
 
 
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in values.items()}
+
+
 def evaluate(model: AudioToFace, others: list[tuple[Path, list]]) -> dict:
     from bench import datasets, metrics
-
-    def rounded(score: metrics.EventScore) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in score.as_dict().items()}
 
     english = metrics.event_score(metrics.event_counts(predict(model, c.audio), 100.0, c.phones)
                                   for c in datasets.english_phone_clips())
@@ -65,11 +66,10 @@ def evaluate(model: AudioToFace, others: list[tuple[Path, list]]) -> dict:
         m = metrics.facegood_metrics(predict(model, clip.audio), 100.0, clip.weights, clip.fps)
         (held if clip.name == HELD_OUT_FACEGOOD else seen).append(m)
     return {
-        "english_event": rounded(english),
-        "english_transferred_event": rounded(transferred),
-        "facegood_held_out": {k: round(v, 4) for k, v in held[0].as_dict().items()},
-        "facegood_trained_mean": {k: round(v, 4)
-                                  for k, v in metrics.mean_metrics(seen).as_dict().items()},
+        "english_event": _rounded(english.as_dict()),
+        "english_transferred_event": _rounded(transferred.as_dict()),
+        "facegood_held_out": _rounded(held[0].as_dict()),
+        "facegood_trained_mean": _rounded(metrics.mean_metrics(seen).as_dict()),
     }
 
 

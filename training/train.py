@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from voxrig.core.rig import LOWER_LIP_INNER, UPPER_LIP_INNER, load_rig
+from voxrig.core.names import ARKIT52, BILABIALS
+from voxrig.core.rig import LOWER_LIP_INNER, UPPER_LIP_INNER, load_rig, mouth_signals
 
 from .features import CHANNEL_INDEX, CHANNELS, FACEGOOD_CHANNELS, GROUPS, PHONES
 from .model import AudioToFace, ModelConfig
@@ -151,9 +152,7 @@ class MouthGeometry:
     linear, so it is one column of the (30, 204) matrix)."""
 
     def __init__(self, rig: torch.Tensor) -> None:
-        full = load_rig()
-        self.gap0 = float(full.neutral_landmarks[UPPER_LIP_INNER, 1]
-                          - full.neutral_landmarks[LOWER_LIP_INNER, 1]) * 10.0
+        self.gap0 = float(mouth_signals(np.zeros((1, len(ARKIT52)), np.float32))[0][0])
         self.gap = (rig[:, UPPER_LIP_INNER * 3 + 1] - rig[:, LOWER_LIP_INNER * 3 + 1]) * 10.0
 
     def gap_mm(self, w: torch.Tensor) -> torch.Tensor:
@@ -163,7 +162,7 @@ class MouthGeometry:
 # Event margins (mm): where the target closes the lips for P/B/M or opens them past the
 # metric's thresholds (2 and 6 mm), a prediction that stops short of these is pulled further.
 CLOSED, OPEN = 1.5, 6.5
-BILABIAL_IDS = torch.tensor([PHONES.index(p) for p in ("B", "M", "P")])
+BILABIAL_IDS = torch.tensor([PHONES.index(p) for p in sorted(BILABIALS)])
 
 
 def event_loss(w: torch.Tensor, target: torch.Tensor, ids: torch.Tensor, m: MouthGeometry
@@ -345,7 +344,7 @@ def main() -> None:
                         help="share of crops from FACEGOOD (default: as in SHARES)")
     parser.add_argument("--ema", type=float, default=0.0, help="weight averaging decay")
     parser.add_argument("--events", type=float, default=LOSS_WEIGHTS["events"],
-                        help="weight of the event hinge loss (closures, opening, rounding)")
+                        help="weight of the event hinge loss (P/B/M closures, opening)")
     parser.add_argument("--phone-loss", type=float, default=LOSS_WEIGHTS["phones"],
                         help="weight of the auxiliary phone classifier (adds its head)")
     args = parser.parse_args()
