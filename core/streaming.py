@@ -66,6 +66,10 @@ def _allphone_decoder(config: AlignConfig) -> pocketsphinx.Decoder:
 class StreamingAnimator:
     """Audio in (mono float32 at 16 kHz, any chunk size), frames out, in order, each once."""
 
+    # Seconds of work one push can take before its frames are out, for a caller that paces
+    # output: a hop's decoding and animation, measured at most 5 ms per 20 ms block on 2 cores.
+    compute_allowance = 0.012
+
     def __init__(self, fps: float, config: StreamConfig | None = None) -> None:
         if not (np.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be positive, got {fps!r}")

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from voxrig.bridge.live.pacing import AudioClock, FramePacer
+from voxrig.bridge.live.session import output_delay
 from voxrig.core.streaming import Frame
 
 
@@ -57,3 +58,23 @@ def test_frames_more_than_one_period_late_are_dropped_not_bunched():
     sent = pacer.take(10.2 + 5.5 / 60)  # woke up 5.5 frames late
     assert [f.index for f, _ in sent] == [5]  # only the frame whose slot is now
     assert pacer.dropped == 5
+
+
+def test_the_output_delay_leaves_each_engine_room_for_its_own_work():
+    """Look-ahead and one audio block, then the engine's compute per block and 8 ms of
+    scheduling: the neural engine (1 ms of work) waits 10 ms more, the phonetic one 20 ms;
+    the engine process hands its engine's allowance over."""
+    from voxrig.bridge.live.sources import BLOCK
+    from voxrig.bridge.live.worker import EngineProcess
+    from voxrig.core.neural import NeuralStreamingAnimator
+    from voxrig.core.streaming import StreamingAnimator
+
+    neural, phonetic = NeuralStreamingAnimator(60.0), StreamingAnimator(60.0)
+    assert output_delay(neural) == pytest.approx(neural.latency + BLOCK + 0.010)
+    assert output_delay(phonetic) == pytest.approx(phonetic.latency + BLOCK + 0.020)
+    assert output_delay(neural, speed=2.0) == pytest.approx((neural.latency + BLOCK) / 2 + 0.010)
+    process = EngineProcess(60.0)
+    try:
+        assert output_delay(process) == pytest.approx(output_delay(neural))
+    finally:
+        process.close()

@@ -29,7 +29,7 @@ from .worker import EngineProcess
 _NOTHING = np.zeros(0, dtype=np.float32)
 POLL = 0.004  # s: longest sleep between looks at the clock, the input and the stop flag
 Engine = StreamingAnimator | NeuralStreamingAnimator | EngineProcess
-MARGIN = 0.02  # s: output delay beyond the engine's own latency, for compute and jitter
+JITTER = 0.008  # s: the engine thread's polling (4 ms), the hand-over and the OS scheduler
 SWITCH_INTERVAL = 0.001  # s: GIL hand-over between the engine and the sender thread
 
 
@@ -45,8 +45,9 @@ class SessionResult:
 
 def output_delay(engine: Engine, speed: float = 1.0) -> float:
     """Wall seconds from hearing a sample to sending its frame: engine latency, one block,
-    and a margin; faster-than-real-time input shortens the audio part."""
-    return (engine.latency + BLOCK) / speed + MARGIN
+    then a margin for the engine's work on that block and for scheduling jitter (neural
+    10 ms, phonetic 20 ms); faster-than-real-time input shortens the audio part."""
+    return (engine.latency + BLOCK) / speed + engine.compute_allowance + JITTER
 
 
 class _EngineThread(threading.Thread):

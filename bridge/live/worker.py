@@ -36,7 +36,7 @@ def _serve(conn, fps: float, config: StreamConfig | None, kind: str) -> None:
     except Exception as exc:  # reported by the parent as one line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("ready", engine.latency))
+    conn.send(("ready", engine.latency, engine.compute_allowance))
     try:
         while True:
             samples = conn.recv()
@@ -73,6 +73,7 @@ class EngineProcess:
             self.close()
             raise VoxrigError(f"the streaming engine did not start: {reply[1]}")
         self.latency: float = reply[1]
+        self.compute_allowance: float = reply[2]
         self._received = 0
         self._done = False
 
