@@ -1,22 +1,13 @@
-"""The pure parts of the synthetic corpus recipe: engine phone labels -> ARPAbet, joining, and
-the slow hesitations put between texts."""
-
-import random
+"""The pure parts of the synthetic corpus recipe: engine phone labels -> ARPAbet, and joining."""
 
 import numpy as np
 import pytest
 
 from training.corpus import (
-    ESPEAK_SLOWEST,
-    FILLER_SLOWDOWN,
-    FILLERS,
     RATE,
-    UttPlan,
     _absorb_voiced_pauses,
-    add_filler,
     assemble,
     espeak_ipa_to_arpabet,
-    espeak_rate,
     festvox_to_arpabet,
 )
 from voxrig.core.names import ARPABET
@@ -84,36 +75,3 @@ def test_assemble_inserts_exact_pauses_and_drops_overlong_tails() -> None:
     long = (np.ones(7 * RATE, np.float32) * 0.1, [("AA", 0.0, 7.0)])
     audio, phones = assemble([long, long], [0.5])
     assert len(audio) == 7 * RATE and phones == [("AA", 0.0, 7.0)]
-
-
-def _plans_with_fillers(texts: list[str], count: int = 400) -> list[UttPlan]:
-    plans = []
-    for k in range(count):
-        plan = UttPlan(f"u{k}", list(texts), [0.5] * (len(texts) - 1), {"rate": 180})
-        add_filler(plan, random.Random(k))
-        plans.append(plan)
-    return plans
-
-
-@pytest.mark.parametrize("texts", [["One."], ["One.", "Two."], ["One.", "Two.", "Three."]])
-def test_a_filler_goes_anywhere_between_the_texts_and_keeps_them_in_order(texts) -> None:
-    plans = _plans_with_fillers(texts)
-    with_filler = [p for p in plans if len(p.texts) > len(texts)]
-    assert 0.2 < len(with_filler) / len(plans) < 0.5  # some utterances, not all
-    places = set()
-    for plan in plans:
-        assert len(plan.pauses) == len(plan.texts) - 1 and len(plan.slowdown) == len(plan.texts)
-        kept = [t for t, slow in zip(plan.texts, plan.slowdown, strict=True) if slow == 1.0]
-        assert kept == texts
-    for plan in with_filler:
-        (at,) = [k for k, slow in enumerate(plan.slowdown) if slow != 1.0]
-        assert plan.texts[at] in FILLERS
-        assert FILLER_SLOWDOWN[0] <= plan.slowdown[at] <= FILLER_SLOWDOWN[1]
-        places.add(at)
-    assert places == set(range(len(texts) + 1))  # before, between and after
-
-
-def test_slow_espeak_never_goes_below_its_slowest_rate() -> None:
-    assert espeak_rate(180, 1.0) == 180
-    assert espeak_rate(180, 2.0) == 90
-    assert espeak_rate(130, 3.5) == ESPEAK_SLOWEST

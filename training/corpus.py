@@ -562,19 +562,6 @@ class UttPlan:
     texts: list[str]
     pauses: list[float]  # silence inserted after each text but the last
     params: dict[str, float]
-    slowdown: list[float] = field(default_factory=list)  # per text; 1.0 = the plan's own rate
-
-    def __post_init__(self) -> None:
-        self.slowdown = self.slowdown or [1.0] * len(self.texts)
-
-
-# Hesitations: real dialogue is full of long "um"s hummed through closed lips, and a TTS
-# sentence never holds an M that long; without them the model opened the mouth on every hum.
-# Words every engine says as a hesitation (flite and festival spell out "hmm" and "mm").
-FILLERS = ("um", "um", "umm", "uh", "erm", "hum")
-FILLER_CHANCE = 0.35  # of English utterances that get one
-FILLER_SLOWDOWN = (1.5, 3.5)  # said this many times slower than the plan's rate
-FILLER_PAUSE = (0.05, 0.6)  # s of silence between the filler and the text next to it
 
 
 def plan_utterance(chunk: Chunk, uid: str, seed: int) -> UttPlan:
@@ -589,25 +576,7 @@ def plan_utterance(chunk: Chunk, uid: str, seed: int) -> UttPlan:
     }  # fmt: skip
     if chunk.voice in ("slt",):
         params["f0"] = rng.uniform(150, 200)
-    plan = UttPlan(uid, parts, pauses, params)
-    if chunk.language == "en":
-        add_filler(plan, random.Random(f"{seed}:{uid}:filler"))
-    return plan
-
-
-def add_filler(plan: UttPlan, rng: random.Random) -> None:
-    """Maybe put one slow hesitation before, between or after the texts (own random stream,
-    so the texts, voices and pauses of the corpus stay what the seed made them)."""
-    if rng.random() >= FILLER_CHANCE:
-        return
-    at = rng.randint(0, len(plan.texts))
-    plan.texts.insert(at, rng.choice(FILLERS))
-    plan.slowdown.insert(at, rng.uniform(*FILLER_SLOWDOWN))
-    # a filler at the end is followed by no pause; elsewhere one pause goes in after it
-    if at < len(plan.texts) - 1:
-        plan.pauses.insert(at, rng.uniform(*FILLER_PAUSE))
-    else:
-        plan.pauses.append(rng.uniform(*FILLER_PAUSE))
+    return UttPlan(uid, parts, pauses, params)
 
 
 def assemble(segments: list[Segment], pauses: list[float]) -> Segment:
@@ -691,29 +660,19 @@ def _make(chunk: Chunk, todo: list[UttPlan], folder: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="voxrig-corpus-") as tmpdir:
         tmp = Path(tmpdir)
         if chunk.engine == "festival":
-            flat = [(t, p.params["stretch"] * slow) for p in todo
-                    for t, slow in zip(p.texts, p.slowdown, strict=True)]  # fmt: skip
+            flat = [(t, p.params["stretch"]) for p in todo for t in p.texts]
             said = iter(festival_say_many(flat, chunk.voice, tmp))
             per_utt = [[next(said) for _ in p.texts] for p in todo]
         elif chunk.engine == "flite":
-            per_utt = [[flite_say(t, chunk.voice, p.params["stretch"] * slow, p.params["f0"], tmp)
-                        for t, slow in zip(p.texts, p.slowdown, strict=True)]
-                       for p in todo]  # fmt: skip
+            per_utt = [[flite_say(t, chunk.voice, p.params["stretch"], p.params["f0"], tmp)
+                        for t in p.texts] for p in todo]  # fmt: skip
         else:
             espeak = Espeak()
-            per_utt = [[espeak.say(t, chunk.voice, espeak_rate(p.params["rate"], slow),
+            per_utt = [[espeak.say(t, chunk.voice, int(p.params["rate"]),
                                    int(p.params["pitch"]), int(p.params["range"]))
-                        for t, slow in zip(p.texts, p.slowdown, strict=True)]
-                       for p in todo]  # fmt: skip
+                        for t in p.texts] for p in todo]  # fmt: skip
     for plan, segments in zip(todo, per_utt, strict=True):
         _write_utterance(chunk, plan, segments, folder)
-
-
-ESPEAK_SLOWEST = 80  # words per minute: espeak-ng's lowest rate
-
-
-def espeak_rate(rate: float, slowdown: float) -> int:
-    return max(ESPEAK_SLOWEST, int(round(rate / slowdown)))
 
 
 def _write_utterance(
