@@ -17,7 +17,6 @@ from training.export import check, export, metadata  # noqa: E402
 from training.model import AudioToFace, ModelConfig  # noqa: E402
 from training.train import (  # noqa: E402
     MouthGeometry,
-    apart_loss,
     event_loss,
     kmeans,
     losses,
@@ -147,15 +146,6 @@ def test_event_loss_lets_the_mouth_start_opening_in_a_pause():
     g = geometry()  # at rest before a voice, anticipating the first vowel is no error here
     assert float(event_loss(_pose(jawOpen=0.2), _pose(), _phone("sil"), g)) == 0.0
     assert float(event_loss(_pose(jawOpen=0.2), _pose(), torch.tensor([[-1]]), g)) == 0.0
-
-
-def test_apart_loss_pulls_lips_open_only_where_the_target_keeps_them_apart():
-    g = geometry()
-    shut, apart, open_ = _pose(), _pose(jawOpen=0.15), _pose(jawOpen=0.4)
-    assert float(apart_loss(shut, apart, g)) > 1.0  # lips meet on a T the target holds apart
-    assert float(apart_loss(apart, apart, g)) == 0.0
-    assert float(apart_loss(open_, apart, g)) == 0.0  # opening further is not this term's job
-    assert float(apart_loss(shut, shut, g)) == 0.0  # a closure the target asks for
 
 
 def test_the_phone_head_learns_only_from_crops_that_were_not_told_their_phones():

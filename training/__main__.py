@@ -24,9 +24,6 @@ from pathlib import Path
 BUILD = Path("build/training")
 RUNS = {"no-memory": "0", "memory": "48"}  # prototypes
 SHIPPED = "no-memory"  # the run fine-tuned and exported; the other is the ablation
-# Loss weights beyond the trainer's defaults: the event hinge (P/B/M closures, opening) and the
-# auxiliary phone classifier (see docs/MODEL_CARD.md "Losses").
-LOSSES = ("--events", "0.3", "--phone-loss", "0.2")
 
 
 def step(name: str, *args: str, log: dict) -> None:
@@ -51,7 +48,7 @@ def main() -> int:
     t0 = time.perf_counter()
     jobs = [subprocess.Popen([sys.executable, "-m", "training.train", "--minutes",
                               str(args.minutes), "--seed", args.seed, "--threads", "1",
-                              "--prototypes", k, *LOSSES,
+                              "--prototypes", k,
                               "--out", str(BUILD / f"ablation-{name}")])
             for name, k in RUNS.items()]
     if any(job.wait() for job in jobs):
@@ -59,7 +56,7 @@ def main() -> int:
     minutes["train"] = round((time.perf_counter() - t0) / 60, 1)
     step("finetune", "training.train", "--init", str(BUILD / f"ablation-{SHIPPED}" / "model.pt"),
          "--minutes", str(args.finetune_minutes), "--seed", args.seed, "--lr", "5e-4",
-         "--non-speech", "0.05", "--facegood", "0.1", "--ema", "0.998", *LOSSES, "--out",
+         "--non-speech", "0.05", "--facegood", "0.1", "--ema", "0.998", "--out",
          str(BUILD / "finetune-short"), log=minutes)
     step("export", "training.export", str(BUILD / "finetune-short" / "model.pt"), log=minutes)
     step("evaluate", "training.evaluate", str(BUILD / "finetune-short" / "model.pt"),

@@ -32,7 +32,7 @@ class ModelConfig:
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 1, 2, 4)
     kernel: int = 3
     first_kernel: int = 5
-    prototypes: int = 48  # 0 = no mouth-shape memory (what ships: it measured better)
+    prototypes: int = 0  # mouth-shape memory size; 0 = none (what ships: it measured better)
     phone_head: bool = False  # training-only phone classifier on the code (not exported)
     delay: int = DELAY
     extra: dict = field(default_factory=dict)
