@@ -138,46 +138,6 @@ def augment(x: np.ndarray, rng: np.random.Generator, babble: np.ndarray | None =
     return Augmented(x.astype(np.float32), speed, steps)
 
 
-BREATH_PAUSE = 0.35  # s: pauses at least this long may hold a breath
-BREATH_CHANCE = 0.6  # per such pause
-BREATH_LEVEL_DB = (-24.0, -3.0)  # RMS relative to the speech's
-
-
-def breath(rng: np.random.Generator, seconds: float) -> np.ndarray:
-    """An inhale: noise through the open vocal tract (a broad band and one resonance),
-    swelling and fading over `seconds`; unit RMS."""
-    n = max(1, int(seconds * RATE))
-    pad = 2048  # filter start-up, cut off
-    noise = rng.standard_normal(n + pad)
-    band = signal.butter(2, [rng.uniform(250, 800), rng.uniform(2500, 6000)], "band",
-                         fs=RATE, output="sos")
-    y = signal.sosfilt(band, noise)
-    b, a = signal.iirpeak(rng.uniform(800, 2400), rng.uniform(1.5, 5.0), fs=RATE)
-    y = (y + rng.uniform(0.5, 2.0) * signal.lfilter(b, a, y))[pad:]
-    y *= np.sin(np.pi * np.linspace(0.0, 1.0, n)) ** rng.uniform(0.6, 2.0)
-    return (y / (np.sqrt(np.mean(y**2)) + 1e-12)).astype(np.float32)
-
-
-def add_breaths(x: np.ndarray, pauses: list[tuple[float, float]], rng: np.random.Generator
-                ) -> tuple[np.ndarray, int]:  # fmt: skip
-    """Breaths in some of the long pauses (start, end in seconds), as real recordings have
-    between phrases; synthetic pauses are digital silence. The face stays at rest there, so
-    a breath must not open the mouth. Returns the audio and how many breaths went in."""
-    loud = x[np.abs(x) > 0.1 * (np.max(np.abs(x)) + 1e-12)]
-    speech_rms = float(np.sqrt(np.mean(loud**2))) if loud.size else 0.0
-    y, count = x.copy(), 0
-    for start, end in pauses:
-        if end - start < BREATH_PAUSE or rng.random() >= BREATH_CHANCE:
-            continue
-        seconds = min(end - start - 0.1, rng.uniform(0.25, 0.7))
-        at = start + 0.05 + rng.uniform(0.0, end - start - 0.1 - seconds)
-        i = int(at * RATE)
-        b = breath(rng, seconds)[: max(0, len(y) - i)]
-        y[i : i + len(b)] += b * speech_rms * 10 ** (rng.uniform(*BREATH_LEVEL_DB) / 20)
-        count += 1
-    return y, count
-
-
 def level(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Random recording level: peak between -35 and -1 dBFS."""
     peak = np.max(np.abs(x)) + 1e-9

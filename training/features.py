@@ -29,7 +29,7 @@ from voxrig.core.mel import frame_count, log_mel
 from voxrig.core.names import ARKIT_INDEX, ARPABET, SILENCE
 from voxrig.core.phones import Phone, PhoneTimeline, contiguous
 
-from .augment import RATE, add_breaths, augment, level, speed_change
+from .augment import RATE, augment, level, speed_change
 
 # What the model predicts: the jaw, mouth and cheek channels (eyes, brows, head and
 # expression come from other producers and are layered on top).
@@ -52,7 +52,6 @@ FACEGOOD_CHANNELS = frozenset(
      "mouthStretchLeft", "mouthStretchRight", "mouthSmileLeft", "mouthSmileRight"]
 )
 HELD_OUT_FACEGOOD = "1114_2_05"  # never trained on: the acceptance clip
-BREATHS = 7  # random stream of the breaths put into pauses (apart from the augmentation's)
 GROUPS = ("synthetic-en", "synthetic-other", "facegood", "real-en", "non-speech")
 
 
@@ -108,10 +107,6 @@ def versions(item: Item, babble: np.ndarray | None) -> list[dict[str, np.ndarray
             weights = phonetic_targets(x, item.phones, speed)
         else:
             weights = _fit(item.weights, frame_count(len(x)))
-        if copy and item.weights is None:  # own stream: the chains below stay the seed's
-            pauses = [(p.start / speed, p.end / speed) for p in item.phones
-                      if p.label == SILENCE]  # fmt: skip
-            x, _ = add_breaths(x, pauses, np.random.default_rng([item.seed, copy, BREATHS]))
         x = augment(x, rng, babble, allow_speed=False).samples if copy else level(x, rng)
         n = frame_count(len(x))
         out.append({
