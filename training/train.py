@@ -148,12 +148,14 @@ class Sampler:
 
 
 class MouthGeometry:
-    """The lip gap (mm) of weights through the rig, as the metrics measure it (the rig is
-    linear, so it is one column of the (30, 204) matrix)."""
+    """The lips of weights through the rig, in mm, made once per run: the lip gap as the
+    metrics measure it (the rig is linear, so it is one column of the (30, 204) matrix) and
+    the lip landmarks' offsets."""
 
     def __init__(self, rig: torch.Tensor) -> None:
         self.gap0 = float(mouth_signals(np.zeros((1, len(ARKIT52)), np.float32))[0][0])
         self.gap = (rig[:, UPPER_LIP_INNER * 3 + 1] - rig[:, LOWER_LIP_INNER * 3 + 1]) * 10.0
+        self.lips = rig.reshape(len(CHANNELS), 68, 3)[:, LIPS].reshape(len(CHANNELS), -1) * 10.0
 
     def gap_mm(self, w: torch.Tensor) -> torch.Tensor:
         return torch.relu(self.gap0 + w.clamp(0, 1) @ self.gap)
@@ -194,8 +196,7 @@ def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tenso
     ids = heard[:, : heard.shape[1] - d]
     m = mask[:, None, :]
     kp_true = (target.clamp(0, 1) @ rig - model.kp_mean) / model.kp_std
-    lips = rig.reshape(len(CHANNELS), 68, 3)[:, LIPS].reshape(len(CHANNELS), -1) * 10.0  # mm
-    lip_err = (w.clamp(0, 1) - target) @ lips
+    lip_err = (w.clamp(0, 1) - target) @ geometry.lips
     gap_err = (w.clamp(0, 1) - target) @ geometry.gap
     dw, dt = w[:, 1:] - w[:, :-1], target[:, 1:] - target[:, :-1]
     out = {
