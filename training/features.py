@@ -4,9 +4,7 @@ log-mel input, the target mouth channels, and the phone heard (for the optional 
 Sources (see training/README.md):
 - synthetic speech from training.corpus, with exact phone timings -> phonetic-animator targets
 - FACEGOOD dev clips (real Mandarin, artist animation retargeted to ARKit), one held out
-- real English with transcripts, aligned with pocketsphinx -> phonetic-animator targets: the
-  LJSpeech lines, and the MFA test speaker's clips in multilingual/ (conversational: "um",
-  "uh", "hm", hesitations, creak; transcripts in training/mfa_transcripts.tsv)
+- LJSpeech clips that have transcripts, aligned with pocketsphinx -> phonetic-animator targets
 Each utterance gives a clean version and augmented versions (training/augment.py).
 
     python -m training.features [--corpus build/training/corpus] [--out build/training/features]
@@ -157,36 +155,15 @@ def facegood_items(held_out: str = HELD_OUT_FACEGOOD, copies: int = 6) -> list[I
     return items
 
 
-MFA_TRANSCRIPTS = Path(__file__).with_name("mfa_transcripts.tsv")
-
-
-def mfa_speaker_clips() -> list[tuple[Path, str]]:
-    """The MFA test speaker's clips in multilingual/mfa with their transcripts (the audio comes
-    without them; training/mfa_transcripts.tsv says where they are from)."""
-    from bench.datasets import data_root
-
-    base = data_root() / "multilingual" / "mfa"
-    clips = []
-    for line in MFA_TRANSCRIPTS.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, text = line.split("\t")
-            if (base / f"{name}.flac").exists():
-                clips.append((base / f"{name}.flac", text.strip()))
-    return clips
-
-
 def real_english_items(copies: int = 4) -> list[Item]:
-    """Real English with a transcript: LJSpeech lines and the MFA speaker's clips (never the
-    bench's phone-tier clips). A clip the aligner cannot force its transcript onto is left
-    out rather than trained on recognised phones."""
+    """LJSpeech clips with a transcript (never the bench's phone-tier clips)."""
     from bench.datasets import ljspeech_clips
     from voxrig.core.align import align
 
-    clips = [(c.audio, c.transcript) for c in ljspeech_clips()] + mfa_speaker_clips()
     items = []
-    for k, (path, transcript) in enumerate(clips):
-        audio = load_audio(path)
-        timeline = align(audio, transcript)
+    for k, clip in enumerate(ljspeech_clips()):
+        audio = load_audio(clip.audio)
+        timeline = align(audio, clip.transcript)
         if timeline.source != "forced":
             continue
         items.append(Item("real-en", audio.samples, timeline.phones, None, copies, 20_000 + k))

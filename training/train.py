@@ -244,8 +244,7 @@ def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
 def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: int,
           batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2,
           init: Path | None = None, non_speech: float = 0.0, facegood: float | None = None,
-          real_english: float | None = None, ema: float = 0.0,
-          loss_weights: dict[str, float] | None = None) -> None:
+          ema: float = 0.0, loss_weights: dict[str, float] | None = None) -> None:
     """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
     statistics and prototypes and only changes what it learns from."""
     torch.manual_seed(seed)
@@ -270,8 +269,6 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     shares = {**SHARES, "non-speech": non_speech}
     if facegood is not None:
         shares["facegood"] = facegood
-    if real_english is not None:
-        shares["real-en"] = real_english
     sampler = Sampler(groups, length, seed, shares)
     # An exponential moving average of the weights (if ema > 0) is what gets saved: it
     # evens out the last steps' noise, which shows as jitter and as over-fitting the few
@@ -348,8 +345,6 @@ def main() -> None:
                         help="share of crops from the non-speech group (rest targets)")
     parser.add_argument("--facegood", type=float, default=None,
                         help="share of crops from FACEGOOD (default: as in SHARES)")
-    parser.add_argument("--real-english", type=float, default=None,
-                        help="share of crops from real English (default: as in SHARES)")
     parser.add_argument("--ema", type=float, default=0.0, help="weight averaging decay")
     parser.add_argument("--events", type=float, default=LOSS_WEIGHTS["events"],
                         help="weight of the event hinge loss (P/B/M closures, opening)")
@@ -366,7 +361,7 @@ def main() -> None:
                          "without one (--phone-loss 0); fine-tune it with --phone-loss 0")
     train(args.features, args.out, args.minutes, config, args.seed, lr=args.lr,
           threads=args.threads, init=args.init, non_speech=args.non_speech,
-          facegood=args.facegood, real_english=args.real_english, ema=args.ema,
+          facegood=args.facegood, ema=args.ema,
           loss_weights={"events": args.events, "phones": args.phone_loss})
 
 
