@@ -26,6 +26,21 @@ def test_envelope_holds_at_least_the_minimum_even_for_a_10_ms_phone():
     assert np.isclose(0.5 * (held.max() + held.min()), 0.505, atol=1 / RATE)
 
 
+def test_a_held_m_is_sealed_from_near_its_start_to_near_its_end():
+    # "mmm" for 0.7 s: the lips meet as the hum starts, not when its middle comes
+    env = closure_envelope([Phone("M", 0.2, 0.9)], TIMES, min_hold=0.05, ramp=0.03)
+    held = TIMES[env >= 1.0]
+    assert held.min() <= 0.2 + 0.03 + 1 / RATE
+    assert held.max() >= 0.9 - 0.03 - 1 / RATE
+
+
+def test_a_short_bilabial_keeps_its_seal_centred_with_room_for_the_ramps():
+    env = closure_envelope([Phone("B", 0.5, 0.6)], TIMES, min_hold=0.05, ramp=0.03)
+    held = TIMES[env >= 1.0]
+    assert np.isclose(held.min(), 0.52, atol=1 / RATE)  # 20 % of the phone either side
+    assert np.isclose(held.max(), 0.58, atol=1 / RATE)
+
+
 def test_envelope_ignores_other_phones_and_ramps_smoothly():
     env = closure_envelope([Phone("T", 0.2, 0.3), Phone("M", 0.5, 0.6)], TIMES, 0.05, 0.03)
     assert np.all(env[TIMES < 0.4] == 0)

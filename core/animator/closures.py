@@ -5,7 +5,9 @@ notice a missing closure more than anything else. This pass runs after blending 
 smoothing and imposes the seal on the lips: over a hold of at least `min_hold` (centred on
 the phone, so also on very short phones) mouthClose is raised to the jaw opening, the lips
 are pressed, and lip-opening shapes are released, with raised-cosine ramps either side. The
-jaw itself is only drawn up part of the way (lips close faster than the jaw rises).
+jaw itself is only drawn up part of the way (lips close faster than the jaw rises). A long
+bilabial (a held "mmm", the closure of a slow P) stays sealed nearly all through: the lips
+that make the hum do not wait for its middle.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ SEAL_MARGIN = 0.02  # mouthClose above jawOpen: lips pressed just past touching
 PRESS = 0.25
 JAW_RISE = 0.4  # fraction of the jaw opening above JAW_FLOOR taken back during a closure
 JAW_FLOOR = 0.08
+EDGE = 0.2  # share of a bilabial at either end left to the ramps (aligners are ±20 ms) ...
+MAX_EDGE = 0.03  # s: ... but never more than this, so a long one is sealed all through
 
 
 def closure_envelope(
@@ -40,7 +44,8 @@ def closure_envelope(
         if p.label not in BILABIALS:
             continue
         centre = 0.5 * (p.start + p.end)
-        half = 0.5 * max(min_hold, 0.6 * (p.end - p.start))
+        duration = p.end - p.start
+        half = 0.5 * max(min_hold, duration - 2.0 * min(EDGE * duration, MAX_EDGE))
         a, b = centre - half, centre + half
         i0 = np.searchsorted(times, a - ramp)
         i1 = np.searchsorted(times, b + ramp, side="right")
