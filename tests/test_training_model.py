@@ -17,6 +17,7 @@ from training.export import check, export, metadata  # noqa: E402
 from training.model import AudioToFace, ModelConfig  # noqa: E402
 from training.train import (  # noqa: E402
     MouthGeometry,
+    Sampler,
     event_loss,
     kmeans,
     losses,
@@ -166,3 +167,20 @@ def test_the_phone_head_learns_only_from_crops_that_were_not_told_their_phones()
     path_free = AudioToFace(ModelConfig(width=8, dilations=(1, 2), prototypes=4))
     assert "phones" not in losses(path_free, (mel, target, given, mask, heard, untold), rig,
                                   geometry())
+
+
+def test_input_masking_hides_a_few_bands_and_moments_and_nothing_else():
+    sampler = Sampler({}, 256, seed=0, shares={})
+    sampler.fill = np.full(80, -5.0, np.float32)
+    seen = 0
+    for _ in range(20):
+        mel = np.zeros((256, 80), np.float32)
+        sampler._mask_input(mel)
+        hidden = mel == -5.0
+        bands = np.flatnonzero(hidden.all(axis=0))
+        moments = np.flatnonzero(hidden.all(axis=1))
+        assert len(bands) <= 20 and len(moments) <= 8  # two of ≤ 10 bins, two of ≤ 40 ms
+        # every hidden cell lies in a hidden band or moment: no scattered noise
+        assert np.all(hidden == (hidden.all(axis=0)[None] | hidden.all(axis=1)[:, None]))
+        seen += len(bands) + len(moments)
+    assert seen > 0

@@ -119,6 +119,21 @@ class Sampler:
         names = [n for n in shares if n in groups and shares[n] > 0]
         shares = np.array([shares[n] for n in names])
         self.names, self.shares = names, shares / shares.sum()
+        self.fill: np.ndarray | None = None  # per-band mean log-mel: what a masked cell shows
+        self.masking = 0.0  # share of crops whose input is partly masked
+
+    def _mask_input(self, mel: np.ndarray) -> None:
+        """Hide two bands of up to 10 mel bins and two spans of up to 40 ms (SpecAugment-style):
+        real recordings lose bands and moments to codecs, noise and rooms, and the model
+        must then read the mouth from what is left around them."""
+        for _ in range(2):
+            width = int(self.rng.integers(0, 11))
+            low = int(self.rng.integers(0, 80 - width + 1))
+            mel[:, low : low + width] = self.fill[low : low + width]
+        for _ in range(2):
+            span = int(self.rng.integers(0, 5))
+            start = int(self.rng.integers(0, len(mel) - span + 1))
+            mel[start : start + span] = self.fill
 
     def batch(self, size: int, phone_keep: float = 0.5) -> tuple[torch.Tensor, ...]:
         L = self.length
@@ -144,6 +159,8 @@ class Sampler:
                 told[b] = True
             heard[b, :n] = ids
             mask[b] = g.mask
+            if self.fill is not None and self.rng.random() < self.masking:
+                self._mask_input(mel[b])
         return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask, heard, told))
 
 
@@ -244,7 +261,8 @@ def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
 def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: int,
           batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2,
           init: Path | None = None, non_speech: float = 0.0, facegood: float | None = None,
-          ema: float = 0.0, loss_weights: dict[str, float] | None = None) -> None:
+          ema: float = 0.0, loss_weights: dict[str, float] | None = None,
+          masking: float = 0.0) -> None:
     """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
     statistics and prototypes and only changes what it learns from."""
     torch.manual_seed(seed)
@@ -270,6 +288,8 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     if facegood is not None:
         shares["facegood"] = facegood
     sampler = Sampler(groups, length, seed, shares)
+    if masking:
+        sampler.fill, sampler.masking = model.mel_mean.numpy().copy(), masking
     # An exponential moving average of the weights (if ema > 0) is what gets saved: it
     # evens out the last steps' noise, which shows as jitter and as over-fitting the few
     # real clips.
@@ -346,6 +366,8 @@ def main() -> None:
     parser.add_argument("--facegood", type=float, default=None,
                         help="share of crops from FACEGOOD (default: as in SHARES)")
     parser.add_argument("--ema", type=float, default=0.0, help="weight averaging decay")
+    parser.add_argument("--masking", type=float, default=0.0,
+                        help="share of crops with masked mel bands and moments")
     parser.add_argument("--events", type=float, default=LOSS_WEIGHTS["events"],
                         help="weight of the event hinge loss (P/B/M closures, opening)")
     parser.add_argument("--phone-loss", type=float, default=LOSS_WEIGHTS["phones"],
@@ -361,7 +383,7 @@ def main() -> None:
                          "without one (--phone-loss 0); fine-tune it with --phone-loss 0")
     train(args.features, args.out, args.minutes, config, args.seed, lr=args.lr,
           threads=args.threads, init=args.init, non_speech=args.non_speech,
-          facegood=args.facegood, ema=args.ema,
+          facegood=args.facegood, ema=args.ema, masking=args.masking,
           loss_weights={"events": args.events, "phones": args.phone_loss})
 
 
