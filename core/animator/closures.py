@@ -44,8 +44,7 @@ def closure_envelope(
         if p.label not in BILABIALS:
             continue
         centre = 0.5 * (p.start + p.end)
-        duration = p.end - p.start
-        half = 0.5 * max(min_hold, duration - 2.0 * min(EDGE * duration, MAX_EDGE))
+        half = 0.5 * max(min_hold, p.duration - 2.0 * min(EDGE * p.duration, MAX_EDGE))
         a, b = centre - half, centre + half
         i0 = np.searchsorted(times, a - ramp)
         i1 = np.searchsorted(times, b + ramp, side="right")
