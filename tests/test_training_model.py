@@ -170,8 +170,7 @@ def test_the_phone_head_learns_only_from_crops_that_were_not_told_their_phones()
 
 
 def test_input_masking_hides_a_few_bands_and_moments_and_nothing_else():
-    sampler = Sampler({}, 256, seed=0, shares={})
-    sampler.fill = np.full(80, -5.0, np.float32)
+    sampler = Sampler({}, 256, seed=0, shares={}, masking=1.0, fill=np.full(80, -5.0, np.float32))
     seen = 0
     for _ in range(20):
         mel = np.zeros((256, 80), np.float32)

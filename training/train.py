@@ -113,14 +113,15 @@ def prototypes(groups: dict[str, Group], k: int, seed: int) -> np.ndarray:
 
 class Sampler:
     def __init__(self, groups: dict[str, Group], length: int, seed: int,
-                 shares: dict[str, float]) -> None:
+                 shares: dict[str, float], masking: float = 0.0,
+                 fill: np.ndarray | None = None) -> None:
         self.groups, self.length = groups, length
         self.rng = np.random.default_rng(seed)
         names = [n for n in shares if n in groups and shares[n] > 0]
         shares = np.array([shares[n] for n in names])
         self.names, self.shares = names, shares / shares.sum()
-        self.fill: np.ndarray | None = None  # per-band mean log-mel: what a masked cell shows
-        self.masking = 0.0  # share of crops whose input is partly masked
+        self.masking = masking  # share of crops whose input is partly masked
+        self.fill = fill  # per-band mean log-mel: what a masked cell shows
 
     def _mask_input(self, mel: np.ndarray) -> None:
         """Hide two bands of up to 10 mel bins and two spans of up to 40 ms (SpecAugment-style):
@@ -159,7 +160,7 @@ class Sampler:
                 told[b] = True
             heard[b, :n] = ids
             mask[b] = g.mask
-            if self.fill is not None and self.rng.random() < self.masking:
+            if self.masking and self.rng.random() < self.masking:
                 self._mask_input(mel[b])
         return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask, heard, told))
 
@@ -287,9 +288,7 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     shares = {**SHARES, "non-speech": non_speech}
     if facegood is not None:
         shares["facegood"] = facegood
-    sampler = Sampler(groups, length, seed, shares)
-    if masking:
-        sampler.fill, sampler.masking = model.mel_mean.numpy().copy(), masking
+    sampler = Sampler(groups, length, seed, shares, masking, model.mel_mean.numpy().copy())
     # An exponential moving average of the weights (if ema > 0) is what gets saved: it
     # evens out the last steps' noise, which shows as jitter and as over-fitting the few
     # real clips.
