@@ -13,7 +13,7 @@ import numpy as np
 
 from .align import ChunkedAligner
 from .animator import animate
-from .animator.strength import apply_strength
+from .animator.strength import apply_strength, apply_viseme_strength
 from .audio import Audio, iter_chunks, load_audio, probe
 from .clip import Clip, frame_count_for
 from .config import Config
@@ -24,6 +24,7 @@ from .neural import FRAME_RATE, NeuralEngine, mouth_moved, samples_16k, speech_t
 from .phones import PhoneTimeline, contiguous
 from .resample import resample_curves
 from .rig import keypoints
+from .shape_visemes import shape_visemes, speaking_frames
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is happening)
 ENGINES = ("auto", "neural", "phonetic")
@@ -92,18 +93,26 @@ def bake(
                 timeline = PhoneTimeline(contiguous([], chunk.duration), chunk.duration,
                                          timeline.source)
             strength = config.animator.strength  # all channels scale together, as phonetic
+            part_v, v_rate = (_neural_visemes(timeline, part_w, chunk, speech, config)
+                              if config.visemes else (None, FRAME_RATE))
             part_w = apply_strength(part_w, strength)
             part_k = part_k.reshape(len(part_k), -1) * max(strength, 0.0)
             if weights is None:
                 weights = np.zeros((frame_total, part_w.shape[1]), np.float32)
                 points = np.zeros((frame_total, part_k.shape[1]), np.float32)
+                if part_v is not None:
+                    visemes = np.zeros((frame_total, part_v.shape[1]), np.float32)
             assert points is not None
             if index == 0 and is_last:  # the whole input: straight onto the frame grid
                 weights[:] = resample_curves(part_w, FRAME_RATE, config.fps, total)
                 points[:] = resample_curves(part_k, FRAME_RATE, config.fps, total)
+                if part_v is not None and visemes is not None:
+                    visemes[:] = resample_curves(part_v, v_rate, config.fps, total)
             else:
                 _place(weights, part_w, chunk, FRAME_RATE, config.fps)
                 _place(points, part_k, chunk, FRAME_RATE, config.fps)
+                if part_v is not None and visemes is not None:
+                    _place(visemes, part_v, chunk, v_rate, config.fps)
         else:
             # Loudness only refines phones: over a chunk with none (a tone, noise, music)
             # the mouth stays at rest instead of following the level of a sound that is not
@@ -158,17 +167,28 @@ def bake(
 def engine_for(config: Config, transcript: str | None) -> str:
     """The engine a bake uses: config.engine, with "auto" resolved. Auto takes the neural
     model when there is no transcript (no recognition: faster and any language) and the
-    phonetic animator when there is one (aligned phones are its strength) or when OVR-15
-    visemes are wanted (the neural model makes none)."""
+    phonetic animator when there is one (aligned phones are its strength). Both make OVR-15
+    visemes (the neural engine from its aligned phones, else from the mouth it predicts)."""
     if config.engine not in ENGINES:
         raise VoxrigError(f"unknown engine {config.engine!r}; choose one of "
                           f"{', '.join(ENGINES)}")
-    if config.engine == "neural" and config.visemes:
-        raise VoxrigError("the neural engine makes no OVR-15 visemes; use the phonetic "
-                          "engine (or auto) for visemes")
     if config.engine != "auto":
         return config.engine
-    return "phonetic" if transcript or config.visemes else "neural"
+    return "phonetic" if transcript else "neural"
+
+
+def _neural_visemes(timeline: PhoneTimeline, weights: np.ndarray, chunk: Audio, speech: bool,
+                    config: Config) -> tuple[np.ndarray, float]:
+    """OVR-15 visemes of a neural chunk, (values, their rate): from the aligned phones as the
+    phonetic engine makes them when the transcript was aligned, else read off the mouth the
+    model predicted (`weights`, 100 Hz, before strength) with pauses from the timeline."""
+    if timeline.source == "forced":
+        part = animate(timeline, config.fps, config.animator, chunk if speech else None)
+        assert part.visemes is not None
+        return part.visemes, part.fps
+    times = np.arange(len(weights)) / FRAME_RATE
+    values = shape_visemes(weights, speaking_frames(timeline.phones, times))
+    return apply_viseme_strength(values, config.animator.strength), FRAME_RATE
 
 
 def _keypoints(weights: np.ndarray, points: np.ndarray | None) -> np.ndarray:

@@ -40,16 +40,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .clip import Clip
-from .names import ARKIT52, SILENCE
+from .names import ARKIT52, OVR15, SILENCE
+from .resample import resample_curves
 from .rig import mouth_signals
+from .shape_visemes import mouth_active, shape_visemes, speaking_frames
 
 SHAPES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F", "G", "H", "X")
 
 OPEN_MM = 4.0  # lip gap from which a mouth reads as open (C rather than B)
 WIDE_MM = 8.0  # lip gap from which an open vowel reads as wide open (D)
 SHUT_MM = 1.5  # lip gap below which the lips read as together (neutral is 0.76)
+CUE_RATE = 100.0  # Hz at which cues are decided: Rhubarb's centiseconds
 ROUND_MM = 3.0  # narrowing of the mouth width from neutral that reads as rounded
-ACTIVE = 0.05  # a mouth channel above this means the mouth is doing something
 
 _CLASS_OF_PHONE: dict[str, str] = {
     SILENCE: "rest",
@@ -65,7 +67,13 @@ _CLASS_OF_VISEME: dict[str, str] = {
     "sil": "rest", "PP": "closed", "FF": "teeth_lip", "ou": "pucker", "oh": "round",
     "RR": "round", "aa": "wide", "E": "open",
 }  # fmt: skip
-_MOUTH_CHANNELS = [i for i, n in enumerate(ARKIT52) if n.startswith(("jaw", "mouth"))]
+# Without phones, the shape-derived viseme of a frame gives its class (see shape_visemes);
+# the visemes not listed (aa, E, ih, DD, kk, TH) are drawn by the lip gap alone.
+_CLASS_OF_SHAPE_VISEME: dict[str, str] = {
+    "sil": "rest", "PP": "closed", "FF": "teeth_lip", "ou": "pucker", "oh": "round",
+    "RR": "round",
+}  # fmt: skip
+LOUDNESS_SOURCE = "loudness"  # phone_source of a timeline that knows only speech and pauses
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,10 @@ def frame_shapes(clip: Clip) -> list[str]:
 
 
 def mouth_cues(clip: Clip, min_duration: float = 0.05) -> list[MouthCue]:
-    """Contiguous cues from 0 to clip.duration; the last one is X (the mouth at rest)."""
+    """Contiguous cues from 0 to clip.duration; the last one is X (the mouth at rest).
+    Shapes are read every 1 / CUE_RATE s from the curves interpolated between frames, so a
+    cue changes where the mouth crosses into the next shape, not at the next whole frame."""
+    clip = _on_cue_grid(clip)
     shapes = frame_shapes(clip)
     shapes[-1] = "X"
     bounds = [i / clip.fps for i in range(clip.frame_count)] + [float(clip.duration)]
@@ -106,24 +117,41 @@ def mouth_cues(clip: Clip, min_duration: float = 0.05) -> list[MouthCue]:
     return [c for c in cues if c.end - c.start > 1e-9]
 
 
+def _on_cue_grid(clip: Clip) -> Clip:
+    """The clip resampled linearly to CUE_RATE (as is if it is already at least as fine)."""
+    if clip.fps >= CUE_RATE or clip.frame_count < 2:
+        return clip
+    duration = float(clip.duration)
+    weights = np.clip(resample_curves(clip.weights, clip.fps, CUE_RATE, duration), 0.0, 1.0)
+    visemes = (None if clip.visemes is None
+               else resample_curves(clip.visemes, clip.fps, CUE_RATE, duration))
+    return Clip(fps=CUE_RATE, weights=weights, channels=clip.channels, duration=duration,
+                visemes=visemes, viseme_names=clip.viseme_names, meta=clip.meta)
+
+
 def _absorb_short(runs: list[list], bounds: list[float], min_duration: float) -> list[list]:
     """One pass: a short run joins the longer of its neighbours (the one before as it stands
-    after earlier merges), then equal neighbours merge."""
+    after earlier merges), then equal neighbours merge. A closure, F/V or rest neighbour
+    (the shapes kept however short) never swallows it: an opening between two closures
+    stays an opening."""
     keep = {"A", "G", "X"}
     out: list[list] = []
     runs = [list(r) for r in runs]
+
+    def length(run: list) -> float:
+        return bounds[run[2]] - bounds[run[1]]
+
     for k, run in enumerate(runs):
         shape, a, b = run
         if shape not in keep and bounds[b] - bounds[a] < min_duration and len(runs) > 1:
-            before = out[-1] if out else None
-            after = runs[k + 1] if k + 1 < len(runs) else None
-            if after is None or (before is not None and
-                                 bounds[before[2]] - bounds[before[1]]
-                                 >= bounds[after[2]] - bounds[after[1]]):
+            before = out[-1] if out and out[-1][0] not in keep else None
+            after = runs[k + 1] if k + 1 < len(runs) and runs[k + 1][0] not in keep else None
+            if before is not None and (after is None or length(before) >= length(after)):
                 before[2] = b
-            else:
+                continue
+            if after is not None:
                 after[1] = a
-            continue
+                continue
         if out and out[-1][0] == shape:
             out[-1][2] = b
         else:
@@ -157,27 +185,37 @@ def _shape(cls: str | None, gap: float, rounded: bool, active: bool) -> str:
         return "D" if gap >= WIDE_MM else "C"
     if cls == "open":
         return "C" if gap >= OPEN_MM else "B"
+    if cls == "by_gap":
+        return "D" if gap >= WIDE_MM else "C" if gap >= OPEN_MM else "B"
     return "C" if gap >= WIDE_MM else "B"
 
 
-def _signals(clip: Clip) -> tuple[np.ndarray, np.ndarray]:
+def _arkit(clip: Clip) -> np.ndarray:
     arkit = np.zeros((clip.frame_count, len(ARKIT52)), np.float32)
     for j, name in enumerate(clip.channels):
         if name in ARKIT52:
             arkit[:, ARKIT52.index(name)] = clip.weights[:, j]
-    return mouth_signals(arkit)
+    return arkit
+
+
+def _signals(clip: Clip) -> tuple[np.ndarray, np.ndarray]:
+    return mouth_signals(_arkit(clip))
 
 
 def _activity(clip: Clip) -> np.ndarray:
-    cols = [clip.channels.index(ARKIT52[i]) for i in _MOUTH_CHANNELS
-            if ARKIT52[i] in clip.channels]
-    if not cols:
-        return np.zeros(clip.frame_count, bool)
-    return clip.weights[:, cols].max(axis=1) > ACTIVE
+    return mouth_active(_arkit(clip))
 
 
 def _frame_classes(clip: Clip) -> list[str | None]:
-    phones = clip.meta.get("phones") if isinstance(clip.meta, dict) else None
+    meta = clip.meta if isinstance(clip.meta, dict) else {}
+    phones = meta.get("phones")
+    if phones and meta.get("phone_source") == LOUDNESS_SOURCE:
+        # Speech and pauses from loudness alone: the speech label says nothing about the
+        # sounds, so the mouth's own shape gives the class of every speaking frame.
+        speaking = speaking_frames(phones, clip.times)
+        shaped = shape_visemes(_arkit(clip), speaking).argmax(axis=1)
+        return [_CLASS_OF_SHAPE_VISEME.get(OVR15[k], "by_gap") if talking else "rest"
+                for k, talking in zip(shaped, speaking, strict=True)]
     if phones:
         starts = np.array([float(p[1]) for p in phones])
         classes = ["rest" if str(p[0]).lower() == SILENCE

@@ -1,0 +1,119 @@
+"""OVR-15 visemes read off the mouth shape itself, for clips whose phones are not known (the
+neural engine without a transcript): the weights say what the lips do, so the visemes follow
+the same mouth instead of a guess at the sounds.
+
+Each frame is measured on the ICT rig (`voxrig.core.rig.mouth_signals`): the lip gap and how
+much narrower (rounded) or wider (spread) than at rest the mouth is, in mm, plus how far the
+lower lip is tucked under the upper teeth (mouthRollLower) and the tongue shown (tongueOut).
+Every viseme that the lips can show has a typical place in that space (PROTOTYPES); a frame's
+weights are a softmax of minus half its squared scaled distance to each, so a frame right on
+a viseme gives it nearly all the weight and a frame between two shares it; lips together
+(a small gap, whatever the width) are PP. The weights sum to 1, like the phonetic animator's.
+
+Visemes that differ only inside the mouth get no prototype of their own: nn looks like DD or
+kk on the lips, CH and SS like ih or RR; they are never chosen without phones. TH needs the
+tongue out, which only a rig channel can show. In pauses (frames not `speaking`) lips at rest
+or together are silence (sil), not a closure (PP).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from .names import ARKIT52, ARKIT_INDEX, OVR15
+from .rig import mouth_signals
+
+# (lip gap mm, narrowing mm (+ rounded, - spread), lower lip tucked (mouthRollLower), tongue out)
+# of each viseme's typical mouth. Gaps and widths were read from the rig posed with the
+# phonetic animator's targets and checked against what the neural model does at forced-aligned
+# phones of LJSpeech (closures reach 0 mm, F/V tuck the lower lip, rounded vowels narrow the
+# mouth 3-5 mm, spread vowels widen it 1.5-3 mm).
+PROTOTYPES: dict[str, tuple[float, float, float, float]] = {
+    "FF": (2.0, 0.0, 0.15, 0.0),
+    "TH": (3.0, 0.0, 0.0, 0.35),
+    "DD": (2.5, 0.0, 0.0, 0.0),
+    "kk": (5.0, 0.0, 0.0, 0.0),
+    "RR": (3.5, 2.0, 0.0, 0.0),
+    "aa": (8.0, 0.5, 0.0, 0.0),
+    "E": (6.5, -2.5, 0.0, 0.0),
+    "ih": (4.0, -2.5, 0.0, 0.0),
+    "oh": (7.0, 4.0, 0.0, 0.0),
+    "ou": (4.0, 4.5, 0.0, 0.0),
+}
+SCALES = (1.2, 1.0, 0.05, 0.1)  # one unit of distance per feature: mm, mm, weight, weight
+# Lips together are a closure whatever else the mouth does (spread, rounded): PP takes all
+# the weight below SHUT_MM of gap and none above OPEN_MM, linearly between, so the lip-sync
+# metric's closure (gap <= 2 mm) is where PP becomes the strongest viseme.
+SHUT_MM = 1.5
+OPEN_MM = 2.5
+REST_GAP_MM = 2.0  # in a pause, lips closer than this are at rest (sil), not a PP
+_SIL = OVR15.index("sil")
+_PP = OVR15.index("PP")
+
+
+@cache
+def _neutral_width() -> float:
+    return float(mouth_signals(np.zeros((1, len(ARKIT52)), np.float32))[1][0])
+
+
+def mouth_features(weights: np.ndarray) -> np.ndarray:
+    """(T, 52) ARKit-52 weights -> (T, 4) features: lip gap mm, narrowing mm, lower-lip tuck,
+    tongue out (the axes of PROTOTYPES)."""
+    w = np.clip(np.asarray(weights, np.float32), 0.0, 1.0)
+    gap, width = mouth_signals(w)
+    return np.stack([gap, _neutral_width() - width, w[:, ARKIT_INDEX["mouthRollLower"]],
+                     w[:, ARKIT_INDEX["tongueOut"]]], axis=1).astype(np.float64)
+
+
+def shape_visemes(weights: np.ndarray, speaking: np.ndarray | None = None) -> np.ndarray:
+    """(T, 52) ARKit-52 weights -> (T, 15) OVR-15 weights (sum 1 per frame) from the mouth
+    shape. `speaking` (T,) marks frames inside speech; without it a frame speaks when any jaw
+    or mouth channel is active. Outside speech, a mouth at rest or closed is sil."""
+    w = np.asarray(weights, np.float32)
+    features = mouth_features(w)
+    names = list(PROTOTYPES)
+    centres = np.array([PROTOTYPES[n] for n in names])
+    d2 = (((features[:, None, :] - centres[None]) / np.asarray(SCALES)) ** 2).sum(axis=2)
+    logits = -0.5 * d2
+    logits -= logits.max(axis=1, keepdims=True)
+    share = np.exp(logits)
+    share /= share.sum(axis=1, keepdims=True)
+    closed = np.clip((OPEN_MM - features[:, 0]) / (OPEN_MM - SHUT_MM), 0.0, 1.0)
+    out = np.zeros((len(w), len(OVR15)))
+    out[:, _PP] = closed
+    for k, name in enumerate(names):
+        out[:, OVR15.index(name)] = share[:, k] * (1.0 - closed)
+    if speaking is None:
+        speaking = mouth_active(w)
+    pause = ~np.asarray(speaking, bool)
+    # in a pause the lips together are the mouth at rest; an open mouth (a breath, a laugh)
+    # keeps the visemes of its shape
+    rest = pause & (features[:, 0] < REST_GAP_MM)
+    out[rest] = 0.0
+    out[rest, _SIL] = 1.0
+    out[pause, _SIL] += out[pause, _PP]
+    out[pause, _PP] = 0.0
+    return out.astype(np.float32)
+
+
+ACTIVE = 0.05  # a jaw/mouth channel above this means the mouth is doing something
+_MOUTH = np.array([i for i, n in enumerate(ARKIT52) if n.startswith(("jaw", "mouth"))])
+
+
+def mouth_active(weights: np.ndarray) -> np.ndarray:
+    """(T,) whether any jaw or mouth channel is above ACTIVE."""
+    return np.asarray(weights)[:, _MOUTH].max(axis=1) > ACTIVE
+
+
+def speaking_frames(phones: list, times: np.ndarray, silence: str = "sil") -> np.ndarray:
+    """(T,) True where a frame time falls inside a phone that is not silence. `phones` are
+    Phone objects or [label, start, end] rows (as clip.meta["phones"])."""
+    out = np.zeros(len(times), bool)
+    for p in phones:
+        label, start, end = (p.label, p.start, p.end) if hasattr(p, "label") else p[:3]
+        if str(label).lower() == silence:
+            continue
+        out[(times >= float(start) - 1e-9) & (times < float(end) - 1e-9)] = True
+    return out
