@@ -211,8 +211,7 @@ def scale_times(speech: Speech, factor: float, samples: np.ndarray) -> Speech:
 def insert(speech: Speech, at: float, parts: list[tuple[str, np.ndarray]]) -> Speech:
     """Insert labelled stretches of audio at time `at` (a phone boundary). Phones and words
     after it move later by their length; neighbouring silences merge; fillers keep their label."""
-    i = int(round(at * speech.rate))
-    at = i / speech.rate
+    i = int(round(at * speech.rate))  # the cut is within half a sample of `at`
     before = fade(speech.samples[:i], speech.rate, False, True)
     after = fade(speech.samples[i:], speech.rate, True, False)
     added = sum(len(a) for _, a in parts) / speech.rate
@@ -254,7 +253,9 @@ def insertion_points(speech: Speech, count: int, rng: np.random.Generator) -> li
                   and first < p.start < last]
         if len(points) < count:
             points = [p.start for p in spoken[1:]]
-    points = sorted({round(t, 4) for t in points if first + 0.05 < t < last - 0.05})
+    edges = np.array([p.start for p in speech.phones[1:]])  # snapped onto the tier exactly
+    points = sorted({float(edges[np.argmin(np.abs(edges - t))]) for t in points
+                     if first + 0.05 < t < last - 0.05})
     chosen = rng.choice(len(points), size=min(count, len(points)), replace=False)
     return sorted(points[k] for k in chosen)
 
