@@ -21,8 +21,9 @@ from voxrig.core.summary import sparkline, summarise_mouth
 
 from .argtypes import number_in
 from .clipio import is_voxrig_output, load_clip, save_clip
-from .exporters import EXPORTERS, ExportOptions, export, export_format_for, written_by_voxrig
+from .exporters import EXPORTERS, ExportOptions, export, export_format_for, moho, written_by_voxrig
 from .exporters.options import DEFAULT_UNITY_PATH
+from .exporters.rhubarb import centisecond_cues
 from .live import command as stream_command
 from .preview import command as preview_command
 from .progress import ProgressBar
@@ -107,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     bake_cmd.add_argument("--engine", choices=ENGINES, default="auto",
                           help="neural (the audio-to-face model, any language), phonetic "
                           "(recognised or aligned phones) or auto: neural without a "
-                          "transcript, phonetic with one or with --visemes (default auto)")
+                          "transcript, phonetic with one (default auto)")
     bake_cmd.add_argument("--strength", type=_strength, default=1.0,
                           help="articulation strength, 0 (still) to 2 (exaggerated); default 1")
     bake_cmd.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
@@ -224,12 +225,14 @@ def _run_bake(args: argparse.Namespace) -> int:
         clip = bake(audio, transcript, config, progress=bar)
     finally:
         bar.close()
+    # the Rhubarb JSON's soundFile is the audio path as the user gave it
     options = ExportOptions(name=output.name.split(".")[0] or "voxrig",
-                            unity_path=args.unity_path, sound_file=str(audio.resolve()))
+                            unity_path=args.unity_path, sound_file=str(audio))
     export(clip, output, kind, options)
     if not args.quiet:
         _print_warnings(clip)
-        _say(f"wrote {output} ({_describe(clip)}) in {time.monotonic() - started:.1f} s")
+        _say(f"wrote {output}: {_written(clip, kind)}, {clip.duration:.1f} s "
+             f"(baked in {time.monotonic() - started:.1f} s)")
     return EXIT_OK
 
 
@@ -246,7 +249,7 @@ def _run_export(args: argparse.Namespace) -> int:
                             unity_path=args.unity_path, sound_file=clip.meta.get("source"))
     export(clip, output, kind, options)
     if not args.quiet:
-        _say(f"wrote {output} ({kind}) from {source}")
+        _say(f"wrote {output}: {_written(clip, kind)}, {clip.duration:.1f} s, from {source}")
     return EXIT_OK
 
 
@@ -332,6 +335,20 @@ def _describe(clip: Clip) -> str:
     if clip.keypoints is not None:
         parts.append("68 keypoints")
     return " + ".join(parts)
+
+
+def _written(clip: Clip, kind: str) -> str:
+    """What a file of format `kind` made from `clip` holds, for the success line."""
+    if kind in ("rhubarb", "rhubarb-tsv"):
+        return f"{len(centisecond_cues(clip))} Rhubarb mouth cues (A-H, X)"
+    if kind == "moho":
+        switches = len(moho.write(clip, ExportOptions()).splitlines()) - 1
+        return f"{switches} Moho mouth switches (Preston Blair) at {clip.fps:g} fps"
+    if kind == "visemes":
+        assert clip.visemes is not None
+        return (f"OVR-15 visemes ({clip.visemes.shape[1]} weights per frame, "
+                f"{clip.frame_count} frames at {clip.fps:g} fps)")
+    return _describe(clip)
 
 
 def _print_warnings(clip: Clip) -> None:

@@ -38,7 +38,30 @@ def test_bake_writes_a_json_clip_beside_the_audio_by_default(sample, capsys):
     assert data["format"] == "voxrig.clip" and data["fps"] == 30.0
     assert data["frame_count"] == int(9.655 * 30) + 1
     assert data["meta"]["phone_source"] == "forced"
-    assert "wrote" in err and "line.voxrig.json" in err
+    assert f"wrote {sample.parent / 'line.voxrig.json'}: 52 ARKit channels, 9.7 s" in err
+
+
+@pytest.mark.slow
+def test_the_success_line_names_what_was_written(sample, tmp_path, capsys):
+    tsv, dat = tmp_path / "line.tsv", tmp_path / "line.dat"
+    code, _, err = run(capsys, "bake", str(sample), "-o", str(tsv))
+    assert code == 0, err
+    cues = len(tsv.read_text().splitlines()) - 1  # the last line is the end time
+    assert f"wrote {tsv}: {cues} Rhubarb mouth cues (A-H, X), 9.7 s (baked in " in err
+    code, _, err = run(capsys, "bake", str(sample), "-o", str(dat))
+    assert code == 0, err
+    switches = len(dat.read_text().splitlines()) - 1
+    assert f"wrote {dat}: {switches} Moho mouth switches (Preston Blair) at 30 fps" in err
+
+
+@pytest.mark.slow
+def test_rhubarb_json_names_the_audio_as_the_user_gave_it(sample, tmp_path, capsys,
+                                                          monkeypatch):
+    monkeypatch.chdir(sample.parent)
+    out = tmp_path / "line.rhubarb.json"
+    code, _, err = run(capsys, "bake", "line.flac", "-o", str(out))
+    assert code == 0, err
+    assert json.loads(out.read_text())["metadata"]["soundFile"] == "line.flac"
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from voxrig.core.bake import bake, engine_for
 from voxrig.core.clip import frame_count_for
 from voxrig.core.config import AudioConfig, Config
 from voxrig.core.errors import VoxrigError
-from voxrig.core.names import ARKIT52, ARKIT_INDEX
+from voxrig.core.names import ARKIT52, ARKIT_INDEX, OVR15
 from voxrig.core.neural import NeuralEngine, NeuralStreamingAnimator, load_model
 
 JAW = ARKIT_INDEX["jawOpen"]
@@ -131,12 +131,11 @@ def test_a_voice_opens_the_jaw_and_more_in_speech_than_in_the_pause(voice):
 def test_auto_is_neural_without_a_transcript_and_phonetic_with_one(voice):
     assert engine_for(Config(), None) == "neural"
     assert engine_for(Config(), "Printing.") == "phonetic"
-    assert engine_for(Config(visemes=True), None) == "phonetic"  # the model makes none
+    assert engine_for(Config(visemes=True), None) == "neural"  # it makes visemes too
+    assert engine_for(Config(engine="neural", visemes=True), None) == "neural"
     assert engine_for(Config(engine="neural"), "Printing.") == "neural"
     with pytest.raises(VoxrigError, match="unknown engine 'fast'"):
         engine_for(Config(engine="fast"), None)
-    with pytest.raises(VoxrigError, match="no OVR-15 visemes"):
-        engine_for(Config(engine="neural", visemes=True), None)
     clip = bake(voice)
     assert clip.meta["engine"] == "neural" and clip.meta["phone_source"] == "loudness"
     assert clip.meta["model"] == f"voxrig-a2f.onnx v{load_model().info.version}"
@@ -195,13 +194,19 @@ def test_cli_rejects_an_unknown_engine(capsys):
                                            "choice: 'turbo'")
 
 
-def test_neural_visemes_are_a_one_line_error(tmp_path, capsys):
-    code = main(["bake", str(SAMPLE_AUDIO), "--engine", "neural", "--visemes",
-                 "-o", str(tmp_path / "x.json")])
+def test_the_neural_engine_bakes_visemes_through_the_cli(tmp_path, capsys):
+    out = tmp_path / "x.visemes.csv"
+    code = main(["bake", str(SAMPLE_AUDIO), "--engine", "neural", "-o", str(out)])
     err = capsys.readouterr().err
-    assert code == 1
-    assert err == ("voxrig: error: the neural engine makes no OVR-15 visemes; use the "
-                   "phonetic engine (or auto) for visemes\n")
+    assert code == 0, err
+    assert f"wrote {out}: OVR-15 visemes (15 weights per frame, " in err
+    rows = out.read_text().splitlines()
+    assert rows[0] == "time," + ",".join(OVR15)
+    table = np.loadtxt(rows[1:], delimiter=",")
+    assert len(table) == frame_count_for(sf.info(SAMPLE_AUDIO).duration, 30.0)
+    np.testing.assert_allclose(table[:, 1:].sum(axis=1), 1.0, atol=1e-3)
+    strongest = {OVR15[k] for k in table[:, 1:].argmax(axis=1)}
+    assert {"sil", "PP", "aa"} <= strongest  # pauses, the sample's closures, open vowels
 
 
 @pytest.mark.parametrize("content", [None, b"not an onnx model at all", b""])
