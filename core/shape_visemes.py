@@ -8,7 +8,8 @@ lower lip is tucked under the upper teeth (mouthRollLower) and the tongue shown 
 Every viseme that the lips can show has a typical place in that space (PROTOTYPES); a frame's
 weights are a softmax of minus half its squared scaled distance to each, so a frame right on
 a viseme gives it nearly all the weight and a frame between two shares it; lips together
-(a small gap, whatever the width) are PP. The weights sum to 1, like the phonetic animator's.
+(a small gap, whatever the width) are PP, or FF when the lower lip is tucked. The weights sum
+to 1, like the phonetic animator's.
 
 Visemes that differ only inside the mouth get no prototype of their own: nn looks like DD or
 kk on the lips, CH and SS like ih or RR; they are never chosen without phones. TH needs the
@@ -48,9 +49,15 @@ SCALES = (1.2, 1.0, 0.05, 0.1)  # one unit of distance per feature: mm, mm, weig
 # metric's closure (gap <= 2 mm) is where PP becomes the strongest viseme.
 SHUT_MM = 1.5
 OPEN_MM = 2.5
+# ... unless the lower lip is tucked under the upper teeth: then the lips meet the teeth, FF.
+# The share of a closed mouth that is FF rises from none at TUCK_FROM of mouthRollLower to
+# all of it at TUCK_FULL (the neural model rolls the lip 0.1 at F, 0.01-0.02 at P/B/M).
+TUCK_FROM = 0.04
+TUCK_FULL = 0.10
 REST_GAP_MM = 2.0  # in a pause, lips closer than this are at rest (sil), not a PP
 _SIL = OVR15.index("sil")
 _PP = OVR15.index("PP")
+_FF = OVR15.index("FF")
 
 
 @cache
@@ -82,9 +89,11 @@ def shape_visemes(weights: np.ndarray, speaking: np.ndarray | None = None) -> np
     share /= share.sum(axis=1, keepdims=True)
     closed = np.clip((OPEN_MM - features[:, 0]) / (OPEN_MM - SHUT_MM), 0.0, 1.0)
     out = np.zeros((len(w), len(OVR15)))
-    out[:, _PP] = closed
+    tucked = np.clip((features[:, 2] - TUCK_FROM) / (TUCK_FULL - TUCK_FROM), 0.0, 1.0)
+    out[:, _PP] = closed * (1.0 - tucked)
+    out[:, _FF] = closed * tucked
     for k, name in enumerate(names):
-        out[:, OVR15.index(name)] = share[:, k] * (1.0 - closed)
+        out[:, OVR15.index(name)] += share[:, k] * (1.0 - closed)
     if speaking is None:
         speaking = mouth_active(w)
     pause = ~np.asarray(speaking, bool)
