@@ -3,8 +3,9 @@ neural engine without a transcript): the weights say what the lips do, so the vi
 the same mouth instead of a guess at the sounds.
 
 Each frame is measured on the ICT rig (`voxrig.core.rig.mouth_signals`): the lip gap and how
-much narrower (rounded) or wider (spread) than at rest the mouth is, in mm, plus how far the
-lower lip is tucked under the upper teeth (mouthRollLower) and the tongue shown (tongueOut).
+much narrower (rounded) or wider (spread) than at rest the mouth is beyond what the open jaw
+does, in mm, plus how far the lower lip is tucked under the upper teeth (mouthRollLower) and
+the tongue shown (tongueOut).
 Every viseme that the lips can show has a typical place in that space (PROTOTYPES); a frame's
 weights are a softmax of minus half its squared scaled distance to each, so a frame right on
 a viseme gives it nearly all the weight and a frame between two shares it; lips together
@@ -26,22 +27,22 @@ import numpy as np
 from .names import ARKIT52, ARKIT_INDEX, OVR15
 from .rig import mouth_signals
 
-# (lip gap mm, narrowing mm (+ rounded, - spread), lower lip tucked (mouthRollLower), tongue out)
-# of each viseme's typical mouth. Gaps and widths were read from the rig posed with the
-# phonetic animator's targets and checked against what the neural model does at forced-aligned
-# phones of LJSpeech (closures reach 0 mm, F/V tuck the lower lip, rounded vowels narrow the
-# mouth 3-5 mm, spread vowels widen it 1.5-3 mm).
+# (lip gap mm, rounding mm (+ rounded, - spread), lower lip tucked (mouthRollLower), tongue
+# out) of each viseme's typical mouth. Read from what the neural model does at forced-aligned
+# phones of LJSpeech (medians over each phone: closures reach 0 mm; open vowels 6-9 mm with
+# no rounding; OW/UW/AO rounded 2.5-4 mm; IY/EY/AE spread 2-4 mm; T/D/N 3-5 mm) and checked
+# on the rig posed with the phonetic animator's targets.
 PROTOTYPES: dict[str, tuple[float, float, float, float]] = {
     "FF": (2.0, 0.0, 0.15, 0.0),
     "TH": (3.0, 0.0, 0.0, 0.35),
     "DD": (2.5, 0.0, 0.0, 0.0),
     "kk": (5.0, 0.0, 0.0, 0.0),
-    "RR": (3.5, 2.0, 0.0, 0.0),
-    "aa": (8.0, 0.5, 0.0, 0.0),
-    "E": (6.5, -2.5, 0.0, 0.0),
+    "RR": (3.5, 1.8, 0.0, 0.0),
+    "aa": (8.0, 0.0, 0.0, 0.0),
+    "E": (6.5, -3.0, 0.0, 0.0),
     "ih": (4.0, -2.5, 0.0, 0.0),
-    "oh": (7.0, 4.0, 0.0, 0.0),
-    "ou": (4.0, 4.5, 0.0, 0.0),
+    "oh": (7.0, 3.5, 0.0, 0.0),
+    "ou": (4.0, 4.0, 0.0, 0.0),
 }
 SCALES = (1.2, 1.0, 0.05, 0.1)  # one unit of distance per feature: mm, mm, weight, weight
 # Lips together are a closure whatever else the mouth does (spread, rounded): PP takes all
@@ -61,16 +62,24 @@ _FF = OVR15.index("FF")
 
 
 @cache
-def _neutral_width() -> float:
-    return float(mouth_signals(np.zeros((1, len(ARKIT52)), np.float32))[1][0])
+def _rest_and_jaw() -> tuple[float, float, float]:
+    """(rest gap mm, rest width mm, mm of width the jaw alone takes per mm of gap), read off
+    the rig: opening the jaw narrows the mouth a little, which is not rounding."""
+    poses = np.zeros((2, len(ARKIT52)), np.float32)
+    poses[1, ARKIT_INDEX["jawOpen"]] = 0.3
+    gap, width = mouth_signals(poses)
+    return float(gap[0]), float(width[0]), float((width[0] - width[1]) / (gap[1] - gap[0]))
 
 
 def mouth_features(weights: np.ndarray) -> np.ndarray:
-    """(T, 52) ARKit-52 weights -> (T, 4) features: lip gap mm, narrowing mm, lower-lip tuck,
-    tongue out (the axes of PROTOTYPES)."""
+    """(T, 52) ARKit-52 weights -> (T, 4) features (the axes of PROTOTYPES): lip gap mm;
+    rounding mm (how much narrower than at rest the mouth is, beyond what the open jaw
+    narrows it; negative when spread); lower-lip tuck (mouthRollLower); tongue out."""
     w = np.clip(np.asarray(weights, np.float32), 0.0, 1.0)
     gap, width = mouth_signals(w)
-    return np.stack([gap, _neutral_width() - width, w[:, ARKIT_INDEX["mouthRollLower"]],
+    rest_gap, rest_width, jaw_narrowing = _rest_and_jaw()
+    rounding = rest_width - width - jaw_narrowing * np.maximum(gap - rest_gap, 0.0)
+    return np.stack([gap, rounding, w[:, ARKIT_INDEX["mouthRollLower"]],
                      w[:, ARKIT_INDEX["tongueOut"]]], axis=1).astype(np.float64)
 
 

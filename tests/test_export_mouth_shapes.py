@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from bench import datasets
+from bench.cues import DRAWN_SHAPES  # a typical drawing of each shape (one table, in bench)
 from voxrig.core.animator import animate
 from voxrig.core.clip import Clip
 from voxrig.core.mouth_shapes import SHAPES, frame_shapes, mouth_cues
@@ -126,15 +127,6 @@ def test_a_still_face_is_one_rest_cue():
     assert [(c.start, c.end, c.shape) for c in cues] == [(0.0, 1.0, "X")]
 
 
-# A typical drawing of each shape, posed on the ICT rig, to judge cues with the lip-sync metrics.
-DRAWN = {
-    "A": {"mouthClose": 0.2, "jawOpen": 0.05}, "B": {"jawOpen": 0.05},
-    "C": {"jawOpen": 0.16}, "D": {"jawOpen": 0.3}, "E": {"jawOpen": 0.1, "mouthFunnel": 0.4},
-    "F": {"mouthPucker": 0.8, "jawOpen": 0.03}, "G": {"mouthRollLower": 0.4},
-    "H": {"jawOpen": 0.1}, "X": {},
-}  # fmt: skip
-
-
 @needs_data
 def test_cues_drawn_as_standard_mouths_keep_the_lip_sync_events_of_real_speech():
     from bench import metrics
@@ -147,7 +139,7 @@ def test_cues_drawn_as_standard_mouths_keep_the_lip_sync_events_of_real_speech()
         drawn = np.zeros_like(clip.weights)
         for cue in mouth_cues(clip):
             frames = (clip.times >= cue.start) & (clip.times < cue.end)
-            for name, value in DRAWN[cue.shape].items():
+            for name, value in DRAWN_SHAPES[cue.shape].items():
                 drawn[frames, ARKIT52.index(name)] = value
         predictions.append((drawn, FPS, ref.phones))
     score = metrics.score_clips(predictions)
