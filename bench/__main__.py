@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
     parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
-                                           "soak", "emotion", "multilingual", "neural"),
+                                           "soak", "emotion", "multilingual", "neural", "cues"),
                         help="run one part only (render: the preview renderer's fps; latency / "
                         "soak: voxrig stream, see bench/latency.py)")
     parser.add_argument("--soak-seconds", type=float, default=600.0,
@@ -224,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         from .latency import run_live
 
         return run_live(args.only, args.soak_seconds)
+    if args.only == "cues":
+        from .cues import main as cues_main
+
+        return cues_main()
     if args.only == "emotion":
         from .emotion import main as emotion_main
 
