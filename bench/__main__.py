@@ -117,11 +117,12 @@ def git_sha() -> str:
         return "nogit"
 
 
-def previous_results(exclude: Path) -> Path | None:
-    """The most recently committed results file other than `exclude`."""
+def previous_results(exclude: Path, folder: Path = RESULTS_DIR) -> Path | None:
+    """The most recently committed results file in `folder` (a folder of bench/) other than
+    `exclude`."""
     try:
         listed = subprocess.run(
-            ["git", "log", "--format=", "--name-only", "--diff-filter=AM", "--", "results"],
+            ["git", "log", "--format=", "--name-only", "--diff-filter=AM", "--", folder.name],
             capture_output=True, text=True, check=True, cwd=RESULTS_DIR.parent,
         ).stdout.split()
     except (OSError, subprocess.CalledProcessError):
@@ -214,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
     parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
-                                           "soak", "emotion", "multilingual", "neural", "cues"),
+                                           "soak", "emotion", "multilingual", "neural", "unseen",
+                                           "cues"),
                         help="run one part only (render: the preview renderer's fps; latency / "
                         "soak: voxrig stream, see bench/latency.py)")
     parser.add_argument("--soak-seconds", type=float, default=600.0,
@@ -236,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         from .multilingual import main as multilingual_main
 
         return multilingual_main()
+    if args.only == "unseen":
+        from .unseen import main as unseen_main
+
+        return unseen_main()
     if args.only == "neural":
         from .neural import main as neural_main
 
