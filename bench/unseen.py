@@ -81,6 +81,13 @@ def scored(counts: list[metrics.EventCounts]) -> dict:
     return {k: round(v, 4) for k, v in score.as_dict().items()}
 
 
+def compact(counts: metrics.EventCounts) -> dict[str, list[int]]:
+    """One clip's counts per category as [hits, positives, false positives, negatives]."""
+    return {c: [getattr(counts, c).hits, getattr(counts, c).positives,
+                getattr(counts, c).false_positives, getattr(counts, c).negatives]
+            for c in metrics.CATEGORIES}
+
+
 def boundary_summary(errors: list[np.ndarray]) -> dict:
     """Median and mean |error| (ms) and the share within each of WITHIN_MS."""
     ms = np.concatenate(errors) * 1000.0 if errors else np.zeros(0)
@@ -130,6 +137,7 @@ def run_degraded(seed: int = degrade.SEED) -> dict:
                 baked = bake_clip(path, text, ENGINE[mode])
                 counts[mode].append(metrics.event_counts(metrics.arkit_weights(baked),
                                                          baked.fps, speech.phones))
+                row.setdefault("counts", {})[mode] = compact(counts[mode][-1])
                 if mode == MODES[0]:
                     row["fell_back"] = fell_back(baked)
                     row["warnings"] = baked.meta["warnings"]
