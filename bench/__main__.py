@@ -215,13 +215,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
     parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
-                                           "soak", "emotion", "multilingual", "neural", "unseen",
-                                           "cues"),
+                                           "soak", "emotion", "multilingual", "neural", "grid",
+                                           "unseen", "cues"),
                         help="run one part only (render: the preview renderer's fps; latency / "
                         "soak: voxrig stream, see bench/latency.py)")
     parser.add_argument("--soak-seconds", type=float, default=600.0,
                         help="length of the --only soak run (default 600)")
+    parser.add_argument("--clips", type=int, default=None,
+                        help="--only grid: the first N validation clips only (not saved)")
     args = parser.parse_args(argv)
+    if args.only == "grid":
+        from .grid import main as grid_main
+
+        return grid_main([] if args.clips is None else ["--clips", str(args.clips)])
     if args.only in ("latency", "soak"):
         from .latency import run_live
 
