@@ -126,12 +126,63 @@ def test_r_of_a_known_pair() -> None:
     assert delayed.r_gap < same.r_gap
 
 
-def test_upsample_bridges_missing_frames() -> None:
+def test_upsample_bridges_missing_frames_and_leaves_untracked_ends_out() -> None:
     track = np.array([0.0, np.nan, 2.0, 3.0], dtype=np.float32)
     dense = grid.upsample(track, 13)
     assert np.isfinite(dense).all()
     assert dense[4] == pytest.approx(1.0) and dense[12] == pytest.approx(3.0)
     assert dense[2] == pytest.approx(0.5)
+    ends = grid.upsample(np.array([np.nan, 1.0, 2.0, np.nan], dtype=np.float32), 16)
+    assert np.isnan(ends[:4]).all() and np.isnan(ends[9:]).all()  # frames at 0.04, 0.08 s
+    assert np.isfinite(ends[4:9]).all() and ends[6] == pytest.approx(1.5)
+
+
+def test_clean_track_blanks_a_broken_lead_in_only() -> None:
+    track = np.linspace(0.1, 0.2, CLIP_FRAMES).astype(np.float32)
+    assert np.array_equal(grid.clean_track(track), track)
+    broken = track.copy()
+    broken[:8] = np.nan  # no face in the first frames: the lips found next are not trusted
+    cleaned = grid.clean_track(broken)
+    assert np.isnan(cleaned[: grid.BROKEN_LEAD]).all()
+    assert np.array_equal(cleaned[grid.BROKEN_LEAD :], track[grid.BROKEN_LEAD :])
+    assert np.isfinite(broken[8:12]).all()  # the input is left alone
+
+
+def _grey_share(video, frames: int) -> np.ndarray:
+    """Share of flat mid-grey pixels in each of the first frames (a broken MPEG picture)."""
+    import subprocess
+
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video),
+                          "-frames:v", str(frames), "-vf", "scale=90:72", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    pixels = np.frombuffer(raw, np.uint8).reshape(frames, 72, 90, 3).astype(int)
+    return (np.abs(pixels - 128).max(axis=3) < 6).mean(axis=(1, 2))
+
+
+@needs_clips
+def test_no_face_in_the_first_frame_means_a_broken_lead_in(tracks) -> None:
+    """What clean_track assumes, checked on the videos: the clips without a face in frame 0
+    are grey and blocky for BROKEN_LEAD frames, then whole; a few others are whole at once."""
+    missing = [c for k, c in enumerate(tracks.ids) if not np.isfinite(tracks.gap[k, 0])]
+    assert 5 <= len(missing) <= 20
+    whole = [c for c in tracks.ids[::97] if c not in missing]
+    lead = grid.BROKEN_LEAD
+    for clip_id in missing:
+        grey = _grey_share(CLIPS / f"{clip_id}.mp4", lead + 2)
+        assert grey[:lead].min() > 0.3 and grey[lead:].max() < 0.01, clip_id
+    for clip_id in whole:
+        assert _grey_share(CLIPS / f"{clip_id}.mp4", lead + 2).max() < 0.01, clip_id
+
+
+def test_grid_targets_leave_out_a_clip_broken_throughout(tracks) -> None:
+    targets = grid.grid_targets("train", tracks=tracks) if CLIPS.is_dir() else None
+    if targets is None:
+        pytest.skip("GRID clips not found")
+    ids = {t.clip_id for t in targets}
+    assert "pbio7a" not in ids and len(ids) == 639
+    assert all(np.isfinite(t.gap).mean() >= grid.MIN_TRACKED for t in targets)
+    assert all(len(t.transcript.split()) == 6 for t in targets)
 
 
 def test_loudness_jaw_follows_the_level() -> None:
