@@ -13,6 +13,7 @@ import pocketsphinx
 
 from .audio import Audio, resample
 from .config import AlignConfig
+from .features import loudness_db, speech_level
 from .g2p import pronounce
 from .names import SILENCE
 from .phones import Phone, PhoneTimeline, Word, contiguous
@@ -21,18 +22,29 @@ from .text import normalise_transcript
 FRAME = 0.01  # pocketsphinx's frame step in seconds
 RATE = 16000  # the sample rate the acoustic model was trained at
 _MIN_SECONDS = 0.1  # shorter audio has no phones worth finding
-_FILLERS = ("<sil>", "<s>", "</s>")
+_FILLERS = ("<sil>", "<s>", "</s>", "[NOISE]", "[SPEECH]")  # pocketsphinx's non-words
+# Hesitations people say and seldom write; the grammar lets them in between any two words
+# (CMUdict: uh AH, um AH M, hm HH M), so their phones move the mouth instead of being
+# forced into the neighbouring words.
+HESITATIONS = ("uh", "um", "hm")
 
 
 @dataclass
 class _Aligned:
-    """One decoded word (or silence) with its phones, in frames, and its acoustic score."""
+    """One decoded word (or silence) with its phones, in frames, and its acoustic score.
+    `index` is the transcript word it is (None for a silence, a hesitation or a repeat)."""
 
     word: str
     start: int
     frames: int
     score: int
     phones: list[tuple[str, int, int]]  # label, start frame, frame count
+    index: int | None = None
+
+    @property
+    def said(self) -> bool:
+        """Speech that is not a transcript word: a hesitation or a restart."""
+        return self.index is None and self.word not in _FILLERS
 
 
 # ------------------------------------------------------------------------------ decoders
@@ -42,7 +54,8 @@ _decoders: dict[tuple, pocketsphinx.Decoder] = {}
 
 def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
     """Decoders are slow to build and keep their added words, so one of each kind is reused."""
-    key = (kind, config.language, config.topn, config.phone_lm_weight)
+    key = (kind, config.language, config.topn, config.phone_lm_weight, config.beam,
+           config.word_beam)
     if key not in _decoders:
         model = pocketsphinx.get_model_path(config.language)
         common = dict(
@@ -53,6 +66,11 @@ def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
         )
         if kind == "align":
             _decoders[key] = pocketsphinx.Decoder(lm=None, bestpath=False, **common)
+        elif kind == "wide":
+            _decoders[key] = pocketsphinx.Decoder(
+                lm=None, bestpath=False, beam=config.beam, pbeam=config.beam,
+                wbeam=config.word_beam, **common
+            )
         else:
             phone_lm = f"{model}/{config.language}-phone.lm.bin"
             _decoders[key] = pocketsphinx.Decoder(
@@ -137,27 +155,94 @@ def _add_unknown(decoder: pocketsphinx.Decoder, words: list[str]) -> None:
         decoder.add_word(word, " ".join(pronounce(word) or ["AH"]), i == len(unknown) - 1)
 
 
-def _forced(samples: np.ndarray, words: list[str], config: AlignConfig) -> list[_Aligned] | None:
-    """Two-pass pocketsphinx alignment; None when no path through the words exists."""
-    decoder = _decoder("align", config)
+def _use_grammar(decoder: pocketsphinx.Decoder, words: list[str], config: AlignConfig) -> None:
+    """The transcript as a grammar that also lets in what people say and do not write: a
+    hesitation between any two words, the last word said again (a restart), and a written
+    hesitation left unsaid. pocketsphinx adds its own optional silences and noises."""
+    # Nothing is let in after the last word: there, speech the transcript lacks would pass
+    # for hesitations and repeats.
+    n = len(words)
+    transitions = [(i, i + 1, 1.0, w) for i, w in enumerate(words)]
+    transitions += [(i, i, config.filler_probability, h) for i in range(n) for h in HESITATIONS]
+    transitions += [(i, i, config.repeat_probability, words[i - 1]) for i in range(1, n)]
+    transitions += [(i, i + 1, config.unsaid_filler_probability)
+                    for i, w in enumerate(words) if w in HESITATIONS]  # fmt: skip
+    decoder.add_fsg("words", decoder.create_fsg("words", 0, n, transitions))
+    decoder.activate_search("words")
+
+
+def _transcript_indices(heard: list[str], words: list[str]) -> list[int | None]:
+    """Which transcript word each decoded word is, in order; None for the extras the grammar
+    let in (hesitations, repeats, silences). Unsaid written hesitations are stepped over."""
+    out: list[int | None] = []
+    k = 0
+    for word in heard:
+        j = k
+        while j < len(words) and words[j] != word and words[j] in HESITATIONS:
+            j += 1
+        if j < len(words) and words[j] == word:
+            out.append(j)
+            k = j + 1
+        else:
+            out.append(None)
+    return out
+
+
+def _base_word(name: str) -> str:
+    """pocketsphinx names alternative pronunciations "word(2)"."""
+    return name.split("(", 1)[0] if name.endswith(")") else name
+
+
+def _forced(samples: np.ndarray, words: list[str], config: AlignConfig, kind: str = "align"
+            ) -> list[_Aligned] | None:  # fmt: skip
+    """Two-pass pocketsphinx alignment; None when no path through the words exists. The
+    "align" decoder forces the words as written (pocketsphinx's beams: fast, and what the
+    reference tiers were measured with); "wide" first finds what was said with the
+    transcript grammar (hesitations, restarts) and wide beams, for speech the first cannot
+    follow (noise, reverb, telephone band), then aligns that — or the words as written, when
+    the grammar found no path."""
+    decoder = _decoder(kind, config)
     _add_unknown(decoder, words)
+    pcm = _pcm(samples)
+    attempts = [words]
+    if kind == "wide":
+        _use_grammar(decoder, words, config)
+        _decode(decoder, pcm)
+        hyp = decoder.hyp()
+        if hyp is not None and hyp.hypstr.strip():
+            heard = [_base_word(w) for w in hyp.hypstr.split() if w not in _FILLERS]
+            attempts = [heard, words] if heard != words else [words]
+    for attempt in attempts:
+        alignment = _two_pass(decoder, attempt, pcm)
+        if alignment is not None:
+            return _entries(alignment, words)
+    return None
+
+
+def _two_pass(decoder: pocketsphinx.Decoder, words: list[str], pcm: bytes):  # noqa: ANN202
+    """pocketsphinx's word alignment, then its phone alignment within the words."""
     try:
         decoder.set_align_text(" ".join(words))
     except RuntimeError:
         return None
-    pcm = _pcm(samples)
     _decode(decoder, pcm)
     if decoder.hyp() is None:
         return None
     decoder.set_alignment()
     _decode(decoder, pcm)
-    alignment = decoder.get_alignment()
-    if alignment is None:
-        return None
+    return decoder.get_alignment()
+
+
+def _entries(alignment, words: list[str]) -> list[_Aligned]:  # noqa: ANN001
     result = []
     for entry in alignment:
         phones = [(p.name, p.start, p.duration) for p in entry]
-        result.append(_Aligned(entry.name, entry.start, entry.duration, entry.score, phones))
+        name = entry.name if entry.name in _FILLERS else _base_word(entry.name)
+        result.append(_Aligned(name, entry.start, entry.duration, entry.score, phones))
+    spoken = [a for a in result if a.word not in _FILLERS]
+    for a, index in zip(spoken, _transcript_indices([a.word for a in spoken], words),
+                        strict=True):  # fmt: skip
+        a.index = index
     return result
 
 
@@ -177,13 +262,15 @@ def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig
                     and _mismatch(second, words[k:], config) is None):  # fmt: skip
                 assert first is not None and second is not None
                 shift = cut // (RATE // 100)
-                return first + [_shifted(a, shift) for a in second]
+                return first + [_shifted(a, shift, k) for a in second]
     return _forced(samples, words, config)
 
 
-def _shifted(a: _Aligned, frames: int) -> _Aligned:
+def _shifted(a: _Aligned, frames: int, words: int = 0) -> _Aligned:
+    """The same entry `frames` later, its transcript index `words` further on."""
     phones = [(label, start + frames, n) for label, start, n in a.phones]
-    return _Aligned(a.word, a.start + frames, a.frames, a.score, phones)
+    index = None if a.index is None else a.index + words
+    return _Aligned(a.word, a.start + frames, a.frames, a.score, phones, index)
 
 
 def _spoken_run(samples: np.ndarray, words: list[str], config: AlignConfig, skip: bool = True
@@ -212,31 +299,92 @@ def _spoken_run(samples: np.ndarray, words: list[str], config: AlignConfig, skip
     return 0, 0
 
 
-def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig) -> str | None:
+def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig,
+              voiced: np.ndarray | None = None, judge_share: bool = True
+              ) -> str | None:  # fmt: skip
     """Why the transcript does not fit the audio, or None when it does. Scores are per frame
     relative to the best-scoring model state, so speech that the words cannot explain shows up
-    as very low scores: over the words (wrong words) or in 'silences' (words missing)."""
+    as very low scores: over the words (wrong words), or in 'silences' and hesitations (words
+    missing). `voiced` (per 10 ms frame: loud as a voice) keeps a noisy pause or a breath,
+    which the silence model does not fit either, from counting as missing words. Without
+    `judge_share`, low word scores alone (which noise causes too) are no reason."""
     if aligned is None:
         return "the transcript could not be aligned to the audio"
-    spoken = [a for a in aligned if a.word not in _FILLERS]
+    spoken = [a for a in aligned if a.index is not None]
     if not spoken:
         return "no transcript word could be aligned to the audio"
-    if len(spoken) < len(words):
-        return f"only {len(spoken)} of {len(words)} transcript words fit the audio"
-    plausible = [a.score / max(a.frames, 1) >= config.min_frame_score for a in spoken]
-    share = float(np.mean(plausible))
-    if share < config.min_match:
+    needed = [w for w in words if w not in HESITATIONS]
+    placed = sum(1 for a in spoken if words[a.index] not in HESITATIONS)
+    if placed < len(needed):
+        return f"only {placed} of {len(needed)} transcript words fit the audio"
+    share = _plausible_share(spoken, config)
+    if judge_share and share < config.min_match:
         return f"only {share:.0%} of the transcript words match the audio"
     word_seconds = sum(a.frames for a in spoken) * FRAME
     uncovered = sum(
-        a.frames * FRAME
+        _voiced_frames(a, voiced) * FRAME
         for a in aligned
         if a.word == "<sil>" and a.frames * FRAME >= 0.3
-        and a.score / a.frames < config.min_frame_score
+        and a.score / max(a.frames, 1) < config.min_frame_score
+        or a.said and a.score / max(a.frames, 1) < EXTRA_MIN_FRAME_SCORE
     )  # fmt: skip
     if uncovered >= config.max_uncovered_seconds and uncovered >= 0.15 * word_seconds:
         return f"{uncovered:.1f} s of speech are not in the transcript"
     return None
+
+
+def _voiced_frames(a: _Aligned, voiced: np.ndarray | None) -> int:
+    """Frames of an entry that sound like a voice: all of it when most of it does (speech
+    has quiet consonants), else only its loud frames (a breath or a click in a pause)."""
+    if voiced is None:
+        return a.frames
+    loud = int(np.count_nonzero(voiced[a.start : a.start + a.frames]))
+    return a.frames if loud >= 0.5 * a.frames else loud
+
+
+# A hesitation or repeat the grammar let in must fit at least this well (per 10 ms frame,
+# as min_frame_score): a real "um" scores -5..-30, speech missing from the transcript that
+# the search explained as hesitations scores lower.
+EXTRA_MIN_FRAME_SCORE = -30.0
+VOICE_RANGE_DB = 20.0  # a frame this close to the speaker's vowel level is loud as a voice
+PAUSE_MIN_SECONDS = 0.25  # quiet this long is a pause the audio may be cut at
+PIECE_MIN_SECONDS = 0.8  # shorter pieces join their neighbour
+
+
+def _levels(samples: np.ndarray) -> tuple[np.ndarray, float]:
+    """Loudness per 10 ms frame (frame i at i * FRAME) and the voice's vowel level."""
+    db = loudness_db(samples, RATE, 1.0 / FRAME)
+    return db, speech_level(db)
+
+
+def _voiced(samples: np.ndarray) -> np.ndarray:
+    db, level = _levels(samples)
+    return db > level - VOICE_RANGE_DB
+
+
+def _pause_cuts(samples: np.ndarray) -> list[int]:
+    """Sample indices in the middle of the pauses: quiet runs (well under the voice, or near
+    the noise floor when the noise is loud) of PAUSE_MIN_SECONDS or more."""
+    db, level = _levels(samples)
+    floor = float(np.percentile(db, 10))
+    quiet = db < max(level - 25.0, floor + 0.35 * max(level - floor, 0.0))
+    edges = np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    hop = int(RATE * FRAME)
+    cuts = [int((a + b) // 2) * hop for a, b in zip(starts, ends, strict=True)
+            if (b - a) * FRAME >= PAUSE_MIN_SECONDS and a > 0 and b < len(quiet)]
+    kept: list[int] = []
+    for cut in cuts:  # every piece at least PIECE_MIN_SECONDS long
+        if cut - (kept[-1] if kept else 0) >= PIECE_MIN_SECONDS * RATE:
+            kept.append(cut)
+    if kept and len(samples) - kept[-1] < PIECE_MIN_SECONDS * RATE:
+        kept.pop()
+    return kept
+
+
+def _plausible_share(spoken: list[_Aligned], config: AlignConfig) -> float:
+    return float(np.mean([a.score / max(a.frames, 1) >= config.min_frame_score
+                          for a in spoken]))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- timelines
@@ -250,14 +398,15 @@ def _timeline(segments: list[tuple[str, int, int]], duration: float, source: str
 
 
 def _aligned_timeline(aligned: list[_Aligned], words: list[str], duration: float) -> PhoneTimeline:
+    """Phones of the transcript words and of the hesitations said between them (an "um"
+    closes the lips like any M); the words are the transcript's."""
     segments = [(label, start, start + n) for a in aligned if a.word not in _FILLERS
                 for label, start, n in a.phones]  # fmt: skip
     timeline = _timeline(segments, duration, "forced")
-    spoken = [a for a in aligned if a.word not in _FILLERS]
     timeline.words = [
-        Word(text, a.start * FRAME, min((a.start + a.frames) * FRAME, duration))
-        for text, a in zip(words, spoken, strict=False)
-    ]
+        Word(words[a.index], a.start * FRAME, min((a.start + a.frames) * FRAME, duration))
+        for a in aligned if a.index is not None
+    ]  # fmt: skip
     return timeline
 
 
@@ -286,21 +435,128 @@ def recognise(audio: Audio, config: AlignConfig | None = None) -> PhoneTimeline:
     return _timeline(segments, audio.duration, "recognised")
 
 
-def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str = ""
-                 ) -> PhoneTimeline:  # fmt: skip
-    """Forced alignment of normalised words, or recognition with the reason as a warning."""
+def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str = "",
+                 pieces: bool = True) -> PhoneTimeline:  # fmt: skip
+    """Forced alignment of normalised words, in steps that each cope with more:
+    1. the words as written, pocketsphinx's beams (most clean speech, fastest);
+    2. the transcript grammar with wide beams (noise, reverb, telephone band, hesitations,
+       restarts), accepted when the words fit, or fit far better than the same words
+       reversed (noise lowers every score; a wrong transcript fits no better in order);
+    3. the audio cut at its pauses, each piece aligned to the run of words it holds; what
+       no word covers is recognised and marked `unaligned` (enough words must be placed);
+    4. recognition, with the reason as a warning: the transcript belongs to other audio."""
     audio = _at_16k(audio)
     if audio.duration < _MIN_SECONDS:
         return _silent(audio, "forced")
+    if not pieces:  # a piece holds few words, which fit by chance more easily
+        config = dataclasses.replace(config, min_match=max(config.min_match, PIECE_MIN_MATCH))
+    voiced = _voiced(audio.samples)
     aligned = _forced_in_halves(audio.samples, words, config) if words else None
-    reason = _mismatch(aligned, words, config)
-    if reason is not None:
-        timeline = recognise(audio, config)
-        timeline.warnings.append(f"transcript does not match the audio{where} ({reason}); "
-                                 "phones were recognised instead")  # fmt: skip
-        return timeline
-    assert aligned is not None
-    return _aligned_timeline(aligned, words, audio.duration)
+    reason = _mismatch(aligned, words, config, voiced)
+    if reason is not None and words:
+        wide = _forced(audio.samples, words, config, "wide")
+        wide_reason = _mismatch(wide, words, config, voiced)
+        if wide_reason is not None and _order_matters(audio.samples, wide, words, config):
+            wide_reason = _mismatch(wide, words, config, voiced, judge_share=False)
+        if wide_reason is None:
+            aligned, reason = wide, None
+    elif aligned is not None and _voiced_pauses(aligned, voiced) >= HESITATION_HINT_SECONDS:
+        # A voice in the pauses of a fitting alignment: hesitations not written down. The
+        # grammar gives them their own phones (the lips close in an "um"), if it fits too.
+        wide = _forced(audio.samples, words, config, "wide")
+        if any(a.said for a in wide or []) and _mismatch(wide, words, config, voiced) is None:
+            aligned = wide
+    if reason is None:
+        assert aligned is not None
+        return _aligned_timeline(aligned, words, audio.duration)
+    if pieces:
+        timeline = _align_in_pieces(audio, words, config, reason)
+        if timeline is not None:
+            return timeline
+    timeline = recognise(audio, config)
+    timeline.warnings.append(f"transcript does not match the audio{where} ({reason}); "
+                             "phones were recognised instead")  # fmt: skip
+    return timeline
+
+
+HESITATION_HINT_SECONDS = 0.2  # this much voice inside pauses suggests unwritten hesitations
+
+
+def _voiced_pauses(aligned: list[_Aligned], voiced: np.ndarray) -> float:
+    """Seconds of loud-as-a-voice frames inside the silences and noises of an alignment."""
+    frames = sum(int(np.count_nonzero(voiced[a.start : a.start + a.frames]))
+                 for a in aligned if a.word in _FILLERS)  # fmt: skip
+    return frames * FRAME
+
+
+def _order_matters(samples: np.ndarray, aligned: list[_Aligned] | None, words: list[str],
+                   config: AlignConfig) -> bool:  # fmt: skip
+    """Whether the words fit this audio much better in their order than reversed: true of
+    the right transcript in poor audio (whose scores noise has lowered), not of a wrong one.
+    Only an alignment that placed every word and fits at least ORDER_MIN_SHARE is tested."""
+    if aligned is None or len(words) < ORDER_MIN_WORDS:
+        return False
+    spoken = [a for a in aligned if a.index is not None]
+    if len(spoken) < len([w for w in words if w not in HESITATIONS]):
+        return False
+    share = _plausible_share(spoken, config)
+    if share < ORDER_MIN_SHARE:
+        return False
+    reverse = _forced(samples, words[::-1], config, "wide")
+    if reverse is None:
+        return True
+    spoken_reverse = [a for a in reverse if a.index is not None]
+    return not spoken_reverse or share - _plausible_share(spoken_reverse, config) >= ORDER_MARGIN
+
+
+ORDER_MIN_WORDS = 6  # shorter transcripts fit reversed about as badly by chance
+ORDER_MIN_SHARE = 0.55  # below this share of plausible words, order is not even tested
+ORDER_MARGIN = 0.25  # in order, this much larger a share of the words must fit
+PIECE_MIN_MATCH = 0.85  # share of a piece's words that must fit for the piece to be placed
+
+
+def _align_in_pieces(audio: Audio, words: list[str], config: AlignConfig, reason: str
+                     ) -> PhoneTimeline | None:  # fmt: skip
+    """The audio cut at its pauses, the transcript consumed piece by piece (as a long file's
+    chunks are); None when fewer than `min_placed` of the words found a place."""
+    cuts = _pause_cuts(audio.samples)
+    if not cuts:
+        return None
+    bounds = [0, *cuts, len(audio.samples)]
+    aligner = ChunkedAligner(None, config, words=words, pieces=False)
+    parts: list[tuple[float, PhoneTimeline]] = []
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        piece = dataclasses.replace(audio, samples=audio.samples[a:b],
+                                    offset=audio.offset + a / RATE)  # fmt: skip
+        parts.append((a / RATE, aligner.next(piece, k == len(bounds) - 2)))
+    placed = sum(1 for _, t in parts if t.source == "forced" for w in t.words
+                 if w.text not in HESITATIONS)  # fmt: skip
+    needed = len([w for w in words if w not in HESITATIONS])
+    if placed == 0 or placed < config.min_placed * needed:
+        return None
+    timeline = _joined(parts, audio.duration)
+    timeline.warnings.insert(0, f"the transcript does not fully fit the audio ({reason}); "
+                                f"{placed} of {needed} words were placed piece by piece")
+    return timeline
+
+
+def _joined(parts: list[tuple[float, PhoneTimeline]], duration: float) -> PhoneTimeline:
+    """One forced timeline from pieces' timelines (each starting at its offset); pieces that
+    were recognised, not aligned, are its `unaligned` stretches."""
+    phones: list[Phone] = []
+    words: list[Word] = []
+    unaligned: list[tuple[float, float]] = []
+    warnings: list[str] = []
+    for offset, t in parts:
+        phones += [Phone(p.label, p.start + offset, p.end + offset) for p in t.phones]
+        words += [Word(w.text, w.start + offset, w.end + offset) for w in t.words]
+        if t.source != "forced" and any(p.label != SILENCE for p in t.phones):
+            unaligned.append((offset, offset + t.duration))
+        warnings += t.warnings
+    timeline = PhoneTimeline(contiguous(phones, duration), duration, "forced", words,
+                             list(dict.fromkeys(warnings)))
+    timeline.unaligned = unaligned
+    return timeline
 
 
 _NO_WORDS = "transcript has no words to align; phones were recognised"
@@ -333,12 +589,19 @@ class ChunkedAligner:
     skips over (never said, or in a chunk whose alignment failed) are reported and dropped.
     A single chunk is aligned exactly as `align` does; no transcript means `recognise`."""
 
-    def __init__(self, transcript: str | None, config: AlignConfig | None = None):
+    def __init__(self, transcript: str | None, config: AlignConfig | None = None,
+                 words: list[str] | None = None, pieces: bool = True) -> None:  # fmt: skip
         self.config = config or AlignConfig()
-        self.pending: list[str] = normalise_transcript(transcript) if transcript else []
+        if words is None:
+            words = normalise_transcript(transcript) if transcript else []
+        self.pending: list[str] = list(words)
         self.had_transcript = bool(self.pending)
         self.empty_transcript = bool(transcript and transcript.strip()) and not self.pending
         self.first = True
+        # A chunk that does not fit may be cut at its own pauses; and, for the chunks of a
+        # long file, a chunk may start past transcript words that were never said. Pieces
+        # of one alignment may not: in poor audio a skip is cheaper than a poor fit.
+        self.pieces = pieces
 
     def next(self, chunk: Audio, is_last: bool) -> PhoneTimeline:
         chunk = _at_16k(chunk)
@@ -353,11 +616,11 @@ class ChunkedAligner:
                                          "phones of the rest were recognised")  # fmt: skip
             return timeline
         if only_chunk:
-            return _align_words(chunk, self.pending, self.config)
+            return _align_words(chunk, self.pending, self.config, pieces=self.pieces)
         # at most a fast talker's worth of words: keeps the search small
         limit = max(20, int(chunk.duration * self.config.max_words_per_second))
         offered = self.pending if is_last else self.pending[:limit]
-        start, end = (_spoken_run(chunk.samples, offered, self.config)
+        start, end = (_spoken_run(chunk.samples, offered, self.config, skip=self.pieces)
                       if chunk.duration >= _MIN_SECONDS else (0, 0))  # fmt: skip
         if end == 0:  # a pause or noise between sentences: nothing to align here
             timeline = recognise(chunk, self.config)
@@ -366,7 +629,8 @@ class ChunkedAligner:
                                          "were not heard in the audio")  # fmt: skip
             return timeline
         where = f" at {chunk.offset:.1f} s"
-        timeline = _align_words(chunk, offered[start:end], self.config, where)
+        timeline = _align_words(chunk, offered[start:end], self.config, where,
+                                pieces=self.pieces)
         if timeline.source != "forced":
             return timeline  # its words stay pending: a later chunk may skip past them
         if start:

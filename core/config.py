@@ -34,6 +34,21 @@ class AlignConfig:
     # Prior for a chunk of a long file to start past unspoken transcript words (resyncing
     # after a stretch of transcript that was never said).
     skip_probability: float = 1e-4
+    # Beams of the alignment search. pocketsphinx's defaults (1e-48 / 7e-29) prune every path
+    # through noisy, reverberant or telephone speech ("no hypothesis"); these keep the right
+    # one alive at about the same speed on 2 cores (a wrong transcript still fails to fit).
+    beam: float = 1e-80
+    word_beam: float = 1e-60
+    # What people say and do not write: per-gap probability of a hesitation (uh, um, hm)
+    # between two transcript words, of a word said twice (a restart), and of a written
+    # filler that was not said.
+    filler_probability: float = 0.01
+    repeat_probability: float = 0.01
+    unsaid_filler_probability: float = 0.3
+    # When an alignment is not plausible enough, the audio is cut at pauses and each piece is
+    # aligned to the run of words it holds; at least this share of the transcript's words
+    # must be placed so, else the transcript is judged to belong to other audio.
+    min_placed: float = 0.5
 
 
 @dataclass

@@ -30,13 +30,24 @@ class Word:
 @dataclass
 class PhoneTimeline:
     """Contiguous phones covering [0, duration]. `source` says how they were obtained:
-    "forced" (aligned to a transcript), "recognised" (allphone), or "reference"."""
+    "forced" (aligned to a transcript), "recognised" (allphone), or "reference". A forced
+    timeline may hold `unaligned` stretches (start, end seconds) that the transcript did not
+    cover: their phones were recognised, and engines that can do better there may."""
 
     phones: list[Phone]
     duration: float
     source: str
     words: list[Word] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unaligned: list[tuple[float, float]] = field(default_factory=list)
+
+    def aligned_phones(self) -> list[Phone]:
+        """The phones that were aligned to the transcript: none unless forced, and none
+        inside an unaligned stretch."""
+        if self.source != "forced":
+            return []
+        return [p for p in self.phones
+                if not any(a < p.end and p.start < b for a, b in self.unaligned)]
 
 
 def normalise_label(label: str) -> str:
