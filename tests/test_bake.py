@@ -10,7 +10,7 @@ from bench.datasets import ljspeech_clips
 from voxrig.core.audio import audio_from_array, load_audio
 from voxrig.core.bake import bake
 from voxrig.core.clip import frame_count_for
-from voxrig.core.config import AudioConfig, Config
+from voxrig.core.config import AudioConfig, Config, EmotionConfig, IdleConfig
 from voxrig.core.names import ARKIT52, OVR15
 
 JAW = ARKIT52.index("jawOpen")
@@ -77,3 +77,26 @@ def test_progress_is_reported_from_start_to_done():
     assert seen[0] == (0.0, "reading audio") and seen[-1] == (1.0, "done")
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
 
+
+
+@pytest.mark.slow
+def test_speech_the_transcript_does_not_cover_is_animated_by_the_neural_model():
+    # LJ001-0001 with only its first half written: the half that was said is aligned, the rest
+    # is marked unaligned, and there the mouth is the neural model's, not recognised phones'.
+    from voxrig.core.neural import FRAME_RATE, NeuralEngine, samples_16k
+    from voxrig.core.resample import resample_curves
+
+    path = next(c.audio for c in ljspeech_clips() if c.audio.stem == "LJ001-0001")
+    half = ("printing in the only sense with which we are at present concerned differs from "
+            "most if not")
+    config = Config(emotion=EmotionConfig(mode="none"), idle=IdleConfig(enabled=False))
+    clip = bake(path, transcript=half, config=config)
+    assert clip.meta["phone_source"] == "forced"
+    assert any("does not fully fit" in w for w in clip.meta["warnings"])
+    audio = load_audio(path)
+    neural, _ = NeuralEngine().predict(samples_16k(audio))
+    expected = resample_curves(neural, FRAME_RATE, clip.fps, clip.duration)
+    late = np.arange(len(clip.weights)) / clip.fps > 6.5  # well inside the unaligned stretch
+    assert np.abs(clip.weights[late] - expected[late]).max() < 0.01  # resampled via 200 Hz
+    early = np.arange(len(clip.weights)) / clip.fps < 3.0
+    assert np.abs(clip.weights[early] - expected[early]).max() > 0.05  # phonetic there
