@@ -90,9 +90,6 @@ class BakeJob:
         settings = context.scene.voxrig
         self.obj = _target(context)
         self.table = _table(self.obj)
-        if settings.engine == "NEURAL" and bake.needs_visemes(self.table):
-            raise UserError("the neural engine makes no visemes, and these shape keys are "
-                            "visemes; use Auto or Phonetic")
         self.audio = _audio(context)
         self.from_strip = not settings.audio_path.strip()  # its audio is in the sequencer
         self.transcript = _transcript(context)

@@ -41,6 +41,7 @@ from voxrig.core.audio import probe  # noqa: E402
 from voxrig.core.bake import bake  # noqa: E402
 from voxrig.core.config import Config  # noqa: E402
 from voxrig.core.errors import VoxrigError  # noqa: E402
+from voxrig.core.names import OVR15  # noqa: E402
 from voxrig.core.naming import load_mapping  # noqa: E402
 from voxrig.core.rig import load_rig  # noqa: E402
 
@@ -253,8 +254,15 @@ def test_the_engine_option_reaches_the_bake():
     curves = {f.data_path.split('"')[1]: _values(f)[:, 1] for f in _fcurves(obj.data.shape_keys)}
     np.testing.assert_allclose(curves["jawOpen"], clip.channel("jawOpen"), atol=1e-3)
     np.testing.assert_allclose(curves["mouthFunnel"], clip.channel("mouthFunnel"), atol=1e-3)
-    _mesh_with_keys(["jawOpen", "viseme_aa"])
-    assert "the neural engine makes no visemes" in _error_of(bpy.ops.voxrig.bake)
+    # viseme shape keys: the neural engine makes visemes too (from the aligned phones here)
+    obj = _mesh_with_keys(["jawOpen", "viseme_aa", "viseme_PP"])
+    assert _bake(transcript_text=text, engine="NEURAL") == {"FINISHED"}
+    config.visemes = True
+    clip = bake(SPEECH, transcript, config)
+    curves = {f.data_path.split('"')[1]: _values(f)[:, 1] for f in _fcurves(obj.data.shape_keys)}
+    pp = clip.visemes[:, OVR15.index("PP")]
+    np.testing.assert_allclose(curves["viseme_PP"], pp, atol=1e-3)
+    assert curves["viseme_PP"].max() > 0.5  # the line's closures
 
 
 @pytest.mark.skipif(not bpy.app.build_options.audaspace,
