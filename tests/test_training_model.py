@@ -183,3 +183,21 @@ def test_input_masking_hides_a_few_bands_and_moments_and_nothing_else():
         assert np.all(hidden == (hidden.all(axis=0)[None] | hidden.all(axis=1)[:, None]))
         seen += len(bands) + len(moments)
     assert seen > 0
+
+
+def test_the_real_lip_loss_asks_only_for_the_shape_of_the_tracked_motion():
+    from training.features import CHANNELS
+    from training.train import real_lips_loss
+
+    m = geometry()
+    jaw = torch.zeros(1, 50, len(CHANNELS))
+    jaw[0, :, CHANNELS.index("jawOpen")] = torch.linspace(0.0, 0.3, 50)  # lips parting
+    rising = torch.linspace(0.1, 0.4, 50)[None]  # tracked in its own units
+    assert real_lips_loss(jaw, rising, m).item() == pytest.approx(0.0, abs=1e-3)
+    assert real_lips_loss(jaw, 3.0 * rising + 1.0, m).item() == pytest.approx(0.0, abs=1e-3)
+    assert real_lips_loss(jaw, rising.flip(1), m).item() == pytest.approx(2.0, abs=1e-3)
+    untracked = torch.full((1, 50), float("nan"))
+    assert real_lips_loss(jaw, untracked, m).item() == 0.0  # nothing to learn from
+    partly = rising.clone()
+    partly[0, :10] = float("nan")  # frames without a face are left out, not zeros
+    assert real_lips_loss(jaw, partly, m).item() == pytest.approx(0.0, abs=1e-3)

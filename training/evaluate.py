@@ -2,7 +2,8 @@
 network at 100 Hz, no emotion or idle layers): English event score without transcript on the
 clips with reference phone tiers, the same on the 14 English clips of multilingual/ (other
 speakers; phones carried over from espeak-ng by DTW, as `bench --only multilingual` does),
-and FACEGOOD r_gap (held-out clip and the four training clips apart). Four clips with phone
+FACEGOOD r_gap (held-out clip and the four training clips apart), and r of the lip gap
+against GRID s1's tracked lips on its validation split (never trained on). Four clips with phone
 tiers are too few to choose between checkpoints on alone. For the model card's ablations; the
 shipped model's full-pipeline numbers come from `python -m bench`.
 
@@ -65,7 +66,13 @@ def evaluate(model: AudioToFace, others: list[tuple[Path, list]]) -> dict:
     for clip in datasets.facegood_clips():
         m = metrics.facegood_metrics(predict(model, clip.audio), 100.0, clip.weights, clip.fps)
         (held if clip.name == HELD_OUT_FACEGOOD else seen).append(m)
+    from bench.grid import grid_targets, score_clip
+
+    grid = [score_clip(predict(model, t.audio), 100.0, t.gap, t.width)
+            for t in grid_targets("validation")]
     return {
+        "grid_validation": {"r_gap": round(float(np.mean([g.r_gap for g in grid])), 4),
+                            "r_width": round(float(np.mean([g.r_width for g in grid])), 4)},
         "english_event": _rounded(english.as_dict()),
         "english_transferred_event": _rounded(transferred.as_dict()),
         "facegood_held_out": _rounded(held[0].as_dict()),

@@ -5,6 +5,9 @@ Sources (see training/README.md):
 - synthetic speech from training.corpus, with exact phone timings -> phonetic-animator targets
 - FACEGOOD dev clips (real Mandarin, artist animation retargeted to ARKit), one held out
 - LJSpeech clips that have transcripts, aligned with pocketsphinx -> phonetic-animator targets
+- GRID s1's training split (real English on video, CC BY 4.0): aligned phones ->
+  phonetic-animator targets, and the speaker's tracked inner-lip gap (bench/grid.py) as a
+  real timing target for the lips (`lips`, NaN where not tracked; never the validation split)
 Each utterance gives a clean version and augmented versions (training/augment.py).
 
     python -m training.features [--corpus build/training/corpus] [--out build/training/features]
@@ -52,7 +55,7 @@ FACEGOOD_CHANNELS = frozenset(
      "mouthStretchLeft", "mouthStretchRight", "mouthSmileLeft", "mouthSmileRight"]
 )
 HELD_OUT_FACEGOOD = "1114_2_05"  # never trained on: the acceptance clip
-GROUPS = ("synthetic-en", "synthetic-other", "facegood", "real-en", "non-speech")
+GROUPS = ("synthetic-en", "synthetic-other", "facegood", "real-en", "grid", "non-speech")
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Item:
     weights: np.ndarray | None  # (T, 52) at 100 Hz for FACEGOOD, else made from phones
     copies: int  # augmented versions besides the clean one
     seed: int
+    lips: np.ndarray | None = None  # (T,) tracked lip gap at 100 Hz, NaN where unknown
 
 
 def phone_ids(phones: list[Phone] | None, count: int, scale: float = 1.0) -> np.ndarray:
@@ -99,8 +103,9 @@ def versions(item: Item, babble: np.ndarray | None) -> list[dict[str, np.ndarray
     for copy in range(item.copies + 1):
         speed = 1.0
         x = item.samples
-        if copy and item.weights is None and rng.random() < 0.4:  # FACEGOOD keeps its
-            speed = float(rng.choice([0.9, 0.95, 1.05, 1.1]))  # 30 fps artist timing
+        # FACEGOOD keeps its 30 fps artist timing, GRID its 25 fps video timing
+        if copy and item.weights is None and item.lips is None and rng.random() < 0.4:
+            speed = float(rng.choice([0.9, 0.95, 1.05, 1.1]))
             x = speed_change(x, speed)
         if item.weights is None:
             assert item.phones is not None
@@ -109,10 +114,12 @@ def versions(item: Item, babble: np.ndarray | None) -> list[dict[str, np.ndarray
             weights = _fit(item.weights, frame_count(len(x)))
         x = augment(x, rng, babble, allow_speed=False).samples if copy else level(x, rng)
         n = frame_count(len(x))
+        lips = np.full(n, np.nan, np.float32) if item.lips is None else _fit(item.lips, n)
         out.append({
             "mel": log_mel(x).astype(np.float16),
             "weights": weights[:n, CHANNEL_INDEX].astype(np.float16),
             "phones": phone_ids(item.phones, n, speed),
+            "lips": lips[:n].astype(np.float16),
         })
     return out
 
@@ -167,6 +174,24 @@ def real_english_items(copies: int = 4) -> list[Item]:
         if timeline.source != "forced":
             continue
         items.append(Item("real-en", audio.samples, timeline.phones, None, copies, 20_000 + k))
+    return items
+
+
+def grid_items(copies: int = 2) -> list[Item]:
+    """GRID s1's training split: each clip's transcript aligned by voxrig (a clip whose
+    alignment falls back or is partial is left out) and its tracked lip gap at 100 Hz."""
+    from bench.grid import grid_targets, upsample
+    from voxrig.core.align import align
+
+    items = []
+    for k, target in enumerate(grid_targets("train")):
+        audio = load_audio(target.audio)
+        timeline = align(audio, target.transcript)
+        if timeline.source != "forced" or timeline.unaligned:
+            continue
+        lips = upsample(target.gap, frame_count(len(audio.samples)), target.fps)
+        items.append(Item("grid", audio.samples, timeline.phones, None, copies, 40_000 + k,
+                          lips.astype(np.float32)))
     return items
 
 
@@ -227,6 +252,7 @@ def build(corpus: Path, out: Path, jobs: int = 2, limit: int | None = None) -> N
     ).samples
     tasks: list[tuple] = [("item", item, babble) for item in facegood_items()]
     tasks += [("item", item, babble) for item in real_english_items()]
+    tasks += [("item", item, babble) for item in grid_items()]
     tasks += [("item", item, None) for item in non_speech_items()]
     synthetic = synthetic_items(corpus)
     if limit:
@@ -248,6 +274,7 @@ def build(corpus: Path, out: Path, jobs: int = 2, limit: int | None = None) -> N
             mel=np.concatenate([r["mel"] for r in rows]),
             weights=np.concatenate([r["weights"] for r in rows]),
             phones=np.concatenate([r["phones"] for r in rows]),
+            lips=np.concatenate([r["lips"] for r in rows]),
             offsets=np.concatenate([[0], np.cumsum(lengths)]),
         )
         hours = lengths.sum() / 100 / 3600

@@ -25,8 +25,8 @@ from voxrig.core.rig import LOWER_LIP_INNER, UPPER_LIP_INNER, load_rig, mouth_si
 from .features import CHANNEL_INDEX, CHANNELS, FACEGOOD_CHANNELS, GROUPS, PHONES
 from .model import AudioToFace, ModelConfig
 
-SHARES = {"synthetic-en": 0.55, "synthetic-other": 0.17, "facegood": 0.2, "real-en": 0.08,
-          "non-speech": 0.0}  # non-speech: tones, noise, music-like sounds at rest (fine-tune)
+SHARES = {"synthetic-en": 0.47, "synthetic-other": 0.17, "facegood": 0.2, "real-en": 0.06,
+          "grid": 0.12, "non-speech": 0.0}  # non-speech: sounds at rest (fine-tune)
 LIPS = np.arange(48, 68)  # inner and outer lip landmarks
 
 
@@ -38,6 +38,7 @@ class Group:
     starts: np.ndarray  # utterance start frames
     ends: np.ndarray
     mask: np.ndarray  # (30,) channels the targets define
+    lips: np.ndarray  # (frames,) tracked real lip gap (GRID), NaN where none
 
 
 def load_groups(features: Path) -> dict[str, Group]:
@@ -51,8 +52,9 @@ def load_groups(features: Path) -> dict[str, Group]:
         mask = np.ones(len(CHANNELS), np.float32)
         if name == "facegood":
             mask = np.array([c in FACEGOOD_CHANNELS for c in CHANNELS], np.float32)
+        lips = z["lips"] if "lips" in z.files else np.full(len(z["mel"]), np.nan, np.float16)
         groups[name] = Group(z["mel"], z["weights"], z["phones"], offsets[:-1], offsets[1:],
-                             mask)
+                             mask, lips)
     return groups
 
 
@@ -143,6 +145,7 @@ class Sampler:
         phones = np.zeros((size, L, len(PHONES)), np.float32)
         mask = np.zeros((size, len(CHANNELS)), np.float32)
         heard = np.full((size, L), -1, np.int64)  # phone ids, -1 where not known
+        lips = np.full((size, L), np.nan, np.float32)  # tracked real lip gap, if any
         told = np.zeros(size, bool)  # crops given their phones through FiLM
         for b in range(size):
             g = self.groups[self.names[self.rng.choice(len(self.names), p=self.shares)]]
@@ -159,10 +162,12 @@ class Sampler:
                 phones[b, np.arange(n), ids] = 1.0
                 told[b] = True
             heard[b, :n] = ids
+            lips[b, :n] = g.lips[s : s + n]
             mask[b] = g.mask
             if self.masking and self.rng.random() < self.masking:
                 self._mask_input(mel[b])
-        return tuple(torch.from_numpy(a) for a in (mel, weights, phones, mask, heard, told))
+        return tuple(torch.from_numpy(a)
+                     for a in (mel, weights, phones, mask, heard, told, lips))
 
 
 class MouthGeometry:
@@ -203,9 +208,31 @@ def event_loss(w: torch.Tensor, target: torch.Tensor, ids: torch.Tensor, m: Mout
     return sum(terms)
 
 
+REAL_LIPS_MIN = 0.5  # share of a crop's frames that must be tracked for the real-lip term
+
+
+def real_lips_loss(w: torch.Tensor, tracked: torch.Tensor, m: MouthGeometry) -> torch.Tensor:
+    """1 - Pearson r between the predicted lip gap (mm, through the rig) and a real
+    speaker's tracked one, per crop, over the tracked frames: the tracking has its own scale
+    (a share of the eye-corner distance), so only the shape of the motion is asked for —
+    what the GRID bench measures. Crops with too little tracking do not count."""
+    ok = torch.isfinite(tracked)
+    use = ok.float().mean(dim=1) >= REAL_LIPS_MIN
+    if not bool(use.any()):
+        return w.sum() * 0
+    gap, true, ok = m.gap_mm(w)[use], torch.nan_to_num(tracked[use]), ok[use].float()
+    count = ok.sum(dim=1).clamp(min=2)
+    mean_p = (gap * ok).sum(1, keepdim=True) / count[:, None]
+    mean_t = (true * ok).sum(1, keepdim=True) / count[:, None]
+    dp, dt = (gap - mean_p) * ok, (true - mean_t) * ok
+    r = (dp * dt).sum(1) / ((dp**2).sum(1).sqrt() * (dt**2).sum(1).sqrt() + 1e-6)
+    return (1.0 - r).mean()
+
+
 def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tensor,
            geometry: MouthGeometry) -> dict[str, torch.Tensor]:
-    mel, target, phones, mask, heard, told = batch
+    mel, target, phones, mask, heard, told, *rest = batch
+    tracked = rest[0] if rest else None
     d = model.config.delay
     code, _ = model.encode(mel, phones, *model.zero_caches(len(mel)))
     code = code[:, d:]  # output t describes input frame t - delay
@@ -226,6 +253,8 @@ def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tenso
         + F.l1_loss(kp[:, 1:] - kp[:, :-1], kp_true[:, 1:] - kp_true[:, :-1]),
         "events": event_loss(w, target, ids, geometry),
     }
+    if tracked is not None:
+        out["real_lips"] = real_lips_loss(w, tracked[:, : tracked.shape[1] - d], geometry)
     if model.config.phone_head:  # named only where FiLM did not already say it
         unsaid = torch.where(told[:, None], torch.full_like(ids, -1), ids)
         logits = model.phones(code)
@@ -237,7 +266,7 @@ def losses(model: AudioToFace, batch: tuple[torch.Tensor, ...], rig: torch.Tenso
 
 # The shipped model's weights (docs/MODEL_CARD.md "Losses"); the recipe relies on these defaults.
 LOSS_WEIGHTS = {"weights": 1.0, "keypoints": 0.3, "lips_mm": 0.15, "gap_mm": 0.15,
-                "velocity": 0.5, "events": 0.3, "phones": 0.2}
+                "velocity": 0.5, "events": 0.3, "phones": 0.2, "real_lips": 0.3}
 
 
 def facegood_check(model: AudioToFace, held_out: str) -> dict[str, float]:
@@ -263,7 +292,7 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
           batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2,
           init: Path | None = None, non_speech: float = 0.0, facegood: float | None = None,
           ema: float = 0.0, loss_weights: dict[str, float] | None = None,
-          masking: float = 0.0) -> None:
+          masking: float = 0.0, grid: float | None = None) -> None:
     """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
     statistics and prototypes and only changes what it learns from."""
     torch.manual_seed(seed)
@@ -288,6 +317,8 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     shares = {**SHARES, "non-speech": non_speech}
     if facegood is not None:
         shares["facegood"] = facegood
+    if grid is not None:
+        shares["grid"] = grid
     sampler = Sampler(groups, length, seed, shares, masking, model.mel_mean.numpy().copy())
     # An exponential moving average of the weights (if ema > 0) is what gets saved: it
     # evens out the last steps' noise, which shows as jitter and as over-fitting the few
@@ -371,6 +402,10 @@ def main() -> None:
                         help="weight of the event hinge loss (P/B/M closures, opening)")
     parser.add_argument("--phone-loss", type=float, default=LOSS_WEIGHTS["phones"],
                         help="weight of the auxiliary phone classifier (adds its head)")
+    parser.add_argument("--real-lips", type=float, default=LOSS_WEIGHTS["real_lips"],
+                        help="weight of the r loss on GRID's tracked lip gap")
+    parser.add_argument("--grid", type=float, default=None,
+                        help="share of crops from GRID (default: as in SHARES)")
     args = parser.parse_args()
     config = ModelConfig(prototypes=args.prototypes, width=args.width,
                          phone_head=args.phone_loss > 0)
@@ -383,7 +418,8 @@ def main() -> None:
     train(args.features, args.out, args.minutes, config, args.seed, lr=args.lr,
           threads=args.threads, init=args.init, non_speech=args.non_speech,
           facegood=args.facegood, ema=args.ema, masking=args.masking,
-          loss_weights={"events": args.events, "phones": args.phone_loss})
+          loss_weights={"events": args.events, "phones": args.phone_loss,
+                        "real_lips": args.real_lips}, grid=args.grid)
 
 
 if __name__ == "__main__":
