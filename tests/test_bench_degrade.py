@@ -286,3 +286,17 @@ def test_partly_wrong_replaces_half_the_words():
     changed = sum(a != b for a, b in zip(own.split(), out.split(), strict=True))
     assert changed == (len(own.split()) + 1) // 2
     assert unseen.partly_wrong("six", "no", np.random.default_rng(0)) == "no"
+
+
+@needs_data
+def test_the_bench_reads_voxrigs_own_transcript_warnings():
+    """A matching transcript is aligned and counted as no fall-back; another clip's is detected
+    (the bench's warning fragments are the ones the aligner writes)."""
+    clips = {c.name: c for c in datasets.english_phone_clips()}
+    bobby, mary = clips["praatio_bobby"], clips["praatio_mary"]
+    own = unseen.bake_clip(bobby.audio, bobby.transcript)
+    assert not unseen.fell_back(own) and not unseen.partly_fell_back(own)
+    assert not unseen.detected(own)
+    wrong = unseen.bake_clip(bobby.audio, mary.transcript)
+    assert unseen.detected(wrong) and unseen.flagged(wrong)
+    assert unseen.fell_back(wrong) or unseen.partly_fell_back(wrong)
