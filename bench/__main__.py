@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
     parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
                                            "soak", "emotion", "multilingual", "neural", "grid",
-                                           "unseen", "cues"),
+                                           "unseen", "cues", "languages"),
                         help="run one part only (render: the preview renderer's fps; latency / "
                         "soak: voxrig stream, see bench/latency.py)")
     parser.add_argument("--soak-seconds", type=float, default=600.0,
@@ -244,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         from .multilingual import main as multilingual_main
 
         return multilingual_main()
+    if args.only == "languages":
+        from .languages import main as languages_main
+
+        return languages_main()
     if args.only == "unseen":
         from .unseen import main as unseen_main
 

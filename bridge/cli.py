@@ -92,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     text = bake_cmd.add_mutually_exclusive_group()
     text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8 text)")
     text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
+    bake_cmd.add_argument("--language", metavar="CODE", default="auto",
+                          help="the transcript's language as an espeak-ng code (es, fr, sv, "
+                          "cmn, ja, ...; needs Debian's libespeak-ng1). Default auto: English, "
+                          "or what a non-Latin script says (Han cmn, kana ja, Hangul ko, "
+                          "Cyrillic ru, ...); see docs/alignment.md")
     bake_cmd.add_argument("--fps", type=_fps, default=30.0,
                           help="output frame rate, e.g. 24, 25, 29.97, 30, 50, 60 (default 30)")
     bake_cmd.add_argument("-o", "--output", metavar="OUT",
@@ -213,6 +218,7 @@ def _run_bake(args: argparse.Namespace) -> int:
     config = Config(fps=args.fps, visemes=args.visemes or kind == "visemes",
                     keypoints=args.keypoints, engine=args.engine)
     config.animator.strength = args.strength
+    config.align.text_language = args.language
     config.emotion.mode = args.emotion
     if args.emotion not in ("auto", "none"):  # a bad timeline file fails before the bake
         load_timeline(args.emotion)

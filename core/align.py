@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pocketsphinx
 
+from . import espeak_phones
 from .audio import Audio, resample
 from .config import AlignConfig
 from .features import loudness_db, speech_level
 from .g2p import pronounce
 from .names import SILENCE
 from .phones import Phone, PhoneTimeline, Word, contiguous
-from .text import normalise_transcript
+from .text import normalise_transcript, strip_tags
 
 FRAME = 0.01  # pocketsphinx's frame step in seconds
 RATE = 16000  # the sample rate the acoustic model was trained at
@@ -321,6 +322,9 @@ def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignCon
     if judge_share and share < config.min_match:
         return f"only {share:.0%} of the transcript words match the audio"
     word_seconds = sum(a.frames for a in spoken) * FRAME
+    said = sum(a.frames for a in aligned if a.said) * FRAME
+    if said > HESITATION_MAX_RATIO * word_seconds + HESITATION_MAX_SECONDS:
+        return f"{said:.1f} s of speech are not in the transcript"
     uncovered = sum(
         _voiced_frames(a, voiced) * FRAME
         for a in aligned
@@ -346,6 +350,11 @@ def _voiced_frames(a: _Aligned, voiced: np.ndarray | None) -> int:
 # as min_frame_score): a real "um" scores -5..-30, speech missing from the transcript that
 # the search explained as hesitations scores lower.
 EXTRA_MIN_FRAME_SCORE = -30.0
+# Hesitations and repeats together last at most this many times the words, plus this many
+# seconds: beyond, the grammar is explaining speech the transcript lacks (a one-word
+# transcript for a whole sentence), not hesitations.
+HESITATION_MAX_RATIO = 2.0
+HESITATION_MAX_SECONDS = 1.0
 VOICE_RANGE_DB = 20.0  # a frame this close to the speaker's vowel level is loud as a voice
 PAUSE_MIN_SECONDS = 0.25  # quiet this long is a pause the audio may be cut at
 PIECE_MIN_SECONDS = 0.8  # shorter pieces join their neighbour
@@ -355,6 +364,15 @@ def _levels(samples: np.ndarray) -> tuple[np.ndarray, float]:
     """Loudness per 10 ms frame (frame i at i * FRAME) and the voice's vowel level."""
     db = loudness_db(samples, RATE, 1.0 / FRAME)
     return db, speech_level(db)
+
+
+NOISY_SNR_DB = 25.0  # vowel level over the noise floor below which audio counts as noisy
+
+
+def _noisy(samples: np.ndarray) -> bool:
+    """Whether the voice stands less than NOISY_SNR_DB above the floor of its quietest tenth."""
+    db, level = _levels(samples)
+    return level - float(np.percentile(db, 10)) < NOISY_SNR_DB
 
 
 def _voiced(samples: np.ndarray) -> np.ndarray:
@@ -384,7 +402,15 @@ def _pause_cuts(samples: np.ndarray) -> list[int]:
 
 def _plausible_share(spoken: list[_Aligned], config: AlignConfig) -> float:
     return float(np.mean([a.score / max(a.frames, 1) >= config.min_frame_score
+                          - (OTHER_LANGUAGE_MARGIN if espeak_phones.is_keyed(a.word) else 0.0)
                           for a in spoken]))  # fmt: skip
+
+
+# The English acoustic model fits the words of other languages less well (espeak-ng's phones
+# mapped to English ones, other vowels, a short function word said reduced): their frames
+# may score this much lower before a word counts as not fitting. Wrong transcripts in other
+# languages are still detected (tests/test_languages.py, bench/languages.py).
+OTHER_LANGUAGE_MARGIN = 15.0
 
 
 # ---------------------------------------------------------------------------- timelines
@@ -404,7 +430,8 @@ def _aligned_timeline(aligned: list[_Aligned], words: list[str], duration: float
                 for label, start, n in a.phones]  # fmt: skip
     timeline = _timeline(segments, duration, "forced")
     timeline.words = [
-        Word(words[a.index], a.start * FRAME, min((a.start + a.frames) * FRAME, duration))
+        Word(espeak_phones.surface(words[a.index]), a.start * FRAME,
+             min((a.start + a.frames) * FRAME, duration))
         for a in aligned if a.index is not None
     ]  # fmt: skip
     return timeline
@@ -440,8 +467,9 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
     """Forced alignment of normalised words, in steps that each cope with more:
     1. the words as written, pocketsphinx's beams (most clean speech, fastest);
     2. the transcript grammar with wide beams (noise, reverb, telephone band, hesitations,
-       restarts), accepted when the words fit, or fit far better than the same words
-       reversed (noise lowers every score; a wrong transcript fits no better in order);
+       restarts), accepted when the words fit, or — in noisy audio, which lowers every
+       score — when they fit far better than the same words reversed (a wrong transcript
+       fits no better in order; in clean audio a low score is a wrong word);
     3. the audio cut at its pauses, each piece aligned to the run of words it holds; what
        no word covers is recognised and marked `unaligned` (enough words must be placed);
     4. recognition, with the reason as a warning: the transcript belongs to other audio."""
@@ -456,7 +484,8 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
     if reason is not None and words:
         wide = _forced(audio.samples, words, config, "wide")
         wide_reason = _mismatch(wide, words, config, voiced)
-        if wide_reason is not None and _order_matters(audio.samples, wide, words, config):
+        if (wide_reason is not None and _noisy(audio.samples)
+                and _order_matters(audio.samples, wide, words, config)):
             wide_reason = _mismatch(wide, words, config, voiced, judge_share=False)
         if wide_reason is None:
             aligned, reason = wide, None
@@ -562,14 +591,32 @@ def _joined(parts: list[tuple[float, PhoneTimeline]], duration: float) -> PhoneT
 _NO_WORDS = "transcript has no words to align; phones were recognised"
 
 
+def transcript_words(transcript: str, config: AlignConfig) -> tuple[list[str], str | None]:
+    """The words to align and, when they cannot be had, why. English (the default, and any
+    Latin-script transcript unless `text_language` names another language) is normalised
+    for CMUdict as always; another language's words (named, or told by a non-Latin script)
+    get espeak-ng's phones. A language espeak-ng does not speak gives no words and a warning
+    (recognition); a missing espeak-ng is a VoxrigError."""
+    language = config.text_language
+    if language == espeak_phones.AUTO:
+        language = espeak_phones.detect_language(transcript)
+    if espeak_phones.is_english(language):
+        return normalise_transcript(transcript), None
+    try:
+        return espeak_phones.transcript_keys(strip_tags(transcript), language), None
+    except espeak_phones.UnknownLanguage:
+        return [], (f"espeak-ng does not speak the transcript's language {language!r}; "
+                    "phones were recognised instead")
+
+
 def align(audio: Audio, transcript: str, config: AlignConfig | None = None) -> PhoneTimeline:
     """Phones and words timed by forcing the transcript onto the audio. A transcript that does
     not match what is said falls back to `recognise` with the reason in `warnings`."""
     config = config or AlignConfig()
-    words = normalise_transcript(transcript)
+    words, why = transcript_words(transcript, config)
     if not words:
         timeline = recognise(audio, config)
-        timeline.warnings.append(_NO_WORDS)
+        timeline.warnings.append(why or _NO_WORDS)
         return timeline
     return _align_words(audio, words, config)
 
@@ -592,8 +639,10 @@ class ChunkedAligner:
     def __init__(self, transcript: str | None, config: AlignConfig | None = None,
                  words: list[str] | None = None, pieces: bool = True) -> None:  # fmt: skip
         self.config = config or AlignConfig()
+        self.why_no_words: str | None = None  # a language espeak-ng does not speak
         if words is None:
-            words = normalise_transcript(transcript) if transcript else []
+            words, self.why_no_words = (transcript_words(transcript, self.config)
+                                        if transcript else ([], None))  # fmt: skip
         self.pending: list[str] = list(words)
         self.had_transcript = bool(self.pending)
         self.empty_transcript = bool(transcript and transcript.strip()) and not self.pending
@@ -609,7 +658,7 @@ class ChunkedAligner:
         if not self.pending:
             timeline = recognise(chunk, self.config)
             if self.empty_transcript:
-                timeline.warnings.append(_NO_WORDS)
+                timeline.warnings.append(self.why_no_words or _NO_WORDS)
                 self.empty_transcript = False  # said once, not per chunk
             elif self.had_transcript and chunk.duration >= 1.0:
                 timeline.warnings.append("transcript ended before the audio; "
@@ -634,7 +683,7 @@ class ChunkedAligner:
         if timeline.source != "forced":
             return timeline  # its words stay pending: a later chunk may skip past them
         if start:
-            unheard = " ".join(offered[:start][:8])
+            unheard = " ".join(espeak_phones.surface(w) for w in offered[:start][:8])
             timeline.warnings.append(f"{start} transcript words before{where} were not heard "
                                      f"in the audio: '{unheard}...'")  # fmt: skip
         if is_last and end < len(self.pending):

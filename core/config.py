@@ -16,6 +16,10 @@ class AudioConfig:
 @dataclass
 class AlignConfig:
     language: str = "en-us"  # pocketsphinx model folder (acoustic model, dictionary, phone LM)
+    # The transcript's language: "auto" (English, or what a non-Latin script says: Han ->
+    # cmn, kana -> ja, Hangul -> ko, ...) or an espeak-ng code (es, sv, fr, ...); words of
+    # other languages get espeak-ng's phones, aligned with the English acoustic model.
+    text_language: str = "auto"
     # Below this share of transcript words aligned with plausible timing, the transcript is
     # judged not to match the audio and recognition is used instead.
     min_match: float = 0.7

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import pocketsphinx
 
+from .espeak_phones import is_keyed, pronounce_keyed
 from .names import ARPABET
 
 _VOWEL_LETTERS = set("aeiouy")
@@ -128,7 +129,10 @@ def letter_to_sound(word: str) -> list[str]:
 
 def pronounce(word: str) -> list[str]:
     """ARPAbet phones (no stress) for a word: the dictionary's first pronunciation when there is
-    one, otherwise letter-to-sound rules. Empty only for a word without letters."""
+    one, otherwise letter-to-sound rules. Empty only for a word without letters. A word of
+    another language (`surface@language`, see espeak_phones) gets espeak-ng's phones."""
+    if is_keyed(word):
+        return pronounce_keyed(word)
     key = word.lower().strip("'")
     found = _dictionary().get(key)
     if found:

@@ -126,6 +126,11 @@ def _strip_accents(text: str) -> str:
     return "".join(out)
 
 
+def strip_tags(text: str) -> str:
+    """The transcript without inline tags such as `[happy]` (they are for the face)."""
+    return _TAG.sub(" ", text)
+
+
 def normalise_transcript(text: str) -> list[str]:
     """Lower-case dictionary words as they would be spoken. Inline tags such as `[happy]` are
     removed; numbers, currency, percentages, ordinals, symbols and common abbreviations are
