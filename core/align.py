@@ -56,7 +56,7 @@ _decoders: dict[tuple, pocketsphinx.Decoder] = {}
 def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
     """Decoders are slow to build and keep their added words, so one of each kind is reused."""
     key = (kind, config.language, config.topn, config.phone_lm_weight, config.beam,
-           config.word_beam)
+           config.word_beam, config.last_beam)
     if key not in _decoders:
         model = pocketsphinx.get_model_path(config.language)
         common = dict(
@@ -67,10 +67,11 @@ def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
         )
         if kind == "align":
             _decoders[key] = pocketsphinx.Decoder(lm=None, bestpath=False, **common)
-        elif kind == "wide":
+        elif kind in ("wide", "widest"):
+            beam = config.beam if kind == "wide" else config.last_beam
             _decoders[key] = pocketsphinx.Decoder(
-                lm=None, bestpath=False, beam=config.beam, pbeam=config.beam,
-                wbeam=config.word_beam, **common
+                lm=None, bestpath=False, beam=beam, pbeam=beam,
+                wbeam=config.word_beam if kind == "wide" else config.last_beam, **common
             )
         else:
             phone_lm = f"{model}/{config.language}-phone.lm.bin"
@@ -81,7 +82,12 @@ def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
 
 
 def _pcm(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    """16-bit PCM with a fixed ±1 LSB dither: pocketsphinx finds no path through exact
+    digital silence (a synthesiser's or an editor's), and a fixed one keeps results
+    depending on the audio alone."""
+    dither = np.random.default_rng(0).integers(-1, 2, len(samples))
+    scaled = np.clip(samples, -1.0, 1.0) * 32767.0 + dither
+    return np.clip(np.round(scaled), -32768, 32767).astype("<i2").tobytes()
 
 
 def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> None:
@@ -206,7 +212,7 @@ def _forced(samples: np.ndarray, words: list[str], config: AlignConfig, kind: st
     _add_unknown(decoder, words)
     pcm = _pcm(samples)
     attempts = [words]
-    if kind == "wide":
+    if kind in ("wide", "widest"):
         _use_grammar(decoder, words, config)
         _decode(decoder, pcm)
         hyp = decoder.hyp()
@@ -329,12 +335,28 @@ def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignCon
         _voiced_frames(a, voiced) * FRAME
         for a in aligned
         if a.word == "<sil>" and a.frames * FRAME >= 0.3
-        and a.score / max(a.frames, 1) < config.min_frame_score
+        and (a.score / max(a.frames, 1) < config.min_frame_score or _speechlike(a, voiced))
         or a.said and a.score / max(a.frames, 1) < EXTRA_MIN_FRAME_SCORE
     )  # fmt: skip
     if uncovered >= config.max_uncovered_seconds and uncovered >= 0.15 * word_seconds:
         return f"{uncovered:.1f} s of speech are not in the transcript"
     return None
+
+
+def _speechlike(a: _Aligned, voiced: np.ndarray | None) -> bool:
+    """A 'silence' that is mostly loud as a voice, in audio clean enough for loudness to
+    tell (`voiced` is None in noisy audio): pocketsphinx's silence model scores even speech
+    well, so a one-word transcript of a whole sentence would otherwise pass."""
+    if voiced is None or a.frames * FRAME < SPEECHLIKE_SECONDS:
+        return False
+    loud = np.count_nonzero(voiced[a.start : a.start + a.frames])
+    return loud >= SPEECHLIKE_SHARE * a.frames
+
+
+# A 'silence' this long with this share of its frames loud as a voice is speech, not a pause
+# (an unwritten "um" is shorter: the grammar step gives it its phones instead).
+SPEECHLIKE_SECONDS = 0.8
+SPEECHLIKE_SHARE = 0.4
 
 
 def _voiced_frames(a: _Aligned, voiced: np.ndarray | None) -> int:
@@ -353,8 +375,8 @@ EXTRA_MIN_FRAME_SCORE = -30.0
 # Hesitations and repeats together last at most this many times the words, plus this many
 # seconds: beyond, the grammar is explaining speech the transcript lacks (a one-word
 # transcript for a whole sentence), not hesitations.
-HESITATION_MAX_RATIO = 2.0
-HESITATION_MAX_SECONDS = 1.0
+HESITATION_MAX_RATIO = 3.0
+HESITATION_MAX_SECONDS = 1.5
 VOICE_RANGE_DB = 20.0  # a frame this close to the speaker's vowel level is loud as a voice
 PAUSE_MIN_SECONDS = 0.25  # quiet this long is a pause the audio may be cut at
 PIECE_MIN_SECONDS = 0.8  # shorter pieces join their neighbour
@@ -376,8 +398,40 @@ def _noisy(samples: np.ndarray) -> bool:
 
 
 def _voiced(samples: np.ndarray) -> np.ndarray:
+    """Per 10 ms frame: loud as a voice and periodic like one (a breath, a click or a hiss
+    can be loud, but has no pitch)."""
     db, level = _levels(samples)
-    return db > level - VOICE_RANGE_DB
+    return (db > level - VOICE_RANGE_DB) & _periodic(samples, len(db))
+
+
+PITCH_RANGE = (70.0, 400.0)  # Hz: where a speaking voice's pitch lies
+PERIODIC_MIN = 0.5  # normalised autocorrelation peak in that range of a voiced frame
+PERIODIC_WINDOW = 0.04  # s: two periods of the lowest pitch
+
+
+def _periodic(samples: np.ndarray, count: int) -> np.ndarray:
+    """(count,) whether the 40 ms around each 10 ms frame repeats at a pitch period: the
+    normalised autocorrelation (by FFT) peaks above PERIODIC_MIN at a lag in PITCH_RANGE."""
+    win = int(PERIODIC_WINDOW * RATE)
+    hop = int(FRAME * RATE)
+    x = np.pad(np.asarray(samples, np.float64), (win // 2, win))
+    starts = np.minimum(np.arange(count) * hop, len(x) - win)
+    out = np.zeros(count, bool)
+    lo, hi = int(RATE / PITCH_RANGE[1]), int(RATE / PITCH_RANGE[0])
+    taper = np.hanning(win)
+    # the taper's own autocorrelation, divided out so a periodic frame peaks near 1 (Boersma)
+    shape = np.fft.irfft(np.abs(np.fft.rfft(taper, 2 * win)) ** 2)[: hi + 1]
+    shape = np.maximum(shape / shape[0], 1e-3)
+    for first in range(0, count, 4096):  # blocks bound the memory on long audio
+        idx = starts[first : first + 4096, None] + np.arange(win)[None]
+        frames = x[idx]
+        frames = (frames - frames.mean(axis=1, keepdims=True)) * taper
+        spectrum = np.abs(np.fft.rfft(frames, 2 * win, axis=1)) ** 2
+        r = np.fft.irfft(spectrum, axis=1)[:, : hi + 1]
+        r = r / np.maximum(r[:, :1], 1e-12) / shape
+        peak = r[:, lo : hi + 1].max(axis=1)
+        out[first : first + len(frames)] = peak > PERIODIC_MIN
+    return out
 
 
 def _pause_cuts(samples: np.ndarray) -> list[int]:
@@ -478,18 +532,22 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
         return _silent(audio, "forced")
     if not pieces:  # a piece holds few words, which fit by chance more easily
         config = dataclasses.replace(config, min_match=max(config.min_match, PIECE_MIN_MATCH))
-    voiced = _voiced(audio.samples)
+    noisy = _noisy(audio.samples)
+    # where noise is near the voice's level, loudness cannot tell a voice from a pause
+    voiced = None if noisy else _voiced(audio.samples)
     aligned = _forced_in_halves(audio.samples, words, config) if words else None
     reason = _mismatch(aligned, words, config, voiced)
     if reason is not None and words:
-        wide = _forced(audio.samples, words, config, "wide")
+        wide = (_forced(audio.samples, words, config, "wide")
+                or _forced(audio.samples, words, config, "widest"))
         wide_reason = _mismatch(wide, words, config, voiced)
-        if (wide_reason is not None and _noisy(audio.samples)
+        if (wide_reason is not None and noisy
                 and _order_matters(audio.samples, wide, words, config)):
             wide_reason = _mismatch(wide, words, config, voiced, judge_share=False)
         if wide_reason is None:
             aligned, reason = wide, None
-    elif aligned is not None and _voiced_pauses(aligned, voiced) >= HESITATION_HINT_SECONDS:
+    elif (aligned is not None and voiced is not None
+          and _voiced_pauses(aligned, voiced) >= HESITATION_HINT_SECONDS):
         # A voice in the pauses of a fitting alignment: hesitations not written down. The
         # grammar gives them their own phones (the lips close in an "um"), if it fits too.
         wide = _forced(audio.samples, words, config, "wide")

@@ -43,6 +43,9 @@ class AlignConfig:
     # one alive at about the same speed on 2 cores (a wrong transcript still fails to fit).
     beam: float = 1e-80
     word_beam: float = 1e-60
+    # Very fast or clipped speech can need still wider beams; tried last, when the above
+    # find no path at all (slower: about 2x).
+    last_beam: float = 1e-200
     # What people say and do not write: per-gap probability of a hesitation (uh, um, hm)
     # between two transcript words, of a word said twice (a restart), and of a written
     # filler that was not said.

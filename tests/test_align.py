@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voxrig.core.align import ChunkedAligner, align, phones_for, recognise
+from voxrig.core.align import HESITATIONS, ChunkedAligner, align, phones_for, recognise
 from voxrig.core.audio import Audio, audio_from_array, load_audio
 from voxrig.core.config import AlignConfig
 from voxrig.core.names import BILABIALS, VOWELS
@@ -535,13 +535,17 @@ def _mfa_speaker() -> list[tuple[str, str]]:
 
 @pytest.mark.slow
 def test_every_conversational_clip_of_the_mfa_speaker_aligns_to_its_transcript():
-    # hesitations, restarts, breaths, creak, long pauses: none may drop the transcript
-    failed = []
+    # hesitations, restarts, breaths, creak, long pauses: none may drop the transcript, and
+    # nearly every word is placed (a clip may be placed in part, the rest left to the model)
+    dropped, placed, written = [], 0, 0
     for name, text in _mfa_speaker():
         timeline = align(audio(MULTI / f"{name}.flac"), text)
-        if timeline.source != "forced" or timeline.unaligned:
-            failed.append((name, timeline.warnings))
-    assert failed == []
+        if timeline.source != "forced":
+            dropped.append((name, timeline.warnings))
+        placed += len([w for w in timeline.words if w.text not in HESITATIONS])
+        written += len([w for w in normalise_transcript(text) if w not in HESITATIONS])
+    assert dropped == []
+    assert placed >= 0.97 * written
 
 
 @pytest.mark.slow
@@ -572,3 +576,16 @@ def test_degraded_speech_still_aligns_to_its_transcript(condition, tmp_path):
     assert not any("does not" in w for w in timeline.warnings)
     said = [w for w in normalise_transcript(speech.transcript) if w not in ("um", "uh")]
     assert len([w for w in timeline.words if w.text not in ("um", "uh")]) == len(said)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["mfa", "LJ001-0001", "LJ001-0002", "LJ001-0007"])
+def test_a_transcript_with_half_its_words_replaced_is_flagged(name):
+    path, text = english_clips()[name]
+    words, other = text.split(), _other(name).split()
+    rng = np.random.default_rng(3)
+    for i in rng.choice(len(words), len(words) // 2, replace=False):
+        words[i] = other[int(rng.integers(len(other)))]
+    timeline = align(audio(path), " ".join(words))
+    assert timeline.source == "recognised"
+    assert any("transcript does not match the audio" in w for w in timeline.warnings)
