@@ -33,8 +33,8 @@ class VoxrigSettings(bpy.types.PropertyGroup):
         description="Mesh with shape keys; empty uses the active object")
     engine: bpy.props.EnumProperty(
         name="Engine", default="AUTO",
-        items=[("AUTO", "Auto", "Neural without a transcript; phonetic with one, or when the "
-                 "shape keys are visemes"),
+        items=[("AUTO", "Auto", "Neural, given the transcript's aligned phones when there "
+                 "is one"),
                ("PHONETIC", "Phonetic", "Phones found by pocketsphinx (aligned to the "
                 "transcript if given), animated by rules"),
                ("NEURAL", "Neural", "The audio-to-face model: any language, no recognition; "

@@ -293,6 +293,7 @@ def _still(audio: Path, transcript: str) -> Output:
 SYSTEMS: tuple[tuple[str, Predict], ...] = (
     ("voxrig neural, no transcript", _voxrig("neural", False)),
     ("voxrig + transcript", _voxrig("auto", True)),
+    ("voxrig neural + transcript", _voxrig("neural", True)),
     ("voxrig phonetic, no transcript", _voxrig("phonetic", False)),
     ("loudness jaw (baseline)", _loudness),
     ("still mouth (baseline)", _still),

@@ -82,12 +82,13 @@ def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
 
 
 def _pcm(samples: np.ndarray) -> bytes:
-    """16-bit PCM with a fixed ±1 LSB dither: pocketsphinx finds no path through exact
-    digital silence (a synthesiser's or an editor's), and a fixed one keeps results
-    depending on the audio alone."""
-    dither = np.random.default_rng(0).integers(-1, 2, len(samples))
-    scaled = np.clip(samples, -1.0, 1.0) * 32767.0 + dither
-    return np.clip(np.round(scaled), -32768, 32767).astype("<i2").tobytes()
+    """16-bit PCM. Samples that would be exactly 0 get a fixed ±1 LSB dither: pocketsphinx
+    finds no path through digital silence (a synthesiser's or an editor's); everything else
+    is as recorded, and a fixed dither keeps results depending on the audio alone."""
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    silent = pcm == 0
+    pcm[silent] = np.random.default_rng(0).integers(-1, 2, len(pcm))[silent]
+    return pcm.tobytes()
 
 
 def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> None:
@@ -307,7 +308,7 @@ def _spoken_run(samples: np.ndarray, words: list[str], config: AlignConfig, skip
 
 
 def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig,
-              voiced: np.ndarray | None = None, judge_share: bool = True
+              voiced: _Voicing | None = None, judge_share: bool = True
               ) -> str | None:  # fmt: skip
     """Why the transcript does not fit the audio, or None when it does. Scores are per frame
     relative to the best-scoring model state, so speech that the words cannot explain shows up
@@ -343,7 +344,7 @@ def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignCon
     return None
 
 
-def _speechlike(a: _Aligned, voiced: np.ndarray | None) -> bool:
+def _speechlike(a: _Aligned, voiced: _Voicing | None) -> bool:
     """A 'silence' that is mostly loud as a voice, in audio clean enough for loudness to
     tell (`voiced` is None in noisy audio): pocketsphinx's silence model scores even speech
     well, so a one-word transcript of a whole sentence would otherwise pass."""
@@ -359,7 +360,7 @@ SPEECHLIKE_SECONDS = 0.8
 SPEECHLIKE_SHARE = 0.4
 
 
-def _voiced_frames(a: _Aligned, voiced: np.ndarray | None) -> int:
+def _voiced_frames(a: _Aligned, voiced: _Voicing | None) -> int:
     """Frames of an entry that sound like a voice: all of it when most of it does (speech
     has quiet consonants), else only its loud frames (a breath or a click in a pause)."""
     if voiced is None:
@@ -391,17 +392,29 @@ def _levels(samples: np.ndarray) -> tuple[np.ndarray, float]:
 NOISY_SNR_DB = 25.0  # vowel level over the noise floor below which audio counts as noisy
 
 
-def _noisy(samples: np.ndarray) -> bool:
+def _noisy(db: np.ndarray, level: float) -> bool:
     """Whether the voice stands less than NOISY_SNR_DB above the floor of its quietest tenth."""
-    db, level = _levels(samples)
     return level - float(np.percentile(db, 10)) < NOISY_SNR_DB
 
 
-def _voiced(samples: np.ndarray) -> np.ndarray:
-    """Per 10 ms frame: loud as a voice and periodic like one (a breath, a click or a hiss
-    can be loud, but has no pitch)."""
-    db, level = _levels(samples)
-    return (db > level - VOICE_RANGE_DB) & _periodic(samples, len(db))
+class _Voicing:
+    """Per 10 ms frame: loud as a voice and periodic like one (a breath, a click or a hiss can
+    be loud, but has no pitch). Indexed with a slice of frames like an array; the pitch test
+    runs only on the frames asked about (the pauses of an alignment), once each."""
+
+    def __init__(self, samples: np.ndarray, db: np.ndarray, level: float) -> None:
+        self.samples = samples
+        self.loud = db > level - VOICE_RANGE_DB
+        self.periodic = np.zeros(len(db), bool)
+        self.known = np.zeros(len(db), bool)
+
+    def __getitem__(self, span: slice) -> np.ndarray:
+        start, stop, _ = span.indices(len(self.loud))
+        todo = start + np.flatnonzero(~self.known[start:stop] & self.loud[start:stop])
+        if todo.size:
+            self.periodic[todo] = _periodic(self.samples, todo)
+            self.known[todo] = True
+        return self.loud[start:stop] & self.periodic[start:stop]
 
 
 PITCH_RANGE = (70.0, 400.0)  # Hz: where a speaking voice's pitch lies
@@ -409,28 +422,27 @@ PERIODIC_MIN = 0.5  # normalised autocorrelation peak in that range of a voiced 
 PERIODIC_WINDOW = 0.04  # s: two periods of the lowest pitch
 
 
-def _periodic(samples: np.ndarray, count: int) -> np.ndarray:
-    """(count,) whether the 40 ms around each 10 ms frame repeats at a pitch period: the
+def _periodic(samples: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Whether the 40 ms around each of these 10 ms frames repeats at a pitch period: the
     normalised autocorrelation (by FFT) peaks above PERIODIC_MIN at a lag in PITCH_RANGE."""
     win = int(PERIODIC_WINDOW * RATE)
     hop = int(FRAME * RATE)
     x = np.pad(np.asarray(samples, np.float64), (win // 2, win))
-    starts = np.minimum(np.arange(count) * hop, len(x) - win)
-    out = np.zeros(count, bool)
+    starts = np.minimum(frames * hop, len(x) - win)
+    out = np.zeros(len(frames), bool)
     lo, hi = int(RATE / PITCH_RANGE[1]), int(RATE / PITCH_RANGE[0])
     taper = np.hanning(win)
     # the taper's own autocorrelation, divided out so a periodic frame peaks near 1 (Boersma)
     shape = np.fft.irfft(np.abs(np.fft.rfft(taper, 2 * win)) ** 2)[: hi + 1]
     shape = np.maximum(shape / shape[0], 1e-3)
-    for first in range(0, count, 4096):  # blocks bound the memory on long audio
+    for first in range(0, len(frames), 4096):  # blocks bound the memory on long audio
         idx = starts[first : first + 4096, None] + np.arange(win)[None]
-        frames = x[idx]
-        frames = (frames - frames.mean(axis=1, keepdims=True)) * taper
-        spectrum = np.abs(np.fft.rfft(frames, 2 * win, axis=1)) ** 2
+        block = x[idx]
+        block = (block - block.mean(axis=1, keepdims=True)) * taper
+        spectrum = np.abs(np.fft.rfft(block, 2 * win, axis=1)) ** 2
         r = np.fft.irfft(spectrum, axis=1)[:, : hi + 1]
         r = r / np.maximum(r[:, :1], 1e-12) / shape
-        peak = r[:, lo : hi + 1].max(axis=1)
-        out[first : first + len(frames)] = peak > PERIODIC_MIN
+        out[first : first + len(block)] = r[:, lo : hi + 1].max(axis=1) > PERIODIC_MIN
     return out
 
 
@@ -532,9 +544,10 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
         return _silent(audio, "forced")
     if not pieces:  # a piece holds few words, which fit by chance more easily
         config = dataclasses.replace(config, min_match=max(config.min_match, PIECE_MIN_MATCH))
-    noisy = _noisy(audio.samples)
+    db, level = _levels(audio.samples)
+    noisy = _noisy(db, level)
     # where noise is near the voice's level, loudness cannot tell a voice from a pause
-    voiced = None if noisy else _voiced(audio.samples)
+    voiced = None if noisy else _Voicing(audio.samples, db, level)
     aligned = _forced_in_halves(audio.samples, words, config) if words else None
     reason = _mismatch(aligned, words, config, voiced)
     if reason is not None and words:
@@ -569,7 +582,7 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
 HESITATION_HINT_SECONDS = 0.2  # this much voice inside pauses suggests unwritten hesitations
 
 
-def _voiced_pauses(aligned: list[_Aligned], voiced: np.ndarray) -> float:
+def _voiced_pauses(aligned: list[_Aligned], voiced: _Voicing) -> float:
     """Seconds of loud-as-a-voice frames inside the silences and noises of an alignment."""
     frames = sum(int(np.count_nonzero(voiced[a.start : a.start + a.frames]))
                  for a in aligned if a.word in _FILLERS)  # fmt: skip

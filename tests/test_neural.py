@@ -128,9 +128,10 @@ def test_a_voice_opens_the_jaw_and_more_in_speech_than_in_the_pause(voice):
     assert jaw[:400].mean() > pause.mean() + 0.02
 
 
-def test_auto_is_neural_without_a_transcript_and_phonetic_with_one(voice):
+def test_auto_is_the_neural_engine_with_or_without_a_transcript(voice):
     assert engine_for(Config(), None) == "neural"
-    assert engine_for(Config(), "Printing.") == "phonetic"
+    assert engine_for(Config(), "Printing.") == "neural"  # given the aligned phones
+    assert engine_for(Config(engine="phonetic"), "Printing.") == "phonetic"
     assert engine_for(Config(visemes=True), None) == "neural"  # it makes visemes too
     assert engine_for(Config(engine="neural", visemes=True), None) == "neural"
     assert engine_for(Config(engine="neural"), "Printing.") == "neural"
@@ -140,7 +141,8 @@ def test_auto_is_neural_without_a_transcript_and_phonetic_with_one(voice):
     assert clip.meta["engine"] == "neural" and clip.meta["phone_source"] == "loudness"
     assert clip.meta["model"] == f"voxrig-a2f.onnx v{load_model().info.version}"
     assert clip.head is not None  # idle motion still layered on top
-    assert bake(voice, SAMPLE_TEXT.read_text()).meta["engine"] == "phonetic"
+    aligned = bake(voice, SAMPLE_TEXT.read_text())
+    assert aligned.meta["engine"] == "neural" and aligned.meta["phone_source"] == "forced"
 
 
 def test_aligned_phones_steer_the_model(voice):
