@@ -89,7 +89,8 @@ def test_speech_the_transcript_does_not_cover_is_animated_by_the_neural_model():
     path = next(c.audio for c in ljspeech_clips() if c.audio.stem == "LJ001-0001")
     half = ("printing in the only sense with which we are at present concerned differs from "
             "most if not")
-    config = Config(emotion=EmotionConfig(mode="none"), idle=IdleConfig(enabled=False))
+    config = Config(engine="phonetic", emotion=EmotionConfig(mode="none"),
+                    idle=IdleConfig(enabled=False))
     clip = bake(path, transcript=half, config=config)
     assert clip.meta["phone_source"] == "forced"
     assert any("does not fully fit" in w for w in clip.meta["warnings"])
