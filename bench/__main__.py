@@ -6,10 +6,8 @@ file is printed below the table."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -20,8 +18,9 @@ import numpy as np
 import soundfile as sf
 
 from . import datasets, metrics
+from .results import MAIN_RESULTS, git_sha, previous_results, results_path, stamped, write_results
 
-RESULTS_DIR = Path(__file__).parent / "results"
+RESULTS_DIR = MAIN_RESULTS
 Predict = Callable[[Path, "str | None"], tuple[np.ndarray, float]]
 
 
@@ -107,32 +106,6 @@ def run_facegood(system: System) -> dict:
     out["per_clip_r_gap"] = [round(m.r_gap, 4) for m in per_clip]
     out["seconds"] = round(time.perf_counter() - t0, 2)
     return out
-
-
-def git_sha() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True, cwd=RESULTS_DIR.parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "nogit"
-
-
-def previous_results(exclude: Path, folder: Path = RESULTS_DIR) -> Path | None:
-    """The most recently committed results file in `folder` (a folder of bench/) other than
-    `exclude`."""
-    try:
-        listed = subprocess.run(
-            ["git", "log", "--format=", "--name-only", "--diff-filter=AM", "--", folder.name],
-            capture_output=True, text=True, check=True, cwd=RESULTS_DIR.parent,
-        ).stdout.split()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    root = RESULTS_DIR.parent.parent
-    for name in listed:  # newest commit first
-        path = root / name
-        if path.suffix == ".json" and path.exists() and path.resolve() != exclude.resolve():
-            return path
-    return None
 
 
 COLUMNS = (
@@ -295,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows[s.name]["speed"] = result
 
     sha = git_sha()
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{sha}.json"
+    path = results_path(RESULTS_DIR, sha)
     if path.exists():  # a partial run (--quick / --only) updates the day's file, not replaces it
         kept = json.loads(path.read_text()).get("rows", {})
         for name, row in rows.items():
@@ -303,22 +276,14 @@ def main(argv: list[str] | None = None) -> int:
         rows_to_save = kept
     else:
         rows_to_save = rows
-    payload = {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git_sha": sha,
-        "parts": parts,
-        "quick": args.quick,
-        "rows": rows_to_save,
-    }
+    payload = stamped(sha, parts=parts, quick=args.quick, rows=rows_to_save)
     print(format_table(rows))
     previous = previous_results(path)
     if previous is not None:
         old = json.loads(previous.read_text())
         print()
         print(format_diff(rows, old.get("rows", {}), previous.name))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
-    print(f"\nwrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+    write_results(path, payload)
     return 0
 
 

@@ -18,8 +18,6 @@ bench/cues_results/<date>-<sha>.json."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -223,7 +221,7 @@ def format_table(rows: dict[str, dict]) -> str:
 def main() -> int:
     """Bake every clip with every engine, with and without its transcript; print the table
     and write the results file."""
-    from .__main__ import git_sha
+    from .results import git_sha, results_path, stamped, write_results
 
     clips = datasets.english_phone_clips()
     rows: dict[str, dict] = {}
@@ -235,12 +233,8 @@ def main() -> int:
             rows[name] = {"error": f"{type(exc).__name__}: {exc}"[:160]}
     print(format_table(rows))
     sha = git_sha()
-    payload = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "git_sha": sha,
-               "clips": [c.name for c in clips], "rows": rows}
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{sha}.json"
-    path.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
-    print(f"\nwrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+    payload = stamped(sha, clips=[c.name for c in clips], rows=rows)
+    write_results(results_path(RESULTS_DIR, sha), payload)
     return 0
 
 

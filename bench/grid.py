@@ -17,7 +17,6 @@ training code."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import subprocess
@@ -387,7 +386,8 @@ def format_diff(rows: dict[str, dict], previous: dict[str, dict], label: str) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .__main__ import _first_line, git_sha, previous_results
+    from .__main__ import _first_line
+    from .results import git_sha, previous_results, results_path, stamped, write_results
 
     parser = argparse.ArgumentParser(prog="python -m bench --only grid", description=__doc__)
     parser.add_argument("--clips", type=int, default=None,
@@ -415,16 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.clips is not None:
         return 0
     sha = git_sha()
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{sha}.json"
+    path = results_path(RESULTS_DIR, sha)
     previous = previous_results(path, RESULTS_DIR)
     if previous is not None:
         print()
         print(format_diff(rows, json.loads(previous.read_text()).get("rows", {}), previous.name))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    payload = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "git_sha": sha,
-               "split": SPLIT.name, "clips": len(targets), "rows": rows}
-    path.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
-    print(f"\nwrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+    write_results(path, stamped(sha, split=SPLIT.name, clips=len(targets), rows=rows))
     return 0
 
 

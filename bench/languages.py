@@ -22,8 +22,6 @@ transcript. Results go to bench/languages_results/<date>-<sha>.json."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import sys
 import tempfile
 import time
@@ -222,7 +220,7 @@ def format_report(groups: dict[str, dict]) -> str:
 
 
 def main() -> int:
-    from .__main__ import git_sha
+    from .results import git_sha, results_path, stamped, write_results
 
     t0 = time.perf_counter()
     groups: dict[str, dict] = {}
@@ -242,16 +240,12 @@ def main() -> int:
             key = f"espeak {language} (exact)"
             groups[key], per_clip[key] = summarise(rows), [_json_row(r) for r in rows]
     sha = git_sha()
-    payload = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "git_sha": sha,
-               "seconds": round(time.perf_counter() - t0, 1), "modes": list(MODES),
-               "groups": groups, "per_clip": per_clip, "errors": errors}
+    payload = stamped(sha, seconds=round(time.perf_counter() - t0, 1), modes=list(MODES),
+                      groups=groups, per_clip=per_clip, errors=errors)
     print(format_report(groups))
     for err in errors:
         print(f"  not measured: {err}")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{sha}.json"
-    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
-    print(f"\nwrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+    write_results(results_path(RESULTS_DIR, sha), payload, ensure_ascii=False)
     return 0
 
 

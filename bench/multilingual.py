@@ -12,8 +12,6 @@ rests during silence. Results go to bench/multilingual_results/<date>-<sha>.json
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import math
 import re
 import sys
@@ -592,7 +590,7 @@ def format_report(validation: dict, groups: dict) -> str:
 
 
 def main() -> int:
-    from .__main__ import git_sha
+    from .results import git_sha, results_path, stamped, write_results
 
     systems = judged_systems()
     t0 = time.perf_counter()
@@ -602,14 +600,10 @@ def main() -> int:
     print("[bench] multilingual: clips ...", file=sys.stderr, flush=True)
     groups = run_clips(systems)
     sha = git_sha()
-    payload = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "git_sha": sha,
-               "seconds": round(time.perf_counter() - t0, 1), "validation": validation,
-               "groups": groups}
+    payload = stamped(sha, seconds=round(time.perf_counter() - t0, 1), validation=validation,
+                      groups=groups)
     print(format_report(validation, groups))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{sha}.json"
-    path.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
-    print(f"\nwrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+    write_results(results_path(RESULTS_DIR, sha), payload)
     return 0
 
 

@@ -17,7 +17,6 @@ results file is printed after the table."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import sys
@@ -404,7 +403,7 @@ def format_diff(payload: dict, previous: dict, label: str) -> str:
 
 
 def main() -> int:
-    from .__main__ import git_sha, previous_results
+    from .results import git_sha, previous_results, results_path, stamped, write_results
 
     t0 = time.perf_counter()
     conditions = run_degraded()
@@ -413,21 +412,18 @@ def main() -> int:
     print("[bench] unseen: held-out English voices ...", file=sys.stderr, flush=True)
     held = run_held_out()
     sha = git_sha()
-    payload = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "git_sha": sha,
-               "seed": degrade.SEED, "conditions": conditions,
-               "means": degradation_means(conditions), "transcripts": transcripts,
-               "held_out": held}
+    payload = stamped(sha, seed=degrade.SEED, conditions=conditions,
+                      means=degradation_means(conditions), transcripts=transcripts,
+                      held_out=held)
     payload["acceptance"] = acceptance(payload)
     payload["seconds"] = round(time.perf_counter() - t0, 1)
     print(format_report(payload))
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{sha}.json"
+    path = results_path(RESULTS_DIR, sha)
     previous = previous_results(path, RESULTS_DIR)
     if previous is not None:
         print()
         print(format_diff(payload, json.loads(previous.read_text()), previous.name))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
-    print(f"\nwrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+    write_results(path, payload)
     return 0
 
 
