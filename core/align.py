@@ -14,7 +14,7 @@ import pocketsphinx
 from . import espeak_phones
 from .audio import Audio, resample
 from .config import AlignConfig
-from .features import loudness_db, speech_level
+from .features import loudness_db, runs, speech_level
 from .g2p import pronounce
 from .names import SILENCE
 from .phones import Phone, PhoneTimeline, Word, contiguous
@@ -392,9 +392,14 @@ def _levels(samples: np.ndarray) -> tuple[np.ndarray, float]:
 NOISY_SNR_DB = 25.0  # vowel level over the noise floor below which audio counts as noisy
 
 
+def _noise_floor(db: np.ndarray) -> float:
+    """The level of the audio's quietest tenth (room tone, or the noise under the voice)."""
+    return float(np.percentile(db, 10))
+
+
 def _noisy(db: np.ndarray, level: float) -> bool:
-    """Whether the voice stands less than NOISY_SNR_DB above the floor of its quietest tenth."""
-    return level - float(np.percentile(db, 10)) < NOISY_SNR_DB
+    """Whether the voice stands less than NOISY_SNR_DB above the noise floor."""
+    return level - _noise_floor(db) < NOISY_SNR_DB
 
 
 class _Voicing:
@@ -446,22 +451,20 @@ def _periodic(samples: np.ndarray, frames: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pause_cuts(samples: np.ndarray) -> list[int]:
-    """Sample indices in the middle of the pauses: quiet runs (well under the voice, or near
-    the noise floor when the noise is loud) of PAUSE_MIN_SECONDS or more."""
-    db, level = _levels(samples)
-    floor = float(np.percentile(db, 10))
+def _pause_cuts(db: np.ndarray, level: float, length: int) -> list[int]:
+    """Sample indices (of audio `length` samples long, its `_levels` given) in the middle of
+    the pauses: quiet runs (well under the voice, or near the noise floor when the noise is
+    loud) of PAUSE_MIN_SECONDS or more."""
+    floor = _noise_floor(db)
     quiet = db < max(level - 25.0, floor + 0.35 * max(level - floor, 0.0))
-    edges = np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     hop = int(RATE * FRAME)
-    cuts = [int((a + b) // 2) * hop for a, b in zip(starts, ends, strict=True)
+    cuts = [(a + b) // 2 * hop for a, b in runs(quiet)
             if (b - a) * FRAME >= PAUSE_MIN_SECONDS and a > 0 and b < len(quiet)]
     kept: list[int] = []
     for cut in cuts:  # every piece at least PIECE_MIN_SECONDS long
         if cut - (kept[-1] if kept else 0) >= PIECE_MIN_SECONDS * RATE:
             kept.append(cut)
-    if kept and len(samples) - kept[-1] < PIECE_MIN_SECONDS * RATE:
+    if kept and length - kept[-1] < PIECE_MIN_SECONDS * RATE:
         kept.pop()
     return kept
 
@@ -570,7 +573,7 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
         assert aligned is not None
         return _aligned_timeline(aligned, words, audio.duration)
     if pieces:
-        timeline = _align_in_pieces(audio, words, config, reason)
+        timeline = _align_in_pieces(audio, words, config, reason, (db, level))
         if timeline is not None:
             return timeline
     timeline = recognise(audio, config)
@@ -615,11 +618,11 @@ ORDER_MARGIN = 0.25  # in order, this much larger a share of the words must fit
 PIECE_MIN_MATCH = 0.85  # share of a piece's words that must fit for the piece to be placed
 
 
-def _align_in_pieces(audio: Audio, words: list[str], config: AlignConfig, reason: str
-                     ) -> PhoneTimeline | None:  # fmt: skip
+def _align_in_pieces(audio: Audio, words: list[str], config: AlignConfig, reason: str,
+                     levels: tuple[np.ndarray, float]) -> PhoneTimeline | None:  # fmt: skip
     """The audio cut at its pauses, the transcript consumed piece by piece (as a long file's
     chunks are); None when fewer than `min_placed` of the words found a place."""
-    cuts = _pause_cuts(audio.samples)
+    cuts = _pause_cuts(*levels, len(audio.samples))
     if not cuts:
         return None
     bounds = [0, *cuts, len(audio.samples)]

@@ -33,6 +33,13 @@ def loudness_db(
     return 10.0 * np.log10(power + 1e-12)
 
 
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True in a per-frame mask."""
+    edges = np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(),
+                    strict=True))
+
+
 SPEECH_FLOOR_DB = -60.0  # dBFS: quieter than this is never taken for a voice's vowel level
 
 

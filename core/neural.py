@@ -22,7 +22,7 @@ import numpy as np
 from . import mel as melspec
 from .audio import Audio, resample
 from .errors import VoxrigError
-from .features import SPEECH_FLOOR_DB, loudness_db, speech_level
+from .features import SPEECH_FLOOR_DB, loudness_db, runs, speech_level
 from .names import ARKIT52, ARKIT_INDEX, SILENCE
 from .phones import Phone, PhoneTimeline, contiguous
 from .resample import frame_times
@@ -204,11 +204,11 @@ def speech_timeline(audio: Audio) -> PhoneTimeline:
     loud = db > max(speech_level(db) - QUIET_BELOW_DB, SPEECH_FLOOR_DB)
     speech = loud.copy()
     gap = int(round(PAUSE_SECONDS * FRAME_RATE))
-    for a, b in _runs(~loud):  # short quiet gaps inside speech are part of it
+    for a, b in runs(~loud):  # short quiet gaps inside speech are part of it
         if b - a < gap and a > 0 and b < len(loud):
             speech[a:b] = True
     phones = []
-    for a, b in _runs(speech):
+    for a, b in runs(speech):
         bounds = [a, *_syllable_cuts(db[a:b], a), b]
         phones += [Phone(SPEECH_LABEL, float(s / FRAME_RATE), min(float(e / FRAME_RATE), duration))
                    for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -226,12 +226,6 @@ def mouth_moved(weights: np.ndarray, rate: float) -> bool:
 
     gap, _ = mouth_signals(weights)
     return float(np.sum(gap > SPEECH_GAP_MM)) / rate >= SPEECH_MIN_SECONDS
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) of each run of True."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
 def _syllable_cuts(db: np.ndarray, offset: int) -> list[int]:
