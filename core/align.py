@@ -109,15 +109,22 @@ def _allphone_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[s
     return [(s.word, s.start_frame, s.end_frame + 1) for s in decoder.seg()]
 
 
-def _pause_near_middle(samples: np.ndarray, search_seconds: float = 4.0) -> int:
-    """Sample index of the quietest 100 ms near the middle: a cut there splits no phone."""
+def _quietest(samples: np.ndarray, lo: float, hi: float) -> int:
+    """Sample index of the quietest 100 ms between `lo` and `hi` seconds: a cut there splits
+    no phone."""
     hop = RATE // 100
     n = len(samples) // hop
     energy = np.convolve((samples[: n * hop].reshape(n, hop) ** 2).mean(axis=1),
                          np.ones(10) / 10, mode="same")  # fmt: skip
-    middle, reach = n // 2, int(search_seconds / FRAME)
-    lo, hi = max(1, middle - reach), min(n - 1, middle + reach)
-    return (lo + int(np.argmin(energy[lo:hi]))) * hop
+    first, last = max(1, int(lo / FRAME)), min(n - 1, int(hi / FRAME))
+    if last <= first:
+        return min(max(first, 0), n) * hop
+    return (first + int(np.argmin(energy[first:last]))) * hop
+
+
+def _pause_near_middle(samples: np.ndarray, search_seconds: float = 4.0) -> int:
+    middle = len(samples) / RATE / 2
+    return _quietest(samples, middle - search_seconds, middle + search_seconds)
 
 
 def _in_two_processes(task, here: tuple, there: tuple) -> tuple:
@@ -159,8 +166,14 @@ def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[
 
 def _add_unknown(decoder: pocketsphinx.Decoder, words: list[str]) -> None:
     unknown = [w for w in dict.fromkeys(words) if decoder.lookup_word(w) is None]
+
+    def known(word: str) -> list[str] | None:  # the decoder's own CMUdict, already loaded
+        phones = decoder.lookup_word(word)
+        return phones.split() if phones else None
+
     for i, word in enumerate(unknown):
-        decoder.add_word(word, " ".join(pronounce(word) or ["AH"]), i == len(unknown) - 1)
+        phones = pronounce(word, known) or ["AH"]
+        decoder.add_word(word, " ".join(phones), i == len(unknown) - 1)
 
 
 def _use_grammar(decoder: pocketsphinx.Decoder, words: list[str], config: AlignConfig) -> None:
@@ -254,14 +267,15 @@ def _entries(alignment, words: list[str]) -> list[_Aligned]:  # noqa: ANN001
     return result
 
 
-def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig
-                      ) -> list[_Aligned] | None:  # fmt: skip
+def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig,
+                      loud: np.ndarray | None = None) -> list[_Aligned] | None:
     """Long audio: cut at a pause, find which words the first half holds, and align the two
     halves in two processes. Falls back to one alignment of the whole when a half does not
-    fit, so a badly placed cut costs time, never accuracy."""
+    fit, so a badly placed cut costs time, never accuracy. `loud` (per 10 ms frame: loud as
+    a voice) helps find the words around the cut quickly."""
     if _worth_splitting(samples, config) and len(words) >= 8:
         cut = _pause_near_middle(samples)
-        k = _spoken_run(samples[:cut], words, config, skip=False)[1]
+        k = _words_before(samples, cut, words, config, loud)
         if 0 < k < len(words):
             first, second = _in_two_processes(
                 _forced, (samples[:cut], words[:k], config), (samples[cut:], words[k:], config)
@@ -272,6 +286,32 @@ def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig
                 shift = cut // (RATE // 100)
                 return first + [_shifted(a, shift, k) for a in second]
     return _forced(samples, words, config)
+
+
+LOOKBACK_SECONDS = (6.0, 10.0)  # how far before a cut the search for its last word starts
+WINDOW_MIN_WORDS = 12  # transcript words either side of the estimate searched at least
+
+
+def _words_before(samples: np.ndarray, cut: int, words: list[str], config: AlignConfig,
+                  loud: np.ndarray | None) -> int:
+    """How many transcript words are said before `cut`, a pause. Decoding the whole first
+    half to learn it costs as much as aligning it, so only its last seconds are decoded (from
+    a pause), against the words around where the share of speech before the cut says the
+    cut lies; that search must find a run strictly inside its window, else the whole first
+    half is decoded."""
+    n = len(words)
+    if loud is not None and loud.any():
+        share = np.count_nonzero(loud[: cut // (RATE // 100)]) / np.count_nonzero(loud)
+        estimate = round(share * n)
+        reach = max(WINDOW_MIN_WORDS, n // 5)
+        lo, hi = max(0, estimate - reach), min(n, estimate + reach)
+        seconds = cut / RATE
+        start = _quietest(samples, seconds - LOOKBACK_SECONDS[1], seconds - LOOKBACK_SECONDS[0])
+        first, end = _spoken_run(samples[start:cut], words[lo:hi], config)
+        inside = (first > 0 or lo == 0) and (lo + end < hi or hi == n)
+        if end - first >= 3 and inside:
+            return lo + end
+    return _spoken_run(samples[:cut], words, config, skip=False)[1]
 
 
 def _shifted(a: _Aligned, frames: int, words: int = 0) -> _Aligned:
@@ -551,7 +591,8 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
     noisy = _noisy(db, level)
     # where noise is near the voice's level, loudness cannot tell a voice from a pause
     voiced = None if noisy else _Voicing(audio.samples, db, level)
-    aligned = _forced_in_halves(audio.samples, words, config) if words else None
+    loud = db > level - VOICE_RANGE_DB
+    aligned = _forced_in_halves(audio.samples, words, config, loud) if words else None
     reason = _mismatch(aligned, words, config, voiced)
     if reason is not None and words:
         wide = (_forced(audio.samples, words, config, "wide")

@@ -5,6 +5,7 @@ words) gets letter-to-sound rules, so alignment never stops at an unknown word."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import pocketsphinx
@@ -127,19 +128,28 @@ def letter_to_sound(word: str) -> list[str]:
     return [p for p in phones if p in ARPABET]
 
 
-def pronounce(word: str) -> list[str]:
+Lookup = Callable[[str], "list[str] | None"]
+
+
+def dictionary_lookup(word: str) -> list[str] | None:
+    return _dictionary().get(word)
+
+
+def pronounce(word: str, lookup: Lookup = dictionary_lookup) -> list[str]:
     """ARPAbet phones (no stress) for a word: the dictionary's first pronunciation when there is
     one, otherwise letter-to-sound rules. Empty only for a word without letters. A word of
-    another language (`surface@language`, see espeak_phones) gets espeak-ng's phones."""
+    another language (`surface@language`, see espeak_phones) gets espeak-ng's phones.
+    `lookup` is the dictionary: the aligner passes its decoder's, which holds the same
+    CMUdict already loaded (reading it again costs half a second)."""
     if is_keyed(word):
         return pronounce_keyed(word)
     key = word.lower().strip("'")
-    found = _dictionary().get(key)
+    found = lookup(key)
     if found:
         return list(found)
     if "'" in key:  # contractions and possessives the dictionary lacks: name's, o'neill
         base, _, suffix = key.partition("'")
-        head = _dictionary().get(base) or letter_to_sound(base)
+        head = lookup(base) or letter_to_sound(base)
         if suffix == "s":
             return head + (["IH", "Z"] if head and head[-1] in ("S", "Z", "SH", "CH", "JH")
                            else ["Z"])  # fmt: skip

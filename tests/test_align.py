@@ -183,6 +183,22 @@ def test_long_audio_is_aligned_in_two_halves_without_losing_accuracy():
 
 
 @pytest.mark.slow
+def test_a_minute_of_read_speech_aligns_in_halves_exactly_as_whole(tmp_path):
+    # the speed bench's input: where the first half ends in the transcript is found from the
+    # seconds before the cut only, and must be the word a whole alignment puts there
+    from bench.speed import build_input
+
+    wav, txt, _ = build_input(tmp_path)
+    clip, transcript = load_audio(wav), txt.read_text()
+    halves = align(clip, transcript, AlignConfig(workers=2))
+    whole = align(clip, transcript, AlignConfig(workers=1))
+    assert halves.source == whole.source == "forced"
+    assert [w.text for w in halves.words] == [w.text for w in whole.words]
+    starts = np.array([w.start for w in halves.words]) - [w.start for w in whole.words]
+    assert np.mean(np.abs(starts) <= 0.02) >= 0.95  # a pause may be shared out differently
+
+
+@pytest.mark.slow
 def test_results_depend_only_on_the_audio_not_on_what_was_decoded_before():
     path, text = REFERENCE_CLIPS["arctic"]
     clip = audio(path)
