@@ -7,7 +7,6 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 from voxrig.core.audio import probe
@@ -28,6 +27,7 @@ from .live import command as stream_command
 from .preview import command as preview_command
 from .progress import ProgressBar
 from .transcripts import transcript_from
+from .version import voxrig_version
 
 EXIT_OK = 0
 EXIT_INPUT = 1  # the input or output could not be used (message says why)
@@ -70,12 +70,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (reading package metadata is slow to import)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        print(f"voxrig {voxrig_version()}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voxrig",
         description="Speech to ARKit-52 face animation, offline, on a plain CPU.",
     )
-    parser.add_argument("--version", action="version", version=f"voxrig {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     bake_cmd = commands.add_parser(
@@ -364,13 +372,6 @@ def _print_warnings(clip: Clip) -> None:
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr)
-
-
-def _version() -> str:
-    try:
-        return metadata.version("voxrig")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import struct
-from importlib import metadata
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from voxrig.core.clip import Clip
 from voxrig.core.names import ARKIT52
 from voxrig.core.rig import Rig, load_rig
 
+from ..version import voxrig_version
 from .options import ExportOptions
 
 CM_TO_M = 0.01
@@ -180,7 +180,7 @@ def write(clip: Clip, options: ExportOptions) -> bytes:
         for name, _ in groups
     ]
     gltf = {
-        "asset": {"version": "2.0", "generator": f"voxrig {_version()}",
+        "asset": {"version": "2.0", "generator": f"voxrig {voxrig_version()}",
                   "copyright": "ICT FaceKit head (MIT), see voxrig's assets/ict-face"},
         "scene": 0,
         "scenes": [{"nodes": [0]}],
@@ -214,10 +214,3 @@ def _glb(json_chunk: bytes, bin_chunk: bytes) -> bytes:
 
 def looks_like(head: bytes) -> bool:
     return head[:4] == b"glTF" and b'"generator":"voxrig' in head
-
-
-def _version() -> str:
-    try:
-        return metadata.version("voxrig")
-    except metadata.PackageNotFoundError:
-        return "unknown"
