@@ -63,8 +63,9 @@ def test_frames_more_than_one_period_late_are_dropped_not_bunched():
 def test_the_output_delay_leaves_each_engine_room_for_its_own_work():
     """Look-ahead and one audio block, then the engine's compute per block and 8 ms of
     scheduling: the neural engine (1 ms of work) waits 10 ms more, the phonetic one 20 ms;
-    the engine process hands its engine's allowance over."""
-    from voxrig.bridge.live.sources import BLOCK
+    a file paced faster than real time waits for its read-ahead too; the engine process
+    hands its engine's allowance over."""
+    from voxrig.bridge.live.sources import BLOCK, READ_AHEAD
     from voxrig.bridge.live.worker import EngineProcess
     from voxrig.core.neural import NeuralStreamingAnimator
     from voxrig.core.streaming import StreamingAnimator
@@ -72,7 +73,9 @@ def test_the_output_delay_leaves_each_engine_room_for_its_own_work():
     neural, phonetic = NeuralStreamingAnimator(60.0), StreamingAnimator(60.0)
     assert output_delay(neural) == pytest.approx(neural.latency + BLOCK + 0.010)
     assert output_delay(phonetic) == pytest.approx(phonetic.latency + BLOCK + 0.020)
-    assert output_delay(neural, speed=2.0) == pytest.approx((neural.latency + BLOCK) / 2 + 0.010)
+    # faster than real time the audio part shrinks and the file's read-ahead is waited for
+    assert output_delay(neural, speed=2.0) == pytest.approx(
+        (neural.latency + BLOCK) / 2 + 0.010 + READ_AHEAD)
     process = EngineProcess(60.0)
     try:
         assert output_delay(process) == pytest.approx(output_delay(neural))

@@ -103,3 +103,37 @@ def test_generic_frame_carries_number_time_and_all_weights_then_one_message_per_
     assert [m.address for m in blends] == [f"/voxrig/blend/{n[0].upper()}{n[1:]}"
                                            for n in ARKIT52]
     assert encoder.messages_per_frame == len(datagrams) == 53
+
+
+@pytest.mark.parametrize(("protocol", "style"), [("vmc", "arkit"), ("vrchat", "vrcft"),
+                                                 ("generic", "pascal")])
+def test_each_frame_is_byte_for_byte_what_python_osc_builds_for_it(protocol, style):
+    """The encoder packs a frame's numbers into python-osc's bytes made once; a frame built by
+    python-osc from scratch with the same numbers is identical."""
+    from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    def message(address, *args):
+        builder = OscMessageBuilder(address)
+        for value, tag in args:
+            builder.add_arg(value, tag)
+        return builder.build()
+
+    encoder = Encoder(protocol, style_names(style))
+    sent = style_names(style).sent()
+    for index, weights in enumerate(np.random.default_rng(5).random((3, 52), np.float32)):
+        w = [float(v) for v in weights]
+        if protocol == "vmc":
+            bundle = OscBundleBuilder(IMMEDIATELY)
+            for i, name in sent:
+                bundle.add_content(message("/VMC/Ext/Blend/Val", (name, "s"), (w[i], "f")))
+            bundle.add_content(message("/VMC/Ext/Blend/Apply"))
+            expected = [bundle.build().dgram]
+        elif protocol == "vrchat":
+            expected = [message("/avatar/parameters/" + name, (w[i], "f")).dgram
+                        for i, name in sent]
+        else:
+            expected = [message("/voxrig/frame", (index, "i"), (index / 60, "f"),
+                                *[(v, "f") for v in w]).dgram]
+            expected += [message("/voxrig/blend/" + name, (w[i], "f")).dgram for i, name in sent]
+        assert encoder.datagrams(index, index / 60, weights) == expected

@@ -124,10 +124,20 @@ def _stream(args: argparse.Namespace) -> int:
         result = run_session(source, engine, encoder, sender, speed=args.speed)
         if not args.quiet:  # before the engine process is shut down: the user waits
             _say(_summary(result))
+        if args.speed > 1.0 and result.counters.dropped:
+            report(_too_fast(args.speed, kind, result))
     finally:
         engine.close()
         sender.close()
     return 0
+
+
+def _too_fast(speed: float, kind: str, result) -> str:
+    """Why frames were late at --speed: the engine is slower than the pace asked for."""
+    total = result.counters.sent + result.counters.dropped
+    return (f"--speed {speed:g} is faster than the {kind} engine runs here "
+            f"({result.engine_speed:.1f}x real time): {result.counters.dropped} of {total} "
+            f"frames were ready too late and were dropped; a lower --speed sends them all")
 
 
 def _summary(result) -> str:

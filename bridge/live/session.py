@@ -23,7 +23,7 @@ from voxrig.core.streaming import Frame, StreamingAnimator
 from .pacing import AudioClock, Counters, FramePacer
 from .protocols import Encoder
 from .sender import UdpSender
-from .sources import BLOCK, Block, FileSource, MicSource
+from .sources import BLOCK, Block, FileSource, MicSource, read_ahead
 from .worker import EngineProcess
 
 _NOTHING = np.zeros(0, dtype=np.float32)
@@ -41,13 +41,21 @@ class SessionResult:
     wall_seconds: float
     cpu_seconds: float
     stopped: bool  # ended by `stop` / Ctrl-C rather than by the end of the input
+    engine_seconds: float  # wall seconds from the start until the engine's last frame
+
+    @property
+    def engine_speed(self) -> float:
+        """How many times real time the engine computed (with everything it waited for)."""
+        return self.audio_seconds / max(self.engine_seconds, 1e-9)
 
 
 def output_delay(engine: Engine, speed: float = 1.0) -> float:
     """Wall seconds from hearing a sample to sending its frame: engine latency, one block,
     then a margin for the engine's work on that block and for scheduling jitter (neural
-    10 ms, phonetic 20 ms); faster-than-real-time input shortens the audio part."""
-    return (engine.latency + BLOCK) / speed + engine.compute_allowance + JITTER
+    10 ms, phonetic 20 ms); faster-than-real-time input shortens the audio part, and waits
+    for the file's read-ahead, so the engine's first big hand-over is ready in time."""
+    return ((engine.latency + BLOCK) / speed + engine.compute_allowance + JITTER
+            + read_ahead(speed))
 
 
 class _EngineThread(threading.Thread):
@@ -61,6 +69,7 @@ class _EngineThread(threading.Thread):
         self.lock, self.stop, self.on_block = lock, stop, on_block
         self.produced = 0
         self.done = threading.Event()
+        self.finished_at = 0.0  # monotonic time the engine ended
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -72,12 +81,14 @@ class _EngineThread(threading.Thread):
                     with self.lock:
                         self.pacer.add(frames)
                     self.produced += len(frames)
-                for block in blocks:
-                    if self.on_block is not None:
-                        self.on_block(block)
-                    frames = self.engine.push(block.samples)
+                if blocks:  # in one push: each hand-over to the engine has its own cost
+                    for block in blocks:
+                        if self.on_block is not None:
+                            self.on_block(block)
+                    frames = self.engine.push(np.concatenate([b.samples for b in blocks]))
                     with self.lock:
-                        self.clock.observe(block.audio_end, block.wall)
+                        for block in blocks:
+                            self.clock.observe(block.audio_end, block.wall)
                         self.pacer.add(frames)
                     self.produced += len(frames)
                 if self.source.finished:
@@ -91,6 +102,7 @@ class _EngineThread(threading.Thread):
         except BaseException as exc:  # handed to the calling thread
             self.error = exc
         finally:
+            self.finished_at = time.monotonic()
             self.done.set()
 
 
@@ -152,4 +164,5 @@ def run_session(
         sys.setswitchinterval(previous_interval)
     counters.dropped = pacer.dropped
     return SessionResult(counters, worker.produced, engine.received_seconds,
-                         time.monotonic() - wall0, time.process_time() - cpu0, stopped)
+                         time.monotonic() - wall0, time.process_time() - cpu0, stopped,
+                         max(worker.finished_at, wall0) - wall0)
