@@ -32,6 +32,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from voxrig.core.config import AudioConfig
 from voxrig.core.errors import AudioError
+from voxrig.core.headers import promised_frames
 
 MIN_SECONDS = 0.05  # shortest usable input: one frame at 20 fps
 MAX_SECONDS = 4 * 3600.0  # longest accepted input; longer files should be split
@@ -275,6 +276,12 @@ def _check_header_length(f: sf.SoundFile, name: str) -> None:
             f"cannot use {name}: it is too long ({seconds / 3600:.1f} hours; "
             f"the limit is {MAX_SECONDS / 3600:g} hours) - split it into shorter files"
         )
+
+
+def _declared_frames(path: str | Path, f: sf.SoundFile) -> int:
+    """The length the file promises: libsndfile's count, or what a PCM header's data size
+    says when that is more (libsndfile shortens a cut data chunk to what is there)."""
+    return max(f.frames, promised_frames(path) or 0)
 
 
 def _read_blocks(f: sf.SoundFile, name: str, frames: int) -> Iterator[np.ndarray]:
@@ -568,7 +575,7 @@ def _load_whole(f: sf.SoundFile, path: str | Path, name: str, config: AudioConfi
     del x, blocks
     stats = _Stats(f.channels, f.samplerate, name)
     stats.update(cols)
-    mix = stats.finish(declared_frames=f.frames)
+    mix = stats.finish(declared_frames=_declared_frames(path, f))
     y = _Resampler(f.samplerate, config.sample_rate).run(mix.apply(cols))
     return Audio(y, config.sample_rate, str(path), 0.0, mix.warnings)
 
@@ -579,7 +586,7 @@ def _scan(path: str | Path, name: str) -> tuple[_Mix, int, int]:
         stats = _Stats(f.channels, f.samplerate, name)
         for block in _read_blocks(f, name, _BLOCK_FRAMES):
             stats.update(_columns(block))
-        return stats.finish(declared_frames=f.frames), stats.frames, f.samplerate
+        return stats.finish(declared_frames=_declared_frames(path, f)), stats.frames, f.samplerate
 
 
 def _resampled_blocks(
