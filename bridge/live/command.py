@@ -39,7 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="vmc (VSeeFace, VNyan, Warudo, Unity), vrchat, generic OSC, or "
                         "livelink (Unreal Live Link Face); default vmc")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="receiver address (default 127.0.0.1: this machine only)")
+                        help="receiver address (default 127.0.0.1: this machine only; "
+                        "another machine's address is announced in one line)")
+    parser.add_argument("--allow-broadcast", action="store_true",
+                        help="allow a --host that is a broadcast (255.255.255.255, a "
+                        "subnet's .255), multicast or unspecified (0.0.0.0, ::) address, "
+                        "refused otherwise")
     parser.add_argument("--port", type=number_in(1, 65535, "port", int),
                         help="receiver port (default: vmc 39539, vrchat 9000, generic 8000, "
                         "livelink 11111)")
@@ -89,7 +94,7 @@ def _stream(args: argparse.Namespace) -> int:
     from voxrig.core.naming import resolve_names
 
     from .protocols import PROTOCOLS, Encoder
-    from .sender import UdpSender
+    from .sender import UdpSender, shown
     from .session import output_delay, run_session
     from .sources import FileSource, MicSource
     from .worker import EngineProcess
@@ -99,7 +104,10 @@ def _stream(args: argparse.Namespace) -> int:
     names = resolve_names(args.names or protocol.names)
     encoder = Encoder(args.protocol, names, args.fps, args.subject)
     report = (lambda line: None) if args.quiet else (lambda line: _say(f"voxrig: warning: {line}"))
-    sender = UdpSender(args.host, port, args.local_port, report=report)
+    sender = UdpSender(args.host, port, args.local_port, report=report,
+                       allow_broadcast=args.allow_broadcast)
+    if sender.leaves_this_machine and not args.quiet:
+        _say(_where(args.host, shown(sender.ip), port, args.protocol))
     # The engine process is forked before the sound card library is loaded (PortAudio may
     # start threads of its own, which a fork should not copy).
     kind = "phonetic" if args.engine == "phonetic" else "neural"
@@ -130,6 +138,13 @@ def _stream(args: argparse.Namespace) -> int:
         engine.close()
         sender.close()
     return 0
+
+
+def _where(host: str, ip: str, port: int, protocol: str) -> str:
+    """The notice for frames sent to a network address: to where, and how."""
+    to = host if host.strip("[]") == ip.strip("[]") else f"{host} ({ip})"
+    return (f"voxrig: notice: sending {protocol} frames over UDP to {to} port {port}: a "
+            "network address, not this machine only (unencrypted)")
 
 
 def _too_fast(speed: float, kind: str, result) -> str:

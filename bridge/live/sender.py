@@ -4,10 +4,13 @@ problem reported once (through a callback) while streaming goes on."""
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
 from collections.abc import Callable
 
 from voxrig.core.errors import VoxrigError
+
+ALLOW_FLAG = "--allow-broadcast"  # the stream option that lifts the refusals below
 
 
 def resolve(host: str, port: int) -> tuple[int, tuple]:
@@ -23,14 +26,43 @@ def resolve(host: str, port: int) -> tuple[int, tuple]:
     return family, address
 
 
+def shown(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """An address as a message shows it (IPv6 in brackets, so `[::]` reads as one thing)."""
+    return f"[{ip}]" if ip.version == 6 else str(ip)
+
+
+def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, what: str, who: str
+             ) -> VoxrigError:  # fmt: skip
+    return VoxrigError(f"refusing to send to {shown(ip)}: it is {what} ({who}); give the "
+                       f"receiver's own address with --host, or pass {ALLOW_FLAG} to send "
+                       "there anyway")
+
+
+def _check_many(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+    """Addresses that reach no one receiver in particular are refused (the kernel tells the
+    broadcast ones when the socket connects: see UdpSender)."""
+    if ip.is_unspecified:
+        raise _refusal(ip, "the unspecified address", "it names no receiver")
+    if ip.is_multicast:
+        raise _refusal(ip, "a multicast address",
+                       "every machine in the group would get the frames")
+
+
 class UdpSender:
     """A connected UDP socket: the kernel then tells us when nothing listens (ICMP port
-    unreachable), which an unconnected socket would swallow."""
+    unreachable), which an unconnected socket would swallow. It also says, when connecting
+    without SO_BROADCAST, whether the address is a broadcast one (255.255.255.255 or any
+    subnet's, which only the routing table knows): those, the unspecified address and
+    multicast groups are refused unless `allow_broadcast`."""
 
     def __init__(self, host: str, port: int, local_port: int | None = None,
-                 report: Callable[[str], None] | None = None) -> None:
+                 report: Callable[[str], None] | None = None,
+                 allow_broadcast: bool = False) -> None:
         self.host, self.port = host, port
         family, self.address = resolve(host, port)
+        self.ip = ipaddress.ip_address(self.address[0].split("%")[0])
+        if not allow_broadcast:
+            _check_many(self.ip)
         self.report = report or (lambda line: None)
         self.datagrams_sent = 0
         self.datagrams_failed = 0
@@ -38,6 +70,8 @@ class UdpSender:
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+            if allow_broadcast and family == socket.AF_INET:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
             if local_port is not None:
                 self._bind(family, local_port)
             self.sock.connect(self.address)
@@ -46,6 +80,9 @@ class UdpSender:
             raise
         except OSError as exc:
             self.sock.close()
+            if exc.errno == errno.EACCES and not allow_broadcast:
+                raise _refusal(self.ip, "a broadcast address",
+                               "every machine on the network would get the frames") from None
             raise VoxrigError(f"cannot send to {host}:{port}: {exc.strerror}") from None
         self.sock.setblocking(False)
 
@@ -86,6 +123,11 @@ class UdpSender:
                         "frames are being lost")
         else:
             self.report(f"cannot send to {where}: {exc.strerror or exc}; still trying")
+
+    @property
+    def leaves_this_machine(self) -> bool:
+        """False for loopback (127.0.0.0/8, ::1): only this machine can read the frames."""
+        return not self.ip.is_loopback
 
     def close(self) -> None:
         self.sock.close()
