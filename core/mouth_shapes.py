@@ -26,6 +26,9 @@ rounded, vowel, consonant, silence); the gap says how open it is drawn:
     EH EY / E                -> C if the gap >= OPEN_MM, else B
     other phones / visemes   -> B, or C if the gap >= WIDE_MM (a consonant in an open vowel)
 
+A clip whose phones say only speech or pause (the neural engine without a transcript) takes
+each speaking frame's class from its mouth shape (`shape_visemes`); frames of no class there
+are D / C / B by gap, C from SHAPED_OPEN_MM.
 With neither phones nor visemes the signals alone decide: narrowed width -> F (E when
 open); lips shut and no mouth channel active -> X; lips shut with the mouth active -> A;
 then D / C / B by gap. Runs of equal frames become cues; a cue shorter than
@@ -52,6 +55,10 @@ WIDE_MM = 8.0  # lip gap from which an open vowel reads as wide open (D)
 SHUT_MM = 1.5  # lip gap below which the lips read as together (neutral is 0.76)
 CUE_RATE = 100.0  # Hz at which cues are decided: Rhubarb's centiseconds
 ROUND_MM = 3.0  # narrowing of the mouth width from neutral that reads as rounded
+# Without a sound class (the neural engine without phones), C — drawn about 6 mm open — only
+# where the lips are that far apart: from OPEN_MM, lip consonants between vowels were drawn
+# open (chosen on GRID s1's training split: event of the drawn cues 0.962 -> 0.971).
+SHAPED_OPEN_MM = 6.0
 
 _CLASS_OF_PHONE: dict[str, str] = {
     SILENCE: "rest",
@@ -186,7 +193,7 @@ def _shape(cls: str | None, gap: float, rounded: bool, active: bool) -> str:
     if cls == "open":
         return "C" if gap >= OPEN_MM else "B"
     if cls == "by_gap":
-        return "D" if gap >= WIDE_MM else "C" if gap >= OPEN_MM else "B"
+        return "D" if gap >= WIDE_MM else "C" if gap >= SHAPED_OPEN_MM else "B"
     return "C" if gap >= WIDE_MM else "B"
 
 
