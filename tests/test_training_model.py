@@ -20,6 +20,7 @@ from training.train import (  # noqa: E402
     Sampler,
     event_loss,
     kmeans,
+    load_groups,
     losses,
     rig_matrix,
 )
@@ -201,3 +202,19 @@ def test_the_real_lip_loss_asks_only_for_the_shape_of_the_tracked_motion():
     partly = rising.clone()
     partly[0, :10] = float("nan")  # frames without a face are left out, not zeros
     assert real_lips_loss(jaw, partly, m).item() == pytest.approx(0.0, abs=1e-3)
+
+
+def test_a_held_out_facegood_clip_is_never_sampled_nor_counted_in_the_statistics(tmp_path):
+    # three utterances of 4, 3 and 5 frames; the middle one is the clip held out
+    lengths, sources = [4, 3, 5], np.array(["1114_2_01", "1114_2_05", "1114_2_02"])
+    frames = sum(lengths)
+    mel = np.arange(frames, dtype=np.float16)[:, None].repeat(80, axis=1)
+    np.savez(tmp_path / "facegood.npz", mel=mel,
+             weights=np.zeros((frames, 30), np.float16), phones=np.full(frames, -1, np.int8),
+             lips=np.full(frames, np.nan, np.float16),
+             offsets=np.concatenate([[0], np.cumsum(lengths)]), sources=sources)
+    group = load_groups(tmp_path, held_out="1114_2_05")["facegood"]
+    assert list(group.mel[:, 0]) == [0, 1, 2, 3, 7, 8, 9, 10, 11]
+    assert list(group.starts) == [0, 4] and list(group.ends) == [4, 9]
+    every = load_groups(tmp_path, held_out="none of them")["facegood"]
+    assert len(every.mel) == frames

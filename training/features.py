@@ -3,7 +3,8 @@ log-mel input, the target mouth channels, and the phone heard (for the optional 
 
 Sources (see training/README.md):
 - synthetic speech from training.corpus, with exact phone timings -> phonetic-animator targets
-- FACEGOOD dev clips (real Mandarin, artist animation retargeted to ARKit), one held out
+- FACEGOOD dev clips (real Mandarin, artist animation retargeted to ARKit), all five, each
+  utterance tagged with its clip so the trainer can hold one out (`--held-out`)
 - LJSpeech clips that have transcripts, aligned with pocketsphinx -> phonetic-animator targets
 - GRID s1's training split (real English on video, CC BY 4.0): aligned phones ->
   phonetic-animator targets, and the speaker's tracked inner-lip gap (bench/grid.py) as a
@@ -54,7 +55,7 @@ FACEGOOD_CHANNELS = frozenset(
      "mouthUpperUpLeft", "mouthUpperUpRight", "mouthPressLeft", "mouthPressRight",
      "mouthStretchLeft", "mouthStretchRight", "mouthSmileLeft", "mouthSmileRight"]
 )
-HELD_OUT_FACEGOOD = "1114_2_05"  # never trained on: the acceptance clip
+HELD_OUT_FACEGOOD = "1114_2_05"  # the shipped model never trains on it: the acceptance clip
 GROUPS = ("synthetic-en", "synthetic-other", "facegood", "real-en", "grid", "non-speech")
 
 
@@ -67,6 +68,7 @@ class Item:
     copies: int  # augmented versions besides the clean one
     seed: int
     lips: np.ndarray | None = None  # (T,) tracked lip gap at 100 Hz, NaN where unknown
+    source: str = ""  # the FACEGOOD clip it comes from, so a trainer can hold it out
 
 
 def phone_ids(phones: list[Phone] | None, count: int, scale: float = 1.0) -> np.ndarray:
@@ -146,19 +148,19 @@ def _load_synthetic(args: tuple[Path, str, int]) -> Item:
     return Item(group, samples.reshape(-1), phones, None, 1, seed)
 
 
-def facegood_items(held_out: str = HELD_OUT_FACEGOOD, copies: int = 6) -> list[Item]:
+def facegood_items(copies: int = 6) -> list[Item]:
+    """All five clips: which one is held out is the trainer's choice (leave-one-out)."""
     from bench.datasets import facegood_clips
 
     items = []
     for k, clip in enumerate(facegood_clips()):
-        if clip.name == held_out:
-            continue
         x = load_audio(clip.audio).samples
         n = frame_count(len(x))
         src = np.arange(len(clip.weights)) / clip.fps
         dst = np.arange(n) / 100.0
         w = np.stack([np.interp(dst, src, clip.weights[:, c]) for c in range(52)], axis=1)
-        items.append(Item("facegood", x, None, w.astype(np.float32), copies, 10_000 + k))
+        items.append(Item("facegood", x, None, w.astype(np.float32), copies, 10_000 + k,
+                          source=clip.name))
     return items
 
 
@@ -238,10 +240,10 @@ def non_speech_items(count: int = 150, seed: int = 30_000) -> list[Item]:
     return items
 
 
-def _work(task: tuple) -> tuple[str, list[dict[str, np.ndarray]]]:
+def _work(task: tuple) -> tuple[str, str, list[dict[str, np.ndarray]]]:
     kind, payload, babble = task
     item = _load_synthetic(payload) if kind == "synthetic" else payload
-    return item.group, versions(item, babble)
+    return item.group, item.source, versions(item, babble)
 
 
 def build(corpus: Path, out: Path, jobs: int = 2, limit: int | None = None) -> None:
@@ -260,9 +262,12 @@ def build(corpus: Path, out: Path, jobs: int = 2, limit: int | None = None) -> N
     tasks += [("synthetic", s, babble) for s in synthetic]
     print(f"{len(tasks)} utterances ({len(synthetic)} synthetic)", flush=True)
     parts: dict[str, list[dict[str, np.ndarray]]] = {g: [] for g in GROUPS}
+    sources: dict[str, list[str]] = {g: [] for g in GROUPS}
     with Pool(jobs) as pool:
-        for i, (group, made) in enumerate(pool.imap_unordered(_work, tasks, chunksize=8)):
+        for i, (group, source, made) in enumerate(
+                pool.imap_unordered(_work, tasks, chunksize=8)):
             parts[group] += made
+            sources[group] += [source] * len(made)
             if i % 500 == 0:
                 print(f"  {i}/{len(tasks)} {time.perf_counter() - t0:.0f} s", flush=True)
     for group, rows in parts.items():
@@ -276,6 +281,7 @@ def build(corpus: Path, out: Path, jobs: int = 2, limit: int | None = None) -> N
             phones=np.concatenate([r["phones"] for r in rows]),
             lips=np.concatenate([r["lips"] for r in rows]),
             offsets=np.concatenate([[0], np.cumsum(lengths)]),
+            sources=np.array(sources[group]),
         )
         hours = lengths.sum() / 100 / 3600
         print(f"{group}: {len(rows)} versions, {hours:.2f} h of frames", flush=True)

@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from voxrig.core.names import ARKIT52, BILABIALS
 from voxrig.core.rig import LOWER_LIP_INNER, UPPER_LIP_INNER, load_rig, mouth_signals
 
-from .features import CHANNEL_INDEX, CHANNELS, FACEGOOD_CHANNELS, GROUPS, PHONES
+from .features import CHANNEL_INDEX, CHANNELS, FACEGOOD_CHANNELS, GROUPS, HELD_OUT_FACEGOOD, PHONES
 from .model import AudioToFace, ModelConfig
 
 SHARES = {"synthetic-en": 0.47, "synthetic-other": 0.17, "facegood": 0.2, "real-en": 0.06,
@@ -41,20 +41,29 @@ class Group:
     lips: np.ndarray  # (frames,) tracked real lip gap (GRID), NaN where none
 
 
-def load_groups(features: Path) -> dict[str, Group]:
+def load_groups(features: Path, held_out: str = HELD_OUT_FACEGOOD) -> dict[str, Group]:
+    """The feature groups, without the utterances of the held-out FACEGOOD clip (their
+    frames are dropped, so neither the sampler nor the input statistics see them)."""
     groups = {}
     for name in GROUPS:
         path = features / f"{name}.npz"
         if not path.exists():
             continue
         z = np.load(path)
+        mel, weights, phones = z["mel"], z["weights"], z["phones"]
+        lips = z["lips"] if "lips" in z.files else np.full(len(mel), np.nan, np.float16)
         offsets = z["offsets"]
+        if "sources" in z.files and held_out in set(z["sources"]):
+            keep = z["sources"] != held_out
+            frames = np.concatenate([np.arange(a, b) for a, b, k
+                                     in zip(offsets[:-1], offsets[1:], keep, strict=True) if k])
+            mel, weights, phones, lips = mel[frames], weights[frames], phones[frames], lips[frames]
+            lengths = np.diff(offsets)[keep]
+            offsets = np.concatenate([[0], np.cumsum(lengths)])
         mask = np.ones(len(CHANNELS), np.float32)
         if name == "facegood":
             mask = np.array([c in FACEGOOD_CHANNELS for c in CHANNELS], np.float32)
-        lips = z["lips"] if "lips" in z.files else np.full(len(z["mel"]), np.nan, np.float16)
-        groups[name] = Group(z["mel"], z["weights"], z["phones"], offsets[:-1], offsets[1:],
-                             mask, lips)
+        groups[name] = Group(mel, weights, phones, offsets[:-1], offsets[1:], mask, lips)
     return groups
 
 
@@ -292,13 +301,14 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
           batch: int = 24, length: int = 256, lr: float = 2e-3, threads: int = 2,
           init: Path | None = None, non_speech: float = 0.0, facegood: float | None = None,
           ema: float = 0.0, loss_weights: dict[str, float] | None = None,
-          masking: float = 0.0, grid: float | None = None) -> None:
+          masking: float = 0.0, grid: float | None = None,
+          held_out: str = HELD_OUT_FACEGOOD) -> None:
     """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
     statistics and prototypes and only changes what it learns from."""
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
-    groups = load_groups(features)
+    groups = load_groups(features, held_out)
     rig_np = rig_matrix()
     model = AudioToFace(config)
     if init is not None:
@@ -353,7 +363,7 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
         step += 1
         if elapsed >= next_check:
             model.eval()
-            check = facegood_check(model, "1114_2_05")
+            check = facegood_check(model, held_out)
             row = {"step": step, "minutes": round(elapsed / 60, 1),
                    **{k: round(v, 4) for k, v in running.items()}, **check}
             log.append(row)
@@ -364,11 +374,12 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
         model.load_state_dict(average)
     model.eval()
     row = {"step": step, "minutes": round((time.perf_counter() - t0) / 60, 1),
-           **{k: round(v, 4) for k, v in running.items()}, **facegood_check(model, "1114_2_05")}
+           **{k: round(v, 4) for k, v in running.items()}, **facegood_check(model, held_out)}
     log.append(row)
     print(json.dumps(row), flush=True)
     _save(model, None, out / "model.pt")
     (out / "log.json").write_text(json.dumps({"seed": seed, "minutes": minutes,
+                                              "held_out": held_out,
                                               "config": config.to_dict(),
                                               "loss_weights": weights_of, "log": log},
                                              indent=1))
@@ -406,6 +417,9 @@ def main() -> None:
                         help="weight of the r loss on GRID's tracked lip gap")
     parser.add_argument("--grid", type=float, default=None,
                         help="share of crops from GRID (default: as in SHARES)")
+    parser.add_argument("--held-out", default=HELD_OUT_FACEGOOD,
+                        help="FACEGOOD clip left out of training and scored as it goes "
+                             "(leave-one-out: each clip in turn)")
     args = parser.parse_args()
     config = ModelConfig(prototypes=args.prototypes, width=args.width,
                          phone_head=args.phone_loss > 0)
@@ -419,7 +433,8 @@ def main() -> None:
           threads=args.threads, init=args.init, non_speech=args.non_speech,
           facegood=args.facegood, ema=args.ema, masking=args.masking,
           loss_weights={"events": args.events, "phones": args.phone_loss,
-                        "real_lips": args.real_lips}, grid=args.grid)
+                        "real_lips": args.real_lips}, grid=args.grid,
+          held_out=args.held_out)
 
 
 if __name__ == "__main__":
