@@ -2,6 +2,7 @@
 
 import json
 
+from voxrig.bridge.atomic import write_atomic
 from voxrig.core.shape_keys import is_source, match_shape_keys, table_to_mapping
 
 
@@ -48,7 +49,5 @@ def read_table(obj) -> tuple[dict[str, str], list[str]]:
 def export_table(obj, path: str) -> None:
     """Write the table as a `voxrig.mapping` file (what `voxrig stream --names` reads)."""
     table, _ = read_table(obj)
-    data = table_to_mapping(table)
-    with open(path, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=2)
-        out.write("\n")
+    text = json.dumps(table_to_mapping(table), indent=2) + "\n"
+    write_atomic(path, text.encode("utf-8"))  # a file the user had there survives a failure

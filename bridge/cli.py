@@ -26,6 +26,7 @@ from .exporters.rhubarb import centisecond_cues
 from .live import command as stream_command
 from .preview import command as preview_command
 from .progress import ProgressBar
+from .termination import Terminated, signals_raise
 from .transcripts import transcript_from
 from .version import voxrig_version
 
@@ -33,6 +34,7 @@ EXIT_OK = 0
 EXIT_INPUT = 1  # the input or output could not be used (message says why)
 EXIT_USAGE = 2  # the command line itself is wrong (argparse's convention)
 EXIT_INTERRUPTED = 130
+EXIT_SIGNAL = 128  # + the signal's number (SIGTERM: 143), as a shell reports a killed command
 
 SAMPLE_DIR = Path(__file__).parent / "samples"
 SAMPLE_AUDIO = SAMPLE_DIR / "LJ001-0001.flac"
@@ -61,13 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return args.run(args)
+        with signals_raise():  # SIGTERM unwinds too: unfinished writes leave no temp file
+            return args.run(args)
     except VoxrigError as exc:
         _say(f"voxrig: error: {exc}")
         return EXIT_INPUT
     except KeyboardInterrupt:
         _say("voxrig: interrupted")
         return EXIT_INTERRUPTED
+    except Terminated as exc:
+        _say(f"voxrig: stopped by {exc}")
+        return EXIT_SIGNAL + exc.signum
 
 
 class _Version(argparse.Action):

@@ -6,14 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from voxrig.core.clip import FORMAT, Clip, from_dict, to_dict
 from voxrig.core.errors import ClipFormatError, VoxrigError
+
+from .atomic import write_atomic
 
 FORMATS = ("json", "csv")
 
@@ -27,38 +27,6 @@ def format_for(path: str | Path) -> str:
             f"(use .json or .csv)"
         )
     return suffix
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename over `path`."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise VoxrigError(f"cannot write {str(path)!r}: folder {str(directory)!r} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise VoxrigError(f"cannot write {str(path)!r}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _new_file_mode())  # mkstemp makes it private; give a normal file's mode
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise VoxrigError(f"cannot write {str(path)!r}: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _new_file_mode() -> int:
-    """The mode open() would give a new file under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def clip_to_json(clip: Clip) -> bytes:

@@ -15,7 +15,7 @@ from voxrig.core.mouth_shapes import mouth_cues
 from voxrig.core.names import ARKIT52
 from voxrig.core.rig import mouth_signals
 
-from .clipio import write_atomic
+from .atomic import write_atomic
 
 MAIN_CHANNELS = 6  # how many of the busiest mouth channels to draw by default
 IMAGE_FORMATS = ("png", "svg", "pdf")

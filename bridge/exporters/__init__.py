@@ -15,8 +15,9 @@ from pathlib import Path
 from voxrig.core.clip import Clip
 from voxrig.core.errors import VoxrigError
 
+from ..atomic import write_atomic
 from ..clipio import FORMATS as CLIP_FORMATS
-from ..clipio import clip_to_csv, clip_to_json, format_for, write_atomic
+from ..clipio import clip_to_csv, clip_to_json, format_for
 from . import gltf, moho, rhubarb, unity_anim, unreal_csv, visemes_csv
 from .options import ExportOptions
 

@@ -31,6 +31,7 @@ def make_engine(kind: str, fps: float, config: StreamConfig | None = None):
 
 def _serve(conn, fps: float, config: StreamConfig | None, kind: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: close ends us
     try:
         engine = make_engine(kind, fps, config)
     except Exception as exc:  # reported by the parent as one line

@@ -25,6 +25,6 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 
 def save_png(image: np.ndarray, path: str | Path) -> None:
-    from voxrig.bridge.clipio import write_atomic
+    from voxrig.bridge.atomic import write_atomic
 
     write_atomic(path, png_bytes(image))

@@ -1,10 +1,9 @@
 """Frames to an mp4 that ordinary players open (H.264 yuv420p + AAC), with the audio muxed in,
 using the ffmpeg binary the imageio-ffmpeg wheel ships. The file appears atomically: ffmpeg
-writes a temporary file beside the target, which is renamed over it only when complete."""
+writes the temporary file bridge/atomic.py gives, renamed over the target only when complete."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tempfile
@@ -16,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from voxrig.core.errors import VoxrigError
+
+from ..atomic import atomic_output
 
 MISSING_FFMPEG = ("preview needs ffmpeg from the imageio-ffmpeg package: "
                   "pip install 'voxrig[preview]'")
@@ -42,31 +43,8 @@ def rate_text(fps: float) -> str:
 def encode_mp4(frames: Iterable[np.ndarray], fps: float, output: str | Path,
                audio: str | Path | None = None) -> None:
     """Pipe RGB frames (H, W, 3) uint8 of one size into ffmpeg and write `output` atomically."""
-    output = Path(output)
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise VoxrigError(f"cannot write {str(output)!r}: folder {str(folder)!r} does not exist")
-    exe = ffmpeg_exe()
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise VoxrigError(f"cannot write {str(output)!r}: {exc.strerror}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        _run_ffmpeg(exe, iter(frames), fps, tmp, audio)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private; a video is not
-        os.replace(tmp, output)
-    except OSError as exc:
-        raise VoxrigError(f"cannot write {str(output)!r}: {exc.strerror}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with atomic_output(output) as tmp:
+        _run_ffmpeg(ffmpeg_exe(), iter(frames), fps, tmp, audio)
 
 
 def _run_ffmpeg(exe: str, frames: Iterable[np.ndarray], fps: float, tmp: Path,
