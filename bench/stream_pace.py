@@ -32,8 +32,10 @@ FOLDER = BENCH / "stream_pace_results"
 FPS = 60
 
 
-def run_once(audio: Path, speed: float, engine: str) -> dict:
-    """One `voxrig stream` run at a Live Link receiver on loopback."""
+def stream_to_receiver(audio: Path, *argv: str
+                       ) -> tuple[subprocess.CompletedProcess, list[int], list[float]]:
+    """`voxrig stream --input audio --protocol livelink *argv` to a receiver on loopback:
+    (the run, the frame numbers received, their arrival times)."""
     frames: list[int] = []
     arrivals: list[float] = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -56,11 +58,17 @@ def run_once(audio: Path, speed: float, engine: str) -> dict:
 
         thread = threading.Thread(target=receive)
         thread.start()
-        done = subprocess.run([str(VOXRIG), "stream", "--input", str(audio), "--speed",
-                               f"{speed:g}", "--engine", engine, "--protocol", "livelink",
-                               "--port", str(sock.getsockname()[1])],
+        done = subprocess.run([str(VOXRIG), "stream", "--input", str(audio), "--protocol",
+                               "livelink", "--port", str(sock.getsockname()[1]), *argv],
                               capture_output=True, text=True, timeout=600)
         thread.join()
+    return done, frames, arrivals
+
+
+def run_once(audio: Path, speed: float, engine: str) -> dict:
+    """One `voxrig stream` run at --speed with one engine, summed up."""
+    done, frames, arrivals = stream_to_receiver(audio, "--speed", f"{speed:g}", "--engine",
+                                                engine)
     expected = int(sf.info(str(audio)).frames / RATE * FPS) + 1
     index, times = np.array(frames), np.array(arrivals)
     offset = times - index / (FPS * speed) if len(index) else np.zeros(1)

@@ -8,6 +8,8 @@ Only what is needed for that is read: a few chunk headers, never the samples.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,15 +44,44 @@ def promised_frames(path: str | Path) -> int | None:
     return None
 
 
-def _wav(fh: BinaryIO, rf64: bool) -> int | None:
-    fh.seek(12)
-    align = data = None
+@dataclass(frozen=True)
+class _Layout:
+    """How a container lays out its chunk headers."""
+
+    head: int  # bytes of a chunk header (id first)
+    size: str  # struct format of its size field ...
+    size_at: int  # ... at this offset in the header
+    counts_head: bool  # the size includes the header itself (W64)
+    align: int  # chunks start on multiples of this
+
+
+_RIFF = _Layout(8, "<I", 4, False, 2)
+_IFF = _Layout(8, ">I", 4, False, 2)
+_W64 = _Layout(24, "<Q", 16, True, 8)
+_CAF = _Layout(12, ">q", 4, False, 1)
+
+
+def _chunks(fh: BinaryIO, at: int, layout: _Layout) -> Iterator[tuple[bytes, int, int]]:
+    """(id, size field, offset of the body) of each chunk from `at`; the file is positioned
+    at the body when each is handed out. A negative body size (CAF's "until the end") ends
+    the walk after that chunk."""
     for _ in range(MAX_CHUNKS):
-        head = fh.read(8)
-        if len(head) < 8:
-            break
-        kind, size = head[:4], struct.unpack("<I", head[4:])[0]
-        body_at = fh.tell()
+        fh.seek(at)
+        head = fh.read(layout.head)
+        if len(head) < layout.head:
+            return
+        size = struct.unpack_from(layout.size, head, layout.size_at)[0]
+        body = size - layout.head if layout.counts_head else size
+        yield head[:4], size, at + layout.head
+        if body < 0:
+            return
+        at += layout.head + body + (-body % layout.align)
+        fh.seek(at)
+
+
+def _wav(fh: BinaryIO, rf64: bool) -> int | None:
+    align = data = None
+    for kind, size, body_at in _chunks(fh, 12, _RIFF):
         if kind == b"ds64":  # RF64: the real sizes; the data chunk's own says 0xFFFFFFFF
             data = struct.unpack("<QQ", fh.read(16))[1]
         elif kind == b"fmt ":
@@ -58,68 +89,44 @@ def _wav(fh: BinaryIO, rf64: bool) -> int | None:
             if tag == _EXTENSIBLE:
                 fh.seek(body_at + 24)
                 tag = struct.unpack("<H", fh.read(2))[0]
-            align = block if tag in _PCM_TAGS else None
-            if align is None:
+            if tag not in _PCM_TAGS:
                 return None
+            align = block
         elif kind == b"data":
             if not rf64:
                 data = None if size in _UNKNOWN_SIZES else size
             break
-        fh.seek(body_at + size + (size & 1))
     return data // align if data and align else None
 
 
 def _aiff(fh: BinaryIO) -> int | None:
-    fh.seek(12)
-    for _ in range(MAX_CHUNKS):
-        head = fh.read(8)
-        if len(head) < 8:
-            break
-        kind, size = head[:4], struct.unpack(">I", head[4:])[0]
+    for kind, _, _ in _chunks(fh, 12, _IFF):
         if kind == b"COMM":
             return struct.unpack(">hI", fh.read(6))[1] or None
-        fh.seek(size + (size & 1), 1)
     return None
 
 
 def _w64(fh: BinaryIO) -> int | None:
-    fh.seek(40)  # riff GUID, 8-byte size, wave GUID
     align = None
-    for _ in range(MAX_CHUNKS):
-        head = fh.read(24)
-        if len(head) < 24:
-            break
-        kind, size = head[:4], struct.unpack("<Q", head[16:])[0]  # size counts these 24
-        if size < 24:
-            return None
+    for kind, size, _ in _chunks(fh, 40, _W64):  # after the riff GUID, size and wave GUID
         if kind == b"fmt ":
             tag, _, _, _, align = struct.unpack("<HHIIH", fh.read(14))
             if tag not in _PCM_TAGS and tag != _EXTENSIBLE:
                 return None
-            fh.seek(-14, 1)
         elif kind == b"data":
-            return (size - 24) // align if align else None
-        fh.seek(fh.tell() - 24 + ((size + 7) & ~7))
+            return (size - _W64.head) // align if align else None
     return None
 
 
 def _caf(fh: BinaryIO) -> int | None:
-    fh.seek(8)
     per_packet = frames_per_packet = 0
-    for _ in range(MAX_CHUNKS):
-        head = fh.read(12)
-        if len(head) < 12:
-            break
-        kind, size = head[:4], struct.unpack(">q", head[4:])[0]
+    for kind, size, _ in _chunks(fh, 8, _CAF):
         if kind == b"desc":
             _, _, _, per_packet, frames_per_packet = struct.unpack(">d4sIII", fh.read(24))
-            fh.seek(size - 24, 1)
         elif kind == b"data":  # -1: "until the end of the file"; 4 bytes are an edit count
             if size < 4 or not per_packet:
                 return None
             return (size - 4) // per_packet * frames_per_packet
-        else:
-            fh.seek(size, 1)
     return None
 
 
