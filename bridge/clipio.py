@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from voxrig.core.clip import FORMAT, Clip, from_dict, to_dict
+from voxrig.core.clip import FLOAT32_MAX, FORMAT, Clip, check_channel_names, from_dict, to_dict
 from voxrig.core.errors import ClipFormatError, VoxrigError
+from voxrig.core.userfile import MAX_CLIP_BYTES, parse_json, read_text
 
 from .atomic import write_atomic
 
@@ -55,37 +56,42 @@ def save_clip(clip: Clip, path: str | Path) -> None:
 
 
 def load_clip(path: str | Path) -> Clip:
-    """Read a `voxrig.clip` JSON file (or a voxrig CSV: weights only) with clear errors."""
+    """Read a `voxrig.clip` JSON file (or a voxrig CSV: weights only); anything wrong with it
+    is a ClipFormatError naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise VoxrigError(f"cannot read {str(path)!r}: file not found")
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix.lower() == ".csv":
-        return _clip_from_csv(text, path)
+    where = repr(str(path))
+    text = read_text(path, where, ClipFormatError, MAX_CLIP_BYTES)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ClipFormatError(f"{str(path)!r} is not valid JSON ({exc.msg} at line "
-                              f"{exc.lineno})") from None
-    try:
-        return from_dict(data)
+        if path.suffix.lower() == ".csv":
+            return _clip_from_csv(text, where)
+        return from_dict(parse_json(text, where, ClipFormatError))
     except ClipFormatError as exc:
-        raise ClipFormatError(f"{str(path)!r}: {exc}") from None
+        message = str(exc)
+        raise ClipFormatError(message if message.startswith(where) else f"{where}: {message}") \
+            from None
 
 
-def _clip_from_csv(text: str, path: Path) -> Clip:
-    rows = list(csv.reader(io.StringIO(text)))
+def _clip_from_csv(text: str, where: str) -> Clip:
+    """A CSV voxrig wrote: `time,<ARKit names>[,viseme_<name>...]`, frames at a steady rate."""
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ClipFormatError(f"{where} is not a readable CSV ({exc})") from None
     if not rows or rows[0][:1] != ["time"]:
-        raise ClipFormatError(f"{str(path)!r} is not a voxrig CSV (first column must be 'time')")
+        raise ClipFormatError(f"{where} is not a voxrig CSV (first column must be 'time')")
     header = rows[0]
     try:
         table = np.array([[float(v) for v in row] for row in rows[1:] if row], dtype=np.float64)
     except ValueError:
-        raise ClipFormatError(f"{str(path)!r} has a value that is not a number") from None
-    if table.shape[0] < 1 or table.shape[1] != len(header):
-        raise ClipFormatError(f"{str(path)!r} has rows that do not match its header")
-    times = table[:, 0]
-    fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0
+        raise ClipFormatError(f"{where} has a value that is not a number") from None
+    if table.ndim != 2 or table.shape[0] < 1 or table.shape[1] != len(header):
+        raise ClipFormatError(f"{where} has rows that do not match its header")
+    if not np.all(np.isfinite(table)):
+        frame = int(np.flatnonzero(~np.all(np.isfinite(table), axis=1))[0]) + 1
+        raise ClipFormatError(f"{where} has a NaN or infinite value (frame {frame})")
+    if table.shape[1] > 1 and np.abs(table[:, 1:]).max() > FLOAT32_MAX:
+        raise ClipFormatError(f"{where} has a weight far outside [0, 1]")
+    fps = _csv_fps(table[:, 0], where)
     channel_cols = [i for i, name in enumerate(header) if i and not name.startswith("viseme_")]
     viseme_cols = [i for i, name in enumerate(header) if name.startswith("viseme_")]
     visemes: dict = {}
@@ -95,12 +101,24 @@ def _clip_from_csv(text: str, path: Path) -> Clip:
             "viseme_names": tuple(header[i][len("viseme_"):] for i in viseme_cols),
         }
     return Clip(
-        fps=round(fps, 3),
+        fps=fps,
         weights=table[:, channel_cols],
-        channels=tuple(header[i] for i in channel_cols),
+        channels=check_channel_names(tuple(header[i] for i in channel_cols)),
         meta={"read_from": "csv"},
         **visemes,
     )
+
+
+def _csv_fps(times: np.ndarray, where: str) -> float:
+    """The frame rate of the time column, which must rise by the same step every row."""
+    if len(times) < 2:
+        return 30.0
+    steps = np.diff(times)
+    if np.any(steps <= 0):
+        frame = int(np.flatnonzero(steps <= 0)[0]) + 2
+        raise ClipFormatError(f"{where}: the time column must increase from frame to frame "
+                              f"(frame {frame} is at or before frame {frame - 1})")
+    return round(1.0 / float(np.median(steps)), 3)
 
 
 def is_voxrig_output(path: str | Path) -> bool:

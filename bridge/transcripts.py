@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from voxrig.core.errors import TranscriptError
+from voxrig.core.userfile import read_text
 
 
 def transcript_from(text_file: str | None, inline: str | None) -> str | None:
@@ -18,15 +17,8 @@ def transcript_from(text_file: str | None, inline: str | None) -> str | None:
 
 
 def _read(path_text: str) -> str:
-    path = Path(path_text)
-    if not path.is_file():
-        raise TranscriptError(f"cannot read transcript {path_text!r}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise TranscriptError(f"transcript {path_text!r} is not UTF-8 text") from None
-    except OSError as exc:
-        raise TranscriptError(f"cannot read transcript {path_text!r}: {exc.strerror}") from None
+    where = f"transcript {path_text!r}"
+    text = read_text(path_text, where, TranscriptError)
     if not text.strip():
-        raise TranscriptError(f"transcript {path_text!r} is empty")
+        raise TranscriptError(f"{where} is empty")
     return text

@@ -4,17 +4,19 @@ format (as plain dicts) and validates it; reading and writing files lives in vox
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from .errors import ClipFormatError
-from .names import ARKIT52, OVR15
+from .errors import ClipFormatError, shown
+from .names import ARKIT52, ARKIT_INDEX, OVR15
 
 FORMAT = "voxrig.clip"
 VERSION = 1
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -153,33 +155,39 @@ def to_dict(clip: Clip) -> dict[str, Any]:
 
 
 def from_dict(data: Any) -> Clip:
-    """Parse a `voxrig.clip` JSON object, with a specific error for each way it can be wrong."""
+    """Parse a `voxrig.clip` JSON object, with a specific error for each way it can be wrong:
+    every field's type is checked before it is used, so no document ends in a traceback."""
     if not isinstance(data, dict):
         raise ClipFormatError("a clip must be a JSON object")
     if data.get("format") != FORMAT:
-        raise ClipFormatError(f"not a voxrig clip: format is {data.get('format')!r}, "
+        raise ClipFormatError(f"not a voxrig clip: format is {shown(data.get('format'))}, "
                               f"expected {FORMAT!r}")
-    if data.get("version") != VERSION:
-        raise ClipFormatError(f"unsupported clip version {data.get('version')!r} "
+    if data.get("version") != VERSION or isinstance(data.get("version"), bool):
+        raise ClipFormatError(f"unsupported clip version {shown(data.get('version'))} "
                               f"(this voxrig reads version {VERSION})")
     for key in ("fps", "frame_count", "channels", "weights"):
         if key not in data:
             raise ClipFormatError(f"clip is missing the {key!r} field")
-    weights = _array(data["weights"], "weights")
-    if weights.ndim != 2:
-        raise ClipFormatError("weights must be a list of frames, each a list of numbers")
-    if data["frame_count"] != weights.shape[0]:
-        raise ClipFormatError(f"frame_count is {data['frame_count']} but weights has "
+    channels = check_channel_names(_names(data["channels"], "channels"))
+    if not channels:
+        raise ClipFormatError("a clip needs at least one channel")
+    weights = _array(data["weights"], "weights", 2)
+    frame_count = data["frame_count"]
+    if not _is_number(frame_count) or frame_count != weights.shape[0]:
+        raise ClipFormatError(f"frame_count is {shown(frame_count)} but weights has "
                               f"{weights.shape[0]} frames")
     fps = data["fps"]
-    if not isinstance(fps, int | float) or isinstance(fps, bool):
-        raise ClipFormatError(f"fps must be a number, got {fps!r}")
+    if not _is_number(fps):
+        raise ClipFormatError(f"fps must be a number, got {shown(fps)}")
+    duration = data.get("duration")
+    if duration is not None and not _is_number(duration):
+        raise ClipFormatError(f"duration must be a number of seconds, got {shown(duration)}")
     kwargs: dict[str, Any] = {
         "fps": fps,
         "weights": weights,
-        "channels": tuple(data["channels"]),
-        "duration": data.get("duration"),
-        "meta": data.get("meta") or {},
+        "channels": channels,
+        "duration": duration,
+        "meta": _meta(data.get("meta")),
     }
     if "keypoints" in data:
         kp = data["keypoints"]
@@ -187,23 +195,92 @@ def from_dict(data: Any) -> Clip:
         for key, value in expected.items():
             if not isinstance(kp, dict) or kp.get(key) != value:
                 raise ClipFormatError(f"keypoints.{key} must be {value!r}")
-        kwargs["keypoints"] = _array(kp.get("frames"), "keypoints.frames")
+        kwargs["keypoints"] = _array(kp.get("frames"), "keypoints.frames", 3)
     if "visemes" in data:
         vis = data["visemes"]
         if not isinstance(vis, dict) or vis.get("set") != "ovr15":
             raise ClipFormatError("visemes.set must be 'ovr15'")
-        kwargs["viseme_names"] = tuple(vis.get("names") or OVR15)
-        kwargs["visemes"] = _array(vis.get("weights"), "visemes.weights")
+        kwargs["viseme_names"] = _names(vis.get("names") or OVR15, "visemes.names")
+        kwargs["visemes"] = _array(vis.get("weights"), "visemes.weights", 2)
     if "head" in data:
-        kwargs["head"] = _array(data["head"].get("frames"), "head.frames")
+        kwargs["head"] = _array(_track(data, "head").get("frames"), "head.frames", 2)
     if "emotion" in data:
-        kwargs["emotion_names"] = tuple(data["emotion"].get("names") or ())
-        kwargs["emotion"] = _array(data["emotion"].get("weights"), "emotion.weights")
+        emotion = _track(data, "emotion")
+        kwargs["emotion_names"] = _names(emotion.get("names") or (), "emotion.names")
+        kwargs["emotion"] = _array(emotion.get("weights"), "emotion.weights", 2)
     return Clip(**kwargs)
 
 
-def _array(value: Any, name: str) -> np.ndarray:
+def check_channel_names(channels: tuple[str, ...]) -> tuple[str, ...]:
+    """Channels of a clip file must be ARKit-52 names: exporters write each as a blendshape
+    (`blendShape.<name>`), so a stray column such as "5" would drive nothing in any rig."""
+    for name in channels:
+        if name not in ARKIT_INDEX:
+            close = difflib.get_close_matches(name, ARKIT52, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ClipFormatError(f"channel {shown(name)} is not an ARKit-52 blendshape "
+                                  f"name{hint}")
+    return channels
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _track(data: dict, name: str) -> dict:
+    value = data[name]
+    if not isinstance(value, dict):
+        raise ClipFormatError(f"{name} must be an object with \"frames\" or \"weights\", "
+                              f"got {shown(value)}")
+    return value
+
+
+def _names(value: Any, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ClipFormatError(f"{name} must be a list of names, got {shown(value)}")
+    return tuple(value)
+
+
+def _meta(value: Any) -> dict[str, Any]:
+    """`meta` is free-form, but the keys exporters and plots read must have their types."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ClipFormatError(f"meta must be an object, got {shown(value)}")
+    for key in ("phones", "words"):
+        rows = value.get(key)
+        if rows is None:
+            continue
+        if not isinstance(rows, list) or not all(_is_timed_row(r) for r in rows):
+            raise ClipFormatError(f"meta.{key} must be a list of [label, start, end] rows "
+                                  "with finite times")
+    for key in ("source", "phone_source"):
+        if key in value and not isinstance(value[key], str):
+            raise ClipFormatError(f"meta.{key} must be a string, got {shown(value[key])}")
+    warnings = value.get("warnings", [])
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise ClipFormatError("meta.warnings must be a list of strings")
+    return value
+
+
+def _is_timed_row(row: Any) -> bool:
+    return (isinstance(row, list) and len(row) >= 3 and isinstance(row[0], str)
+            and all(_is_number(t) and math.isfinite(t) for t in row[1:3]))
+
+
+def _array(value: Any, name: str, ndim: int) -> np.ndarray:
+    """A float32 array of `ndim` dimensions, checked finite and in float32's range first
+    (a cast would otherwise warn and turn 1e300 into inf)."""
     try:
-        return np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ClipFormatError(f"{name} must be a rectangular array of numbers") from None
+        array = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        array = np.asarray(None)  # ragged: reported below
+    if array.dtype.kind not in "iuf":  # strings, true/false, objects, ragged lists
+        raise ClipFormatError(f"{name} must be a rectangular array of numbers")
+    array = array.astype(np.float64)
+    if array.ndim != ndim:
+        raise ClipFormatError(f"{name} must be a rectangular array of {ndim} dimensions, "
+                              f"got {array.ndim}")
+    if not np.all(np.isfinite(array)) or (array.size and np.abs(array).max() > FLOAT32_MAX):
+        raise ClipFormatError(f"{name} contain NaN, infinite or out-of-range values")
+    return array.astype(np.float32)

@@ -15,3 +15,9 @@ class ClipFormatError(VoxrigError):
 
 class TranscriptError(VoxrigError):
     """The transcript cannot be used (unreadable file, no words left after normalising)."""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """repr() of a value from the user's file, cut so the message stays one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -17,13 +17,13 @@ stream command now, the Blender add-on later):
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import VoxrigError
+from .errors import VoxrigError, shown
 from .names import ARKIT52, ARKIT_INDEX
+from .userfile import read_json
 
 MAPPING_FORMAT = "voxrig.mapping"
 MAPPING_VERSION = 1
@@ -106,19 +106,7 @@ def resolve_names(spec: str) -> NameMap:
 def load_mapping(path: str | Path) -> NameMap:
     """A mapping file, checked: see the module docstring for the format."""
     where = f"mapping file {str(path)!r}"
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MappingError(f"cannot read {where}: file not found") from None
-    except UnicodeDecodeError:
-        raise MappingError(f"{where} is not UTF-8 text") from None
-    except OSError as exc:
-        raise MappingError(f"cannot read {where}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MappingError(f"{where} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse_mapping(data, where, str(path))
+    return parse_mapping(read_json(path, where, MappingError), where, str(path))
 
 
 def parse_mapping(data: Any, where: str = "mapping", source: str = "<mapping>") -> NameMap:
@@ -128,29 +116,29 @@ def parse_mapping(data: Any, where: str = "mapping", source: str = "<mapping>") 
                            f"\"{MAPPING_FORMAT}\"")
     if data.get("format") != MAPPING_FORMAT:
         raise MappingError(f"{where}: \"format\" must be \"{MAPPING_FORMAT}\", "
-                           f"got {data.get('format')!r}")
+                           f"got {shown(data.get('format'))}")
     if data.get("version") != MAPPING_VERSION:
-        raise MappingError(f"{where}: unsupported version {data.get('version')!r} "
+        raise MappingError(f"{where}: unsupported version {shown(data.get('version'))} "
                            f"(this voxrig reads version {MAPPING_VERSION})")
     unknown_keys = sorted(set(data) - {"format", "version", "names", "others"})
     if unknown_keys:
-        raise MappingError(f"{where}: unknown key {unknown_keys[0]!r} "
+        raise MappingError(f"{where}: unknown key {shown(unknown_keys[0])} "
                            "(expected format, version, names, others)")
     names = data.get("names")
     if not isinstance(names, dict):
         raise MappingError(f"{where}: \"names\" must be an object of ARKit name -> name")
     others = data.get("others", "keep")
     if others not in ("keep", "drop"):
-        raise MappingError(f"{where}: \"others\" must be \"keep\" or \"drop\", got {others!r}")
+        raise MappingError(f"{where}: \"others\" must be \"keep\" or \"drop\", got {shown(others)}")
     out: list[str | None] = list(ARKIT52) if others == "keep" else [None] * len(ARKIT52)
     for channel, target in names.items():
         if channel not in ARKIT_INDEX:
             close = difflib.get_close_matches(channel, ARKIT52, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise MappingError(f"{where}: {channel!r} is not an ARKit-52 channel{hint}")
+            raise MappingError(f"{where}: {shown(channel)} is not an ARKit-52 channel{hint}")
         if target is not None and (not isinstance(target, str) or not target.strip()):
             raise MappingError(f"{where}: the name for {channel!r} must be a non-empty "
-                               f"string or null, got {target!r}")
+                               f"string or null, got {shown(target)}")
         out[ARKIT_INDEX[channel]] = target
     seen: dict[str, str] = {}
     for channel, target in zip(ARKIT52, out, strict=True):
@@ -158,7 +146,7 @@ def parse_mapping(data: Any, where: str = "mapping", source: str = "<mapping>") 
             continue
         if target in seen:
             raise MappingError(f"{where}: {seen[target]!r} and {channel!r} both map to "
-                               f"{target!r}")
+                               f"{shown(target)}")
         seen[target] = channel
     if not seen:
         raise MappingError(f"{where}: no channel is left to send")

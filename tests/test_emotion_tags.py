@@ -69,5 +69,5 @@ def test_a_bad_timeline_file_is_a_one_line_error_before_baking(tmp_path, capsys)
     assert main(["bake", str(SAMPLE_AUDIO), "--emotion", str(bad), "-o",
                  str(tmp_path / "x.json")]) == 1
     err = capsys.readouterr().err
-    assert err == "voxrig: error: emotion timeline segment 0 needs numeric start and end " \
-                  "and an emotion name\n"
+    assert err == f"voxrig: error: emotion timeline '{bad}': segment 0 needs numeric start " \
+                  "and end and an emotion name\n"

@@ -80,7 +80,7 @@ def test_resolve_names_takes_a_style_or_a_json_path(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "is not valid JSON (line 1"),
+        ("{not json", "is not valid JSON (Expecting property name enclosed in double quotes"),
         ([1, 2], 'expected a JSON object with "format": "voxrig.mapping"'),
         ({"format": "voxrig.clip", "version": 1, "names": {}},
          "\"format\" must be \"voxrig.mapping\", got 'voxrig.clip'"),

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import VoxrigError
+from ..errors import VoxrigError, shown
+from ..userfile import read_json
 from .text import EMOTIONS, tokenize
 
 FORMAT = "voxrig.emotion"
@@ -75,32 +75,34 @@ def tags_to_segments(tags: list[Tag], words: list[list[Any]], duration: float) -
                     t.intensity) for i, (t, s) in enumerate(zip(tags, starts, strict=True))]
 
 
-def timeline_from_dict(data: Any) -> list[Segment]:
-    """Parse a `voxrig.emotion` timeline with a specific error for each way it can be wrong."""
+def timeline_from_dict(data: Any, where: str = "emotion timeline") -> list[Segment]:
+    """Parse a `voxrig.emotion` timeline with a specific error for each way it can be wrong;
+    `where` starts every message (the file's name when it came from one)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise VoxrigError(f"not an emotion timeline: expected a JSON object with "
+        raise VoxrigError(f"{where} is not an emotion timeline: expected a JSON object with "
                           f"\"format\": \"{FORMAT}\"")
     if data.get("version", 1) != 1:
-        raise VoxrigError(f"unsupported emotion timeline version {data.get('version')!r}")
+        raise VoxrigError(f"{where}: unsupported version {shown(data.get('version'))}")
     items = data.get("segments")
     if not isinstance(items, list):
-        raise VoxrigError("emotion timeline needs a \"segments\" list")
+        raise VoxrigError(f"{where} needs a \"segments\" list")
     out = []
     for i, item in enumerate(items):
         try:
             start, end = float(item["start"]), float(item["end"])
-            emotion = str(item["emotion"]).lower()
+            emotion = item["emotion"]
             intensity = float(item.get("intensity", 1.0))
-        except (KeyError, TypeError, ValueError):
-            raise VoxrigError(f"emotion timeline segment {i} needs numeric start and end and an "
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError):
+            raise VoxrigError(f"{where}: segment {i} needs numeric start and end and an "
                               "emotion name") from None
-        if emotion not in EMOTIONS:
-            raise VoxrigError(f"emotion timeline segment {i}: unknown emotion {emotion!r}")
+        if not isinstance(emotion, str) or emotion.lower() not in EMOTIONS:
+            raise VoxrigError(f"{where}: segment {i}: unknown emotion {shown(emotion)} "
+                              f"(use one of {', '.join(EMOTIONS)})")
         if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
-            raise VoxrigError(f"emotion timeline segment {i}: need 0 <= start < end")
+            raise VoxrigError(f"{where}: segment {i}: need 0 <= start < end")
         if not 0.0 <= intensity <= 1.0:
-            raise VoxrigError(f"emotion timeline segment {i}: intensity must be in [0, 1]")
-        out.append(Segment(start, end, emotion, intensity))
+            raise VoxrigError(f"{where}: segment {i}: intensity must be in [0, 1]")
+        out.append(Segment(start, end, emotion.lower(), intensity))
     return sorted(out, key=lambda s: s.start)
 
 
@@ -111,11 +113,6 @@ def timeline_to_dict(segments: list[Segment]) -> dict[str, Any]:
 
 
 def load_timeline(path: str | Path) -> list[Segment]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VoxrigError(f"cannot read emotion timeline '{path}': {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise VoxrigError(f"emotion timeline '{path}' is not valid JSON (line {exc.lineno})") \
-            from None
-    return timeline_from_dict(data)
+    """The segments of an `--emotion` file; every problem is one line naming the file."""
+    where = f"emotion timeline {str(path)!r}"
+    return timeline_from_dict(read_json(path, where, VoxrigError), where)
