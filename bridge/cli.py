@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from voxrig.core.audio import probe
 from voxrig.core.bake import ENGINES, bake
@@ -60,8 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+        parser.error("no command given: use one of bake, export, demo, preview, stream, plot")
     try:
         with signals_raise():  # SIGTERM unwinds too: unfinished writes leave no temp file
             return args.run(args)
@@ -76,6 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SIGNAL + exc.signum
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one line (no usage dump) and exit code 2, so it
+    reads like every other voxrig error and scripts can tell it from a bad input (1)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} "
+                              f"(see '{self.prog} --help')\n")
+
+
 class _Version(argparse.Action):
     """--version, looked up only when asked for (reading package metadata is slow to import)."""
 
@@ -85,7 +94,7 @@ class _Version(argparse.Action):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="voxrig",
         description="Speech to ARKit-52 face animation, offline, on a plain CPU.",
     )
