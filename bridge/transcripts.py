@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from voxrig.core.errors import TranscriptError
+from voxrig.core.emotion.tags import parse_tags
+from voxrig.core.errors import TranscriptError, VoxrigError
 from voxrig.core.userfile import read_text
 
 
@@ -21,4 +22,8 @@ def _read(path_text: str) -> str:
     text = read_text(path_text, where, TranscriptError)
     if not text.strip():
         raise TranscriptError(f"{where} is empty")
+    try:
+        parse_tags(text)  # a bad [emotion] tag is named with its file now, not mid-bake
+    except VoxrigError as exc:
+        raise TranscriptError(f"{where}: {exc}") from None
     return text
