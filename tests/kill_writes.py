@@ -3,9 +3,9 @@ moments, and check what is left: the old output intact (or the new one whole, wh
 came after the rename), and no temporary file once the same output is written again.
 
 Half the moments are spread over the run from process start to exit; the other half start
-when the temporary file appears (the write is under way) plus a few milliseconds, so they
-land inside the write. Used by tests/test_atomic_writes.py (a few moments) and run alone for
-the acceptance's 20 + 20:
+when the temporary file appears (the write is under way) and are spread over the time it
+was seen in a run to the end, so they land inside the write. Used by
+tests/test_atomic_writes.py (a few moments) and run alone for the acceptance's 20 + 20:
 
     .venv/bin/python tests/kill_writes.py [MOMENTS]
 """
@@ -42,7 +42,9 @@ class Outcome:
     old_kept: int = 0  # the output was byte-equal to the old one afterwards
     new_whole: int = 0  # the rename had happened: the output was the complete new file
     damaged: list[str] = field(default_factory=list)  # anything else (must stay empty)
-    leftovers: int = 0  # temporary files the kills left, before the next run
+    left_behind: int = 0  # kills after which a temporary file was left (the next write,
+    # killed or not, removes it)
+    leftovers: int = 0  # temporary files left after the last kill, before the next run
     after_next_run: list[str] = field(default_factory=list)  # must stay empty
 
 
@@ -73,10 +75,22 @@ def temp_files(out: Path) -> list[Path]:
     return [p for p in out.parent.iterdir() if is_temp_of(p.name, out)]
 
 
-def run(cmd: list[str]) -> float:
-    started = time.monotonic()
+def run(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, capture_output=True, timeout=600)
-    return time.monotonic() - started
+
+
+def run_watched(cmd: list[str], out: Path) -> tuple[float, float]:
+    """Run `cmd` to the end: (its duration, how long its temporary file was seen)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = last = None
+    while proc.poll() is None:
+        if temp_files(out):
+            last = time.monotonic()
+            first = first or last
+        time.sleep(POLL)
+    assert proc.returncode == 0, cmd
+    return time.monotonic() - started, (last - first + POLL) if first else POLL
 
 
 def kill_once(cmd: list[str], out: Path, delay: float, after_temp: bool, limit: float) -> bool:
@@ -104,16 +118,18 @@ def experiment(kind: str, source: Path, out: Path, moments: int) -> Outcome:
     make_old, killed = commands(kind, source, out)
     run(make_old)
     old = out.read_bytes()
-    duration = run(killed)
+    duration, window = run_watched(killed, out)
     new_fps = load_clip(out).fps
     out.write_bytes(old)
     outcome = Outcome()
     spread = moments // 2
     delays = [(duration * (i + 0.5) / spread, False) for i in range(spread)]
-    delays += [(0.002 * i, True) for i in range(moments - spread)]
+    inside = moments - spread
+    delays += [(window * i / inside, True) for i in range(inside)]
     for delay, after_temp in delays:
         outcome.kills += 1
         outcome.during_write += kill_once(killed, out, delay, after_temp, 2 * duration)
+        outcome.left_behind += bool(temp_files(out))
         data = out.read_bytes()
         if data == old:
             outcome.old_kept += 1
@@ -137,7 +153,7 @@ def main() -> None:
     moments = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     with tempfile.TemporaryDirectory(prefix="voxrig-kill-") as tmp:
         folder = Path(tmp)
-        audio, clip = make_inputs(folder, audio_seconds=30.0, clip_frames=60 * 300)
+        audio, clip = make_inputs(folder, audio_seconds=60.0, clip_frames=60 * 300)
         for kind, source in (("bake", audio), ("export", clip)):
             outcome = experiment(kind, source, folder / f"{kind}.out.json", moments)
             print(f"{kind}: {outcome}")
