@@ -203,9 +203,9 @@ def from_dict(data: Any) -> Clip:
         kwargs["viseme_names"] = _names(vis.get("names") or OVR15, "visemes.names")
         kwargs["visemes"] = _array(vis.get("weights"), "visemes.weights", 2)
     if "head" in data:
-        kwargs["head"] = _array(_track(data, "head").get("frames"), "head.frames", 2)
+        kwargs["head"] = _array(_track(data, "head", "frames").get("frames"), "head.frames", 2)
     if "emotion" in data:
-        emotion = _track(data, "emotion")
+        emotion = _track(data, "emotion", "weights")
         kwargs["emotion_names"] = _names(emotion.get("names") or (), "emotion.names")
         kwargs["emotion"] = _array(emotion.get("weights"), "emotion.weights", 2)
     return Clip(**kwargs)
@@ -227,11 +227,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _track(data: dict, name: str) -> dict:
+def _track(data: dict, name: str, inner: str) -> dict:
     value = data[name]
     if not isinstance(value, dict):
-        raise ClipFormatError(f"{name} must be an object with \"frames\" or \"weights\", "
-                              f"got {shown(value)}")
+        raise ClipFormatError(f"{name} must be an object with \"{inner}\", got {shown(value)}")
     return value
 
 

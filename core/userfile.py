@@ -52,6 +52,8 @@ def read_text(path: str | Path, where: str, error: type[VoxrigError],
 
 def parse_json(text: str, where: str, error: type[VoxrigError]) -> Any:
     """The decoded JSON document, refused before parsing when it nests too deeply."""
+    if not text.strip():
+        raise error(f"{where} is empty")
     if nesting_depth(text) > MAX_JSON_DEPTH:
         raise error(f"{where} is nested too deeply (more than {MAX_JSON_DEPTH} levels of "
                     "[ ] and { }); it is not a voxrig file")
