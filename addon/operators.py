@@ -59,12 +59,10 @@ def _transcript(context) -> str | None:
     if settings.transcript_text is not None:
         return settings.transcript_text.as_string().strip() or None
     if settings.transcript_path.strip():
-        path = bpy.path.abspath(settings.transcript_path)
-        try:
-            return Path(path).read_text(encoding="utf-8").strip() or None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read transcript {path!r}: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from None
+        from voxrig.bridge.transcripts import transcript_from
+
+        # the CLI's reader: a folder, a huge or non-UTF-8 file, a bad tag are one line each
+        return transcript_from(bpy.path.abspath(settings.transcript_path), None).strip()
     return None
 
 
