@@ -33,9 +33,9 @@ VOXRIG = Path(sys.executable).with_name("voxrig")
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> tuple[Path, Path]:
-    """10 s of speech to bake and a 3-minute clip to export."""
-    return make_inputs(tmp_path_factory.mktemp("atomic"), audio_seconds=10.0,
-                       clip_frames=60 * 180)
+    """5 s of speech to bake and a 2-minute clip to export."""
+    return make_inputs(tmp_path_factory.mktemp("atomic"), audio_seconds=5.0,
+                       clip_frames=60 * 120)
 
 
 def small_clip(frames: int = 30) -> Clip:
@@ -175,6 +175,7 @@ def test_a_failed_video_keeps_the_old_one_and_removes_its_temporary_files(tmp_pa
 # ---------------------------------------------------------------- real processes, signals
 
 
+@pytest.mark.slow
 def test_kill_9_during_bake_and_export_keeps_the_old_output_and_the_next_run_cleans_up(
         inputs, tmp_path):
     """Four moments of each (tests/kill_writes.py runs the acceptance's 20 + 20)."""
