@@ -17,6 +17,7 @@ from .names import ARKIT52, ARKIT_INDEX, OVR15
 FORMAT = "voxrig.clip"
 VERSION = 1
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+MIN_FPS, MAX_FPS = 1.0, 1000.0
 
 
 @dataclass
@@ -76,8 +77,11 @@ def frame_count_for(duration: float, fps: float) -> int:
 
 def validate(clip: Clip) -> None:
     """Raise ClipFormatError with a specific message if the clip is inconsistent."""
-    if not (math.isfinite(clip.fps) and 0 < clip.fps <= 1000):
-        raise ClipFormatError(f"fps must be a number in (0, 1000], got {clip.fps}")
+    # below 1 fps a few frames span hours: exporters that write per centisecond (Rhubarb,
+    # Moho) would make billions of cues
+    if not (math.isfinite(clip.fps) and MIN_FPS <= clip.fps <= MAX_FPS):
+        raise ClipFormatError(f"fps must be a number in [{MIN_FPS:g}, {MAX_FPS:g}], "
+                              f"got {clip.fps:g}")
     w = clip.weights
     if w.ndim != 2 or w.shape[1] != len(clip.channels):
         raise ClipFormatError(
@@ -98,8 +102,8 @@ def validate(clip: Clip) -> None:
         raise ClipFormatError(f"duration must be a non-negative number, got {clip.duration}")
     if clip.duration + 1e-6 < (t - 1) / clip.fps:
         raise ClipFormatError(
-            f"{t} frames at {clip.fps} fps need a duration of at least "
-            f"{(t - 1) / clip.fps:.3f} s, got {clip.duration:.3f} s"
+            f"{t} frames at {clip.fps:g} fps need a duration of at least "
+            f"{(t - 1) / clip.fps:.6g} s, got {clip.duration:.6g} s"
         )
     _check_track(clip.keypoints, "keypoints", (t, 68, 3))
     _check_track(clip.head, "head", (t, 3))
@@ -176,12 +180,16 @@ def from_dict(data: Any) -> Clip:
     if not _is_number(frame_count) or frame_count != weights.shape[0]:
         raise ClipFormatError(f"frame_count is {shown(frame_count)} but weights has "
                               f"{weights.shape[0]} frames")
-    fps = data["fps"]
-    if not _is_number(fps):
-        raise ClipFormatError(f"fps must be a number, got {shown(fps)}")
+    fps = _float(data["fps"], "fps must be a number")
     duration = data.get("duration")
-    if duration is not None and not _is_number(duration):
-        raise ClipFormatError(f"duration must be a number of seconds, got {shown(duration)}")
+    if duration is not None:
+        duration = _float(duration, "duration must be a number of seconds")
+    span = weights.shape[0] / fps if MIN_FPS <= fps <= MAX_FPS else None  # else: validate()
+    if duration is not None and span is not None and duration > span + 1e-6:
+        # frames at i / fps cover [0, duration]: a longer one would have exporters make up
+        # (up to billions of) frames or cues that the clip does not have
+        raise ClipFormatError(f"duration {duration:.6g} s is longer than its {weights.shape[0]} "
+                              f"frames at {fps:g} fps cover (at most {span:.6g} s)")
     kwargs: dict[str, Any] = {
         "fps": fps,
         "weights": weights,
@@ -221,6 +229,16 @@ def check_channel_names(channels: tuple[str, ...]) -> tuple[str, ...]:
             raise ClipFormatError(f"channel {shown(name)} is not an ARKit-52 blendshape "
                                   f"name{hint}")
     return channels
+
+
+def _float(value: Any, requirement: str) -> float:
+    """A JSON number as a float (true/false and integers beyond float's range are not)."""
+    if _is_number(value):
+        try:
+            return float(value)
+        except OverflowError:
+            pass
+    raise ClipFormatError(f"{requirement}, got {shown(value)}")
 
 
 def _is_number(value: Any) -> bool:

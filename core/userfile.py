@@ -61,6 +61,8 @@ def parse_json(text: str, where: str, error: type[VoxrigError]) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise error(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except ValueError:  # Python's own limit: integers of more than 4300 digits
+        raise error(f"{where} is not valid JSON (a number with thousands of digits)") from None
     except RecursionError:  # below MAX_JSON_DEPTH on any sane recursion limit; kept as a net
         raise error(f"{where} is nested too deeply") from None
 

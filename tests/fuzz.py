@@ -23,13 +23,21 @@ from hypothesis import strategies as st
 from voxrig.core.errors import VoxrigError
 
 LONG = os.environ.get("VOXRIG_FUZZ") == "long"
-FUZZ = settings(
-    max_examples=int(os.environ.get("VOXRIG_FUZZ_EXAMPLES", "100000")) if LONG else 300,
-    deadline=None,
-    derandomize=not LONG,
-    database=None,  # CI and the local run start from nothing: no state between runs
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+
+
+def fuzz_settings(ci_examples: int) -> settings:
+    """Hypothesis settings for one reader: `ci_examples` in CI, many more in a long run."""
+    return settings(
+        max_examples=int(os.environ.get("VOXRIG_FUZZ_EXAMPLES", "100000")) if LONG
+        else ci_examples,
+        deadline=None,
+        derandomize=not LONG,
+        database=None,  # CI and the local run start from nothing: no state between runs
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+FUZZ = fuzz_settings(300)  # a second or two a reader
 COUNT_FILE = os.environ.get("VOXRIG_FUZZ_COUNT")
 MAX_MESSAGE = 400  # characters: one line a terminal shows whole, or nearly
 
@@ -88,6 +96,7 @@ def documents(valid: dict) -> st.SearchStrategy[bytes]:
         st.integers(1, 5000).map(lambda n: ("[" * n + "]" * n).encode()),
         st.integers(1, 5000).map(lambda n: text.replace(
             '"format"', '"x": ' + "{\"a\": " * n + "0" + "}" * n + ', "format"', 1).encode()),
+        st.integers(1, 6000).map(lambda n: text.replace(": 1", ": " + "1" * n, 1).encode()),
         st.binary(max_size=64).map(lambda b: text.encode("utf-8")[:20] + b),
         st.binary(max_size=200),
     )
