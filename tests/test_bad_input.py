@@ -51,6 +51,25 @@ def assert_one_line(err: str, expected: str) -> None:
     assert "Traceback" not in err
 
 
+def run_on(capsys, path: Path, content: bytes, argv: list[str]) -> tuple[int, str]:
+    """Write `content` to `path`, then run the command with `path` where argv says FILE."""
+    path.write_bytes(content)
+    return run(capsys, [str(path) if arg == "FILE" else arg for arg in argv])
+
+
+def assert_input_error(code: int, err: str, message: str, path: Path) -> None:
+    """Exit 1 and the whole stderr is `message` (its {f}: the file) after 'voxrig: error: '."""
+    assert code == 1
+    assert_one_line(err, "voxrig: error: " + message.replace("{f}", str(path)))
+
+
+def sparse(path: Path, size: int) -> Path:
+    """A file of `size` bytes that takes no disk space or time to make."""
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    return path
+
+
 CLIP_CASES = [
     ("head_null.json", clip_json(head=None),
      "'{f}': head must be an object with \"frames\", got None"),
@@ -123,10 +142,8 @@ CLIP_CASES = [
 def test_a_bad_clip_is_one_line_naming_the_file_exit_1(tmp_path, capsys, name, content,
                                                        message):
     clip = tmp_path / name
-    clip.write_bytes(content)
-    code, err = run(capsys, ["export", str(clip), "-o", str(tmp_path / "out.anim")])
-    assert code == 1
-    assert_one_line(err, "voxrig: error: " + message.replace("{f}", str(clip)))
+    code, err = run_on(capsys, clip, content, ["export", "FILE", "-o", str(tmp_path / "out.anim")])
+    assert_input_error(code, err, message, clip)
     assert not (tmp_path / "out.anim").exists()
 
 
@@ -149,9 +166,7 @@ def test_a_clip_folder_is_named_a_directory(tmp_path, capsys):
 
 
 def test_a_clip_over_the_size_limit_is_refused_before_it_is_read(tmp_path, capsys):
-    clip = tmp_path / "huge.json"
-    with clip.open("wb") as handle:  # sparse: no disk space, no time
-        handle.truncate(MAX_CLIP_BYTES + 1)
+    clip = sparse(tmp_path / "huge.json", MAX_CLIP_BYTES + 1)
     code, err = run(capsys, ["export", str(clip), "-o", str(tmp_path / "out.csv")])
     assert code == 1
     assert_one_line(err, f"voxrig: error: '{clip}' is too large (1024.0 MB; voxrig reads at "
@@ -190,11 +205,9 @@ TIMELINE_CASES = [
 def test_a_bad_emotion_timeline_is_one_line_before_baking(tmp_path, capsys, name, content,
                                                           message):
     path = tmp_path / name
-    path.write_bytes(content)
-    code, err = run(capsys, ["bake", str(SAMPLE_AUDIO), "--emotion", str(path), "-o",
-                             str(tmp_path / "out.json")])
-    assert code == 1
-    assert_one_line(err, "voxrig: error: " + message.replace("{f}", str(path)))
+    code, err = run_on(capsys, path, content, ["bake", str(SAMPLE_AUDIO), "--emotion", "FILE",
+                                               "-o", str(tmp_path / "out.json")])
+    assert_input_error(code, err, message, path)
 
 
 MAPPING_CASES = [
@@ -217,16 +230,8 @@ def test_a_bad_name_mapping_is_one_line_before_streaming(tmp_path, capsys, name,
                                                          message):
     clip, path = tmp_path / "clip.json", tmp_path / name
     clip.write_bytes(clip_json())
-    path.write_bytes(content)
-    code, err = run(capsys, ["stream", "--input", str(clip), "--names", str(path)])
-    assert code == 1
-    assert_one_line(err, "voxrig: error: " + message.replace("{f}", str(path)))
-
-
-def _sparse(path: Path, size: int) -> Path:
-    with path.open("wb") as handle:
-        handle.truncate(size)
-    return path
+    code, err = run_on(capsys, path, content, ["stream", "--input", str(clip), "--names", "FILE"])
+    assert_input_error(code, err, message, path)
 
 
 TRANSCRIPT_CASES = [
@@ -244,11 +249,9 @@ TRANSCRIPT_CASES = [
                          ids=[case[0] for case in TRANSCRIPT_CASES])
 def test_a_bad_transcript_is_one_line_before_baking(tmp_path, capsys, name, content, message):
     path = tmp_path / name
-    path.write_bytes(content)
-    code, err = run(capsys, ["bake", str(SAMPLE_AUDIO), "--text", str(path), "-o",
-                             str(tmp_path / "out.json")])
-    assert code == 1
-    assert_one_line(err, "voxrig: error: " + message.replace("{f}", str(path)))
+    code, err = run_on(capsys, path, content, ["bake", str(SAMPLE_AUDIO), "--text", "FILE",
+                                               "-o", str(tmp_path / "out.json")])
+    assert_input_error(code, err, message, path)
 
 
 def test_a_transcript_folder_is_named_a_directory_not_missing(tmp_path, capsys):
@@ -260,7 +263,7 @@ def test_a_transcript_folder_is_named_a_directory_not_missing(tmp_path, capsys):
 
 
 def test_a_transcript_over_the_size_limit_is_refused(tmp_path, capsys):
-    path = _sparse(tmp_path / "huge.txt", MAX_TEXT_BYTES + 1)
+    path = sparse(tmp_path / "huge.txt", MAX_TEXT_BYTES + 1)
     code, err = run(capsys, ["bake", str(SAMPLE_AUDIO), "--text", str(path), "-o",
                              str(tmp_path / "out.json")])
     assert code == 1
