@@ -22,6 +22,7 @@ MAX_CLIP_BYTES = 1024 * MB
 # nesting would otherwise end in Python's recursion limit inside the JSON parser.
 MAX_JSON_DEPTH = 64
 
+_SLICE = 4 * MB  # characters scanned at a time by nesting_depth
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
@@ -74,11 +75,15 @@ def read_json(path: str | Path, where: str, error: type[VoxrigError],
 
 
 def nesting_depth(text: str) -> int:
-    """How deeply [ ] and { } nest outside JSON strings (unbalanced closers count as 0)."""
-    bare = _STRING.sub('""', text).encode("utf-8", errors="replace")
-    codes = np.frombuffer(bare, dtype=np.uint8)
-    brackets = codes[np.isin(codes, np.frombuffer(b"[]{}", dtype=np.uint8))]
-    if brackets.size == 0:
-        return 0
-    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
-    return int(np.cumsum(steps).max())
+    """How deeply [ ] and { } nest outside JSON strings, read in slices so a large clip costs
+    a few MB more, not three copies of itself. A string cut by a slice's end has its brackets
+    counted: that can only overstate the depth of a file no voxrig writer makes."""
+    level = deepest = 0
+    for start in range(0, len(text), _SLICE):
+        bare = _STRING.sub('""', text[start:start + _SLICE]).encode("utf-8", errors="replace")
+        codes = np.frombuffer(bare, dtype=np.uint8)
+        brackets = codes[(codes == 91) | (codes == 93) | (codes == 123) | (codes == 125)]
+        if brackets.size:  # [ ] { } are 91 93 123 125
+            levels = level + np.cumsum(np.where((brackets == 91) | (brackets == 123), 1, -1))
+            deepest, level = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
