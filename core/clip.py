@@ -282,7 +282,14 @@ def _meta(value: Any) -> dict[str, Any]:
 
 def _is_timed_row(row: Any) -> bool:
     return (isinstance(row, list) and len(row) >= 3 and isinstance(row[0], str)
-            and all(_is_number(t) and math.isfinite(t) for t in row[1:3]))
+            and all(_is_finite(t) for t in row[1:3]))
+
+
+def _is_finite(value: Any) -> bool:
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return False
 
 
 def _array(value: Any, name: str, ndim: int) -> np.ndarray:

@@ -42,7 +42,8 @@ COUNT_FILE = os.environ.get("VOXRIG_FUZZ_COUNT")
 MAX_MESSAGE = 400  # characters: one line a terminal shows whole, or nearly
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers() | st.just(10 ** 400) | st.floats()
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
                                                                 max_size=4),
     max_leaves=12,

@@ -94,6 +94,8 @@ CLIP_CASES = [
     ("slow_fps.json", clip_json(fps=1e-9, duration=1e10),
      "'{f}': fps must be a number in [1, 1000], got 1e-09"),
     ("meta_list.json", clip_json(meta=[1]), "'{f}': meta must be an object, got [1]"),
+    ("phone_time.json", clip_json(meta={"phones": [["AA", 10 ** 400, 1]]}),
+     "'{f}': meta.phones must be a list of [label, start, end] rows with finite times"),
     ("phones.json", clip_json(meta={"phones": [["AA", "soon", 1]]}),
      "'{f}': meta.phones must be a list of [label, start, end] rows with finite times"),
     ("nan.json", clip_json(weights=[[float("nan")] * 52] * 3),
