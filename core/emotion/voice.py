@@ -56,7 +56,7 @@ _BLOCK = 512  # analysis windows per FFT batch
 def _block_f0(windows: np.ndarray, sample_rate: int, win: int) -> np.ndarray:
     """f0 of each row of `windows` (0 where not periodic enough)."""
     block = windows - windows.mean(axis=1, keepdims=True)
-    n_fft = 1 << int(np.ceil(np.log2(2 * win)))
+    n_fft = 2 * win  # the linear autocorrelation up to lag win needs no more (nor a power of 2)
     spec = np.fft.rfft(block, n_fft, axis=1)
     acf = np.fft.irfft(np.abs(spec) ** 2, n_fft, axis=1)[:, :win]
     energy = acf[:, :1]
