@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from voxrig.core.clip import FLOAT32_MAX, FORMAT, Clip, check_channel_names, fro
 from voxrig.core.errors import ClipFormatError, VoxrigError
 from voxrig.core.userfile import MAX_CLIP_BYTES, parse_json, read_text
 
-from .atomic import write_atomic
+from .atomic import atomic_output
 
 FORMATS = ("json", "csv")
 
@@ -30,29 +31,69 @@ def format_for(path: str | Path) -> str:
     return suffix
 
 
+ROWS_PER_BLOCK = 2000  # frames serialised at a time: a 2-hour clip never becomes one string
+
+
 def clip_to_json(clip: Clip) -> bytes:
-    return json.dumps(to_dict(clip), separators=(",", ":")).encode("utf-8")
+    out = io.BytesIO()
+    write_json(clip, out)
+    return out.getvalue()
 
 
 def clip_to_csv(clip: Clip) -> bytes:
+    out = io.BytesIO()
+    write_csv(clip, out)
+    return out.getvalue()
+
+
+def write_json(clip: Clip, handle: BinaryIO) -> None:
+    """Write the clip's JSON (the bytes of `json.dumps(to_dict(clip))`, compact) to `handle`,
+    its arrays a block of frames at a time: as Python lists a long clip's numbers take ten
+    times the memory of the clip itself."""
+    arrays: list[tuple[np.ndarray, int]] = []
+
+    def deferred(array: np.ndarray, decimals: int) -> str:
+        arrays.append((array, decimals))
+        return _ARRAY_MARK
+
+    skeleton = json.dumps(to_dict(clip, deferred), separators=(",", ":"))
+    pieces = skeleton.split(json.dumps(_ARRAY_MARK))
+    handle.write(pieces[0].encode("utf-8"))
+    for (array, decimals), after in zip(arrays, pieces[1:], strict=True):
+        handle.write(b"[")
+        for start in range(0, len(array), ROWS_PER_BLOCK):
+            rows = np.round(array[start : start + ROWS_PER_BLOCK].astype(np.float64), decimals)
+            text = json.dumps(rows.tolist(), separators=(",", ":"))[1:-1]
+            handle.write((b"," if start else b"") + text.encode("utf-8"))
+        handle.write(b"]" + after.encode("utf-8"))
+
+
+_ARRAY_MARK = "\x00voxrig array\x00"  # stands for an array in the skeleton; no clip holds it
+
+
+def write_csv(clip: Clip, handle: BinaryIO) -> None:
     """`time,<channel names>` then one row per frame; viseme columns follow as `viseme_<name>`
-    when the clip has visemes."""
+    when the clip has visemes. Written a block of frames at a time."""
     header = ["time", *clip.channels]
     columns = [clip.times[:, None], clip.weights]
     if clip.visemes is not None:
         header += [f"viseme_{name}" for name in clip.viseme_names]
         columns.append(clip.visemes)
-    table = np.hstack([c.astype(np.float64) for c in columns])
-    out = io.StringIO()
-    out.write(",".join(header) + "\n")
-    np.savetxt(out, table, fmt="%.5f", delimiter=",")
-    return out.getvalue().encode("utf-8")
+    handle.write((",".join(header) + "\n").encode("utf-8"))
+    for start in range(0, clip.frame_count, ROWS_PER_BLOCK):
+        block = slice(start, start + ROWS_PER_BLOCK)
+        table = np.hstack([c[block].astype(np.float64) for c in columns])
+        out = io.StringIO()
+        np.savetxt(out, table, fmt="%.5f", delimiter=",")
+        handle.write(out.getvalue().encode("utf-8"))
 
 
-def save_clip(clip: Clip, path: str | Path) -> None:
-    """Write `clip` to `path` as JSON or CSV (by extension), atomically."""
-    kind = format_for(path)
-    write_atomic(path, clip_to_json(clip) if kind == "json" else clip_to_csv(clip))
+def save_clip(clip: Clip, path: str | Path, kind: str | None = None) -> None:
+    """Write `clip` to `path` as JSON or CSV (`kind`, default by extension), atomically and
+    block by block."""
+    write = write_json if (kind or format_for(path)) == "json" else write_csv
+    with atomic_output(path) as tmp, open(tmp, "wb") as handle:
+        write(clip, handle)
 
 
 def load_clip(path: str | Path) -> Clip:

@@ -98,7 +98,9 @@ def bake(
             part_v, v_rate = (_neural_visemes(timeline, part_w, chunk, speech, config)
                               if config.visemes else (None, FRAME_RATE))
             part_w = apply_strength(part_w, strength)
-            part_k = part_k.reshape(len(part_k), -1) * max(strength, 0.0)
+            # the model's keypoints are kept only when asked for: 2 hours of them are 176 MB
+            part_k = (part_k.reshape(len(part_k), -1) * max(strength, 0.0) if config.keypoints
+                      else part_k[:, :0].reshape(len(part_k), 0))
             if weights is None:
                 weights = np.zeros((frame_total, part_w.shape[1]), np.float32)
                 points = np.zeros((frame_total, part_k.shape[1]), np.float32)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -124,8 +125,9 @@ def _rounded(arr: np.ndarray, decimals: int) -> list:
     return np.round(arr.astype(np.float64), decimals).tolist()
 
 
-def to_dict(clip: Clip) -> dict[str, Any]:
-    """The clip as a `voxrig.clip` version 1 JSON object."""
+def to_dict(clip: Clip, rounded: Callable[[np.ndarray, int], Any] = _rounded) -> dict[str, Any]:
+    """The clip as a `voxrig.clip` version 1 JSON object. `rounded` turns each array into its
+    JSON value (the streaming writer passes one that defers the arrays, see bridge/clipio)."""
     out: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -133,27 +135,27 @@ def to_dict(clip: Clip) -> dict[str, Any]:
         "frame_count": clip.frame_count,
         "duration": round(float(clip.duration), 6),
         "channels": list(clip.channels),
-        "weights": _rounded(clip.weights, 5),
+        "weights": rounded(clip.weights, 5),
     }
     if clip.keypoints is not None:
         out["keypoints"] = {
             "layout": "multipie68",
             "units": "cm",
             "kind": "displacement",
-            "frames": _rounded(clip.keypoints, 5),
+            "frames": rounded(clip.keypoints, 5),
         }
     if clip.visemes is not None:
         out["visemes"] = {
             "set": "ovr15",
             "names": list(clip.viseme_names),
-            "weights": _rounded(clip.visemes, 5),
+            "weights": rounded(clip.visemes, 5),
         }
     if clip.head is not None:
         out["head"] = {"order": ["pitch", "yaw", "roll"], "units": "degrees",
-                       "frames": _rounded(clip.head, 4)}
+                       "frames": rounded(clip.head, 4)}
     if clip.emotion is not None:
         out["emotion"] = {"names": list(clip.emotion_names),
-                          "weights": _rounded(clip.emotion, 5)}
+                          "weights": rounded(clip.emotion, 5)}
     out["meta"] = clip.meta
     return out
 

@@ -17,7 +17,7 @@ from voxrig.core.errors import VoxrigError
 
 from ..atomic import write_atomic
 from ..clipio import FORMATS as CLIP_FORMATS
-from ..clipio import clip_to_csv, clip_to_json, format_for
+from ..clipio import clip_to_csv, clip_to_json, format_for, save_clip
 from . import gltf, moho, rhubarb, unity_anim, unreal_csv, visemes_csv
 from .options import ExportOptions
 
@@ -107,5 +107,8 @@ def export(clip: Clip, path: str | Path, fmt: str | None = None,
     fmt = export_format_for(path, fmt)
     if options is None:
         options = ExportOptions(name=Path(path).name.split(".")[0] or "voxrig")
-    write_atomic(path, EXPORTERS[fmt].write(clip, options))
+    if fmt in CLIP_FORMATS:  # streamed: a long clip's JSON is never one string in memory
+        save_clip(clip, path, fmt)
+    else:
+        write_atomic(path, EXPORTERS[fmt].write(clip, options))
     return fmt
