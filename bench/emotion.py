@@ -97,7 +97,7 @@ def main() -> int:
         print(f"{key}: off {off[key]:.4f}  on {on[key]:.4f}  change {on[key] - off[key]:+.4f}")
     out = Path(__file__).parent / "emotion_results" / "emotion.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"text": text, "text_heldout": heldout, "living_face": face, "lip_sync_off": off,
-                               "lip_sync_on": on}, indent=1) + "\n")
+    out.write_text(json.dumps({"text": text, "text_heldout": heldout, "living_face": face,
+                               "lip_sync_off": off, "lip_sync_on": on}, indent=1) + "\n")
     print(f"wrote {out.relative_to(out.parent.parent.parent)}")
     return 0
