@@ -1,7 +1,8 @@
-"""Emotion of a phrase from its words: NRC EmoLex word emotions (via `nrclex`, token-list
-mode: its raw-text mode needs TextBlob corpora that are not installed) plus VADER sentiment,
-with negation and intensifiers handled, and a few cues the lexicons miss (interjections,
-surprised declarative questions). A baseline: fast, offline, explainable."""
+"""Emotion of a phrase from its words: voxrig's own word lexicon (core/emotion/lexicon.py,
+written for the project, MIT) plus VADER sentiment, with negation and intensifiers handled,
+and a few cues a word list misses (interjections, phrases, surprised declarative
+questions). A baseline: fast, offline, explainable, and free of any licence a studio
+cannot ship."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from .lexicon import lexicon as _lexicon
+
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "afraid", "disgusted")
 
-# NRC EmoLex emotion -> our class (anticipation and trust have no facial expression of their own)
-_NRC = {"joy": "happy", "sadness": "sad", "anger": "angry", "surprise": "surprised",
-        "fear": "afraid", "disgust": "disgusted"}
 _NEGATORS = {"not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without",
              "hardly", "cannot"}
 _INTENSIFIERS = {"so": 1.5, "very": 1.5, "really": 1.4, "extremely": 1.8, "totally": 1.5,
@@ -78,13 +78,6 @@ def tokenize(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> dict[str, list[str]]:
-    from nrclex import NRCLex  # imported lazily: only bakes that use text emotion pay for it
-
-    return NRCLex().__lexicon__
-
-
-@lru_cache(maxsize=1)
 def _vader():  # noqa: ANN202 - third-party type
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -114,9 +107,9 @@ def classify(text: str) -> TextEmotion:
         boost = _INTENSIFIERS.get(tok, 1.0)
         if neg:
             continue  # "not happy" is not happy; VADER's valence carries the flip
-        tags = [_NRC[t] for t in lexicon.get(tok, ()) if t in _NRC]
-        for tag in tags:  # a word tagged with many emotions says little about each
-            scores[tag] += weight / len(tags)
+        tags = lexicon.get(tok, {})
+        for tag, value in tags.items():  # a word of many emotions says little about each
+            scores[tag] += weight * value / len(tags)
         if tok in _CUES:
             name, value = _CUES[tok]
             scores[name] += weight * value
