@@ -23,7 +23,7 @@ _WORDS: dict[str, dict[float, str]] = {
              "magnificent splendid paradise heaven bliss blissful content satisfied pleasure "
              "pleasant amused amusing charming thank thanks yes hurrah bravo cool favorite "
              "favourite dream dreamy peaceful calm honored honoured lucky fortunate",
-        0.5: "okay fine alright like liked safe home together birthday wedding sun sunny "
+        0.5: "okay fine alright safe home together birthday wedding sun sunny "
              "bright tasty delicious yummy",
     },
     "sad": {
@@ -35,9 +35,9 @@ _WORDS: dict[str, dict[float, str]] = {
              "broken regret regretful sorry apologize disappointed disappointing "
              "disappointment fail failed failure gone goodbye farewell died dead death die "
              "dying buried grave tragic tragedy pity poor unfortunate unlucky abandoned "
-             "forgotten forgot rejected reject dumped divorce lonesome blue down low tired "
+             "forgotten forgot rejected reject dumped divorce lonesome blue down tired "
              "exhausted weary homesick melancholy helpless worthless useless ruined",
-        0.5: "never anymore nobody gray grey rain rainy cold quiet old last leave left "
+        0.5: "never anymore nobody gray grey rain rainy cold quiet last leave left "
              "without wish wished",
     },
     "angry": {
@@ -95,7 +95,16 @@ def _forms(word: str) -> set[str]:
         forms |= {word[:-1] + "ing", word[:-1] + "y"}
     if word.endswith("y") and len(word) > 2:
         forms |= {word[:-1] + "ies", word[:-1] + "ied", word[:-1] + "ily"}
+    if _short_closed(word):  # sob -> sobbing, hug -> hugged, sad -> sadder
+        forms |= {word + word[-1] + end for end in ("ed", "ing", "er")}
     return forms
+
+
+def _short_closed(word: str) -> bool:
+    """A one-syllable word ending consonant-vowel-consonant doubles its last letter."""
+    vowels = set("aeiou")
+    return (len(word) in (3, 4) and word[-1] not in vowels | set("wxy")
+            and word[-2] in vowels and word[-3] not in vowels)
 
 
 @lru_cache(maxsize=1)
