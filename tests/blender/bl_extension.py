@@ -119,6 +119,7 @@ def test_the_built_zip_validates_and_bundles_voxrig_and_its_wheels():
     wheels = {Path(n).name.split("-")[0] for n in names if n.endswith(".whl")}
     assert {"voxrig", "pocketsphinx", "soundfile", "python_osc", "cffi", "onnxruntime"} <= wheels
     assert "numpy" not in wheels  # Blender ships its own
+    assert not wheels & {"nrclex", "textblob", "nltk"}  # text emotion is voxrig's own lexicon
 
 
 def test_installing_the_zip_registers_the_operators_and_uses_the_bundled_voxrig():
