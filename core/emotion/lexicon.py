@@ -18,12 +18,12 @@ _WORDS: dict[str, dict[float, str]] = {
         1.0: "love beloved great good nice fun funny enjoy enjoyable smile grin giggle cheer "
              "beautiful gorgeous pretty cute sweet kind perfect best win won winner victory "
              "success succeed triumph reward treasure gift present party festival holiday "
-             "vacation relax relaxed relief relieved comfort cozy cosy warm friend friendship "
+             "vacation relax relaxed relieved comfort cozy cosy warm friend friendship "
              "hug kiss welcome excited exciting excitement eager hope hopeful glorious "
              "magnificent splendid paradise heaven bliss blissful content satisfied pleasure "
              "pleasant amused amusing charming thank thanks yes hurrah bravo cool favorite "
              "favourite dream dreamy peaceful calm honored honoured lucky fortunate",
-        0.5: "okay fine alright safe home together birthday wedding sun sunny "
+        0.5: "okay alright safe home together birthday wedding sun sunny "
              "bright tasty delicious yummy",
     },
     "sad": {
