@@ -19,6 +19,7 @@ from voxrig.core.errors import VoxrigError
 from voxrig.core.rig import keypoints
 from voxrig.core.summary import sparkline, summarise_mouth
 
+from . import batch_command
 from .argtypes import number_in
 from .clipio import is_voxrig_output, load_clip, save_clip
 from .exporters import EXPORTERS, ExportOptions, export, export_format_for, moho, written_by_voxrig
@@ -223,6 +224,17 @@ def _parser() -> argparse.ArgumentParser:
     plot_cmd.add_argument("--channels", metavar="A,B,...",
                           help="channels to draw instead of the busiest mouth channels")
     plot_cmd.set_defaults(run=_run_plot)
+
+    batch_cmd = commands.add_parser(
+        "batch",
+        help="bake a folder or manifest of lines, skipping what is up to date",
+        description="Bake many lines with workers that keep the model loaded; a rerun "
+        "re-bakes only what changed and keeps outputs edited by hand. See docs/batch.md.",
+        epilog=batch_command.EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    batch_command.add_arguments(batch_cmd)
+    batch_cmd.set_defaults(run=batch_command.run_command)
     return parser
 
 

@@ -1,0 +1,78 @@
+"""`voxrig batch INPUT -o OUTDIR`: the command line of bridge/batch.py."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from voxrig.core.bake import ENGINES
+
+from .argtypes import number_in
+from .batch import FAILED_NAME, LineOptions, run
+from .exporters import EXPORTERS
+from .exporters.options import DEFAULT_UNITY_PATH
+
+EXIT_OK = 0
+EXIT_FAILED_LINES = 1  # some lines failed (each one is in OUTDIR/failed.jsonl)
+
+EXAMPLES = """examples:
+  voxrig batch lines/ -o baked/                 # every audio file, <stem>.txt transcripts
+  voxrig batch lines.jsonl -o baked/ --workers 4
+  voxrig batch lines.csv -o baked/ --format unity --fps 60
+  voxrig batch lines/ -o baked/ --overwrite-edited   # re-bake outputs edited by hand too
+
+A manifest line (.jsonl object or .csv row) has: audio, and optionally transcript (text),
+text (a transcript file), output (name in OUTDIR) and any option below by its name (fps,
+engine, format, visemes, keypoints, strength, emotion, idle, listen, language, unity_path).
+See docs/batch.md.
+"""
+
+_fps = number_in(1.0, 240.0, "frame rate")
+_strength = number_in(0.0, 2.0, "strength")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="a folder of audio files, or a .jsonl / .csv manifest")
+    parser.add_argument("-o", "--output", metavar="OUTDIR", required=True,
+                        help="folder for the outputs and the batch index")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes (default: the number of CPU cores)")
+    parser.add_argument("--overwrite-edited", action="store_true",
+                        help="re-bake outputs that were edited by hand (kept by default)")
+    parser.add_argument("--format", choices=list(EXPORTERS), default="json", metavar="NAME",
+                        help="output format of every line (default json)")
+    parser.add_argument("--fps", type=_fps, default=30.0, help="frame rate (default 30)")
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="neural, phonetic or auto (default auto, as in bake)")
+    parser.add_argument("--visemes", action="store_true", help="add OVR-15 viseme weights")
+    parser.add_argument("--keypoints", action="store_true", help="add keypoints (JSON only)")
+    parser.add_argument("--strength", type=_strength, default=1.0,
+                        help="articulation strength, 0 to 2 (default 1)")
+    parser.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
+                        help="expression, as in bake (default auto)")
+    parser.add_argument("--idle", choices=("on", "off"), default="on",
+                        help="blinks, gaze and head motion (default on)")
+    parser.add_argument("--language", default="auto", metavar="CODE",
+                        help="the transcripts' language, as in bake (default auto)")
+    parser.add_argument("--unity-path", default=DEFAULT_UNITY_PATH, metavar="PATH",
+                        help=f"Unity .anim renderer path (default {DEFAULT_UNITY_PATH!r})")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    defaults = LineOptions(fps=args.fps, engine=args.engine, format=args.format,
+                           visemes=args.visemes, keypoints=args.keypoints,
+                           strength=args.strength, emotion=args.emotion, idle=args.idle,
+                           language=args.language, unity_path=args.unity_path)
+    summary = run(args.input, args.output, workers=args.workers,
+                  overwrite_edited=args.overwrite_edited, defaults=defaults,
+                  progress=not args.quiet)
+    if not args.quiet:
+        for output, error in summary.failed.items():
+            print(f"voxrig: failed: {output}: {error}", file=sys.stderr)
+        for output in summary.kept:
+            print(f"voxrig: kept {output}: edited by hand (--overwrite-edited re-bakes it)",
+                  file=sys.stderr)
+    tail = f" (see {args.output}/{FAILED_NAME})" if summary.failed else ""
+    print(f"voxrig batch: {summary.line()}{tail}", file=sys.stderr)
+    return EXIT_FAILED_LINES if summary.failed else EXIT_OK
