@@ -81,13 +81,16 @@ def _run(case: str, cmd: list[str], seconds: float, output: Path) -> MemoryResul
 
 def run_memory(minutes: float = LONG_MINUTES, transcript_minutes: float = TRANSCRIPT_MINUTES,
                only: set[str] | None = None) -> list[MemoryResult]:
-    """Bake the long input with each engine and to JSON and CSV, bake the shorter one with its
-    transcript, and export the long clip to every format."""
+    """Bake the long input with each engine and to JSON and CSV (with visemes, so every export
+    has its input), bake the shorter one with its transcript, and export the long clip to
+    every format."""
     vox = voxrig_command()
     audio, _, seconds = build_long_input(minutes)
     clip = WORK_DIR / "long.json"
     bakes = [
         ("bake neural -> json", audio, [], clip),
+        ("bake neural -> json with keypoints", audio, ["--keypoints"],
+         WORK_DIR / "keypoints.json"),
         ("bake neural -> csv", audio, [], WORK_DIR / "long.csv"),
         ("bake phonetic -> json", audio, ["--engine", "phonetic"], WORK_DIR / "phonetic.json"),
     ]
@@ -99,8 +102,8 @@ def run_memory(minutes: float = LONG_MINUTES, transcript_minutes: float = TRANSC
         if only and not any(word in case for word in only):
             continue
         length = short_seconds if source == short else seconds
-        results.append(_run(case, [*vox, "bake", str(source), *extra, "--visemes", "--keypoints",
-                                   "--quiet", "--force", "-o", str(out)], length, out))
+        results.append(_run(case, [*vox, "bake", str(source), *extra, "--visemes", "--quiet",
+                                   "--force", "-o", str(out)], length, out))
     if clip.exists():
         for kind in EXPORTS:
             if only and not any(word in f"export {kind}" for word in only):

@@ -21,7 +21,7 @@ from voxrig.core.summary import sparkline, summarise_mouth
 
 from . import batch_command
 from .argtypes import number_in
-from .clipio import is_voxrig_output, load_clip, save_clip
+from .clipio import check_exportable, is_voxrig_output, load_clip, save_clip
 from .exporters import EXPORTERS, ExportOptions, export, export_format_for, moho, written_by_voxrig
 from .exporters.options import DEFAULT_UNITY_PATH
 from .exporters.rhubarb import centisecond_cues
@@ -281,6 +281,7 @@ def _run_export(args: argparse.Namespace) -> int:
     source, output = Path(args.clip), Path(args.output)
     kind = export_format_for(output, args.format)
     _check_overwrite(output, kind, args.force)
+    check_exportable(source)
     clip = load_clip(source)
     if kind == "visemes" and clip.visemes is None:
         raise VoxrigError(f"{str(source)!r} has no visemes; bake it again with --visemes")

@@ -31,6 +31,9 @@ def format_for(path: str | Path) -> str:
     return suffix
 
 
+# `export` holds the clip it reads as Python numbers first (about 8 times the file) and some
+# exporters a text many times the clip: past this a 2-hour export would take gigabytes.
+MAX_EXPORT_BYTES = 32 * 1024 * 1024  # about 45 minutes at 30 fps with visemes
 ROWS_PER_BLOCK = 2000  # frames serialised at a time: a 2-hour clip never becomes one string
 
 
@@ -94,6 +97,20 @@ def save_clip(clip: Clip, path: str | Path, kind: str | None = None) -> None:
     write = write_json if (kind or format_for(path)) == "json" else write_csv
     with atomic_output(path) as tmp, open(tmp, "wb") as handle:
         write(clip, handle)
+
+
+def check_exportable(path: str | Path) -> None:
+    """Refuse a clip too large for `export` in one line, before any of it is read."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return  # load_clip says what is wrong with the path
+    if size > MAX_EXPORT_BYTES:
+        raise ClipFormatError(
+            f"{str(path)!r} is too large to export ({size / 1024**2:.1f} MB; export reads "
+            f"clips up to {MAX_EXPORT_BYTES // 1024**2} MB, about 45 minutes at 30 fps): "
+            f"bake the audio in shorter pieces"
+        )
 
 
 def load_clip(path: str | Path) -> Clip:

@@ -62,3 +62,22 @@ def test_cli_bake_writes_the_clip_the_python_bake_returns(baked, tmp_path):
     expected = to_dict(baked)
     written["meta"].pop("source"), expected["meta"].pop("source")
     assert written == json.loads(json.dumps(expected))
+
+
+def test_export_refuses_a_clip_past_its_size_limit_in_one_line(baked, tmp_path):
+    """A 60-minute clip (the sample's frames repeated) is over export's 32 MB."""
+    repeats = 60 * 60 * 30 // baked.frame_count
+    long = baked.with_(weights=np.tile(baked.weights, (repeats, 1)),
+                       visemes=np.tile(baked.visemes, (repeats, 1)), keypoints=None,
+                       head=None, emotion=None,
+                       duration=repeats * baked.frame_count / baked.fps)
+    source = tmp_path / "long.json"
+    save_clip(long, source)
+    assert source.stat().st_size > clipio.MAX_EXPORT_BYTES
+    run = subprocess.run([sys.executable, "-m", "voxrig.bridge.cli", "export", str(source),
+                          "-o", str(tmp_path / "long.anim")], capture_output=True, text=True)
+    size = source.stat().st_size / 1024**2
+    assert (run.returncode, run.stderr) == (1, (
+        f"voxrig: error: {str(source)!r} is too large to export ({size:.1f} MB; export reads "
+        "clips up to 32 MB, about 45 minutes at 30 fps): bake the audio in shorter pieces\n"))
+    assert not (tmp_path / "long.anim").exists()
