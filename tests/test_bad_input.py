@@ -169,7 +169,7 @@ def test_a_clip_folder_is_named_a_directory(tmp_path, capsys):
 
 def test_a_clip_over_the_size_limit_is_refused_before_it_is_read(tmp_path, capsys):
     clip = sparse(tmp_path / "huge.json", MAX_CLIP_BYTES + 1)
-    code, err = run(capsys, ["export", str(clip), "-o", str(tmp_path / "out.csv")])
+    code, err = run(capsys, ["plot", str(clip), "-o", str(tmp_path / "out.png")])
     assert code == 1
     assert_one_line(err, f"voxrig: error: '{clip}' is too large (1024.0 MB; voxrig reads at "
                          "most 1024 MB here)")
