@@ -23,7 +23,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -36,6 +36,7 @@ from .progress import ProgressBar
 INDEX_NAME = ".voxrig-batch.sqlite"
 FAILED_NAME = "failed.jsonl"
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3")
+DASK_LOCAL_WORKERS = 2  # --dask local: a dry run of a cluster on this machine
 CLIP_PREFIX = ".voxrig"  # bake's default name: <stem>.voxrig.json (and .voxrig.csv)
 
 
@@ -339,18 +340,48 @@ def local_pool(workers: int) -> Runner:
         # spawn: an onnxruntime session is not meant to cross a fork
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             futures = {pool.submit(bake_line, line): n for n, line in enumerate(lines)}
-            from concurrent.futures import as_completed
-
             for future in as_completed(futures):
                 yield futures[future], future.result()
     return run_lines
 
 
+def dask_cluster(address: str) -> Runner:
+    """Bake lines on a Dask distributed cluster: `local` starts a LocalCluster (2 worker
+    processes on 127.0.0.1), anything else is a scheduler address (tcp://host:8786). The
+    workers read the audio by its path and send back the output's bytes."""
+    def run_lines(lines: list[Line]) -> Iterator[tuple[int, tuple[bytes | None, str | None]]]:
+        try:
+            from distributed import Client, LocalCluster
+            from distributed import as_completed as dask_completed
+        except ImportError:
+            raise VoxrigError("--dask needs Dask distributed: pip install 'voxrig[batch]'"
+                              ) from None
+        if address == "local":
+            cluster = LocalCluster(n_workers=DASK_LOCAL_WORKERS, threads_per_worker=1,
+                                   processes=True, host="127.0.0.1", dashboard_address=None)
+        else:
+            cluster = None
+        try:
+            with Client(cluster if cluster is not None else address) as client:
+                futures = client.map(bake_line, lines, pure=False)
+                numbers = {future.key: n for n, future in enumerate(futures)}
+                for future in dask_completed(futures):
+                    yield numbers[future.key], future.result()
+        except OSError as exc:
+            raise VoxrigError(f"cannot reach the Dask scheduler {address!r}: {exc}") from None
+        finally:
+            if cluster is not None:
+                cluster.close()
+    return run_lines
+
+
 def run(source: str | Path | list[Line], outdir: str | Path, workers: int | None = None,
         overwrite_edited: bool = False, defaults: LineOptions | None = None,
-        runner: Runner | None = None, progress: bool = False) -> Summary:
+        runner: Runner | None = None, progress: bool = False,
+        dask: str | None = None) -> Summary:
     """Bake every line of a folder or manifest (or a list of Lines) into `outdir`, skipping
-    what is up to date. Returns what was done; failures are per line, never raised."""
+    what is up to date. Returns what was done; failures are per line, never raised. `dask`:
+    a scheduler address or `local` (see dask_cluster) instead of the local process pool."""
     lines = source if isinstance(source, list) else read_lines(source, defaults)
     outdir = Path(outdir)
     try:
@@ -358,7 +389,8 @@ def run(source: str | Path | list[Line], outdir: str | Path, workers: int | None
     except OSError as exc:
         raise VoxrigError(f"cannot create folder {str(outdir)!r}: {exc.strerror}") from None
     _check_unique(lines)
-    runner = runner or local_pool(workers or os.cpu_count() or 1)
+    if runner is None:
+        runner = dask_cluster(dask) if dask else local_pool(workers or os.cpu_count() or 1)
     version = versions()
     summary = Summary()
     index = Index(outdir)

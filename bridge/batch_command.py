@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   voxrig batch lines/ -o baked/                 # every audio file, <stem>.txt transcripts
   voxrig batch lines.jsonl -o baked/ --workers 4
   voxrig batch lines.csv -o baked/ --format unity --fps 60
+  voxrig batch lines/ -o baked/ --dask tcp://scheduler:8786
   voxrig batch lines/ -o baked/ --overwrite-edited   # re-bake outputs edited by hand too
 
 A manifest line (.jsonl object or .csv row) has: audio, and optionally transcript (text),
@@ -37,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for the outputs and the batch index")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="worker processes (default: the number of CPU cores)")
+    parser.add_argument("--dask", metavar="ADDRESS|local",
+                        help="run on a Dask cluster (tcp://host:8786), or 'local' for a "
+                        "LocalCluster of 2 workers (needs pip install 'voxrig[batch]')")
     parser.add_argument("--overwrite-edited", action="store_true",
                         help="re-bake outputs that were edited by hand (kept by default)")
     parser.add_argument("--format", choices=list(EXPORTERS), default="json", metavar="NAME",
@@ -66,7 +70,7 @@ def run_command(args: argparse.Namespace) -> int:
                            language=args.language, unity_path=args.unity_path)
     summary = run(args.input, args.output, workers=args.workers,
                   overwrite_edited=args.overwrite_edited, defaults=defaults,
-                  progress=not args.quiet)
+                  progress=not args.quiet, dask=args.dask)
     if not args.quiet:
         for output, error in summary.failed.items():
             print(f"voxrig: failed: {output}: {error}", file=sys.stderr)

@@ -158,3 +158,22 @@ def test_a_batch_killed_mid_run_resumes_to_the_outputs_of_an_uninterrupted_run(t
         assert (out / path.name).read_bytes() == path.read_bytes()
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
+
+
+def test_a_dask_local_cluster_writes_what_the_local_pool_writes(lines_folder, tmp_path):
+    run(lines_folder, tmp_path / "pool", workers=1)
+    summary = run(lines_folder, tmp_path / "dask", dask="local")
+    assert len(summary.done) == 2 and set(summary.failed) == {"corrupt.voxrig.json",
+                                                              "silent.voxrig.json"}
+    for name in summary.done:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes()
+
+
+def test_a_dask_rerun_skips_and_a_changed_transcript_re_bakes_on_the_cluster(lines_folder,
+                                                                            tmp_path):
+    out = tmp_path / "dask"
+    run(lines_folder, out, dask="local")
+    (lines_folder / "LJ001-0002.txt").write_text("in being modern.", encoding="utf-8")
+    summary = run(lines_folder, out, dask="local")
+    assert summary.done == ["LJ001-0002.voxrig.json"]
+    assert summary.skipped == ["LJ001-0008.voxrig.json"]
