@@ -177,3 +177,14 @@ def test_a_dask_rerun_skips_and_a_changed_transcript_re_bakes_on_the_cluster(lin
     summary = run(lines_folder, out, dask="local")
     assert summary.done == ["LJ001-0002.voxrig.json"]
     assert summary.skipped == ["LJ001-0008.voxrig.json"]
+
+
+def test_the_command_prints_one_summary_line_and_exits_1_when_a_line_failed(lines_folder,
+                                                                           tmp_path, capsys):
+    from voxrig.bridge.cli import main
+
+    assert main(["batch", str(lines_folder), "-o", str(tmp_path / "out"), "--workers", "1",
+                 "-q"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"voxrig batch: 2 done / 0 skipped / 2 failed / 0 kept (edited) "
+        f"(see {tmp_path / 'out'}/failed.jsonl)"]
