@@ -37,8 +37,10 @@ def blend(base: np.ndarray, extra: np.ndarray, closure: np.ndarray,
           mouth_limit: float = 0.35, rounding: np.ndarray | None = None) -> np.ndarray:
     """`base` lip sync (T, 52) plus `extra` expression / idle weights (T, 52); `closure`
     and `rounding` are the masks of bilabials and rounded sounds."""
-    add = extra.astype(np.float32).copy()
+    # one copy, summed and clipped in place: each (T, 52) array of 2 hours is 45 MB
+    add = extra.astype(np.float32)
     add[:, MOUTH] = np.minimum(add[:, MOUTH], mouth_limit) * (1.0 - closure[:, None])
     if rounding is not None:
         add[:, WIDENING] *= 1.0 - rounding[:, None]
-    return np.clip(base + add, 0.0, 1.0).astype(np.float32)
+    add += base
+    return np.clip(add, 0.0, 1.0, out=add)
