@@ -21,3 +21,7 @@ def number_in(low: float, high: float, what: str, kind: type = float) -> Callabl
         return value
 
     return parse
+
+
+frame_rate = number_in(1.0, 240.0, "frame rate")  # --fps of bake and batch
+strength = number_in(0.0, 2.0, "strength")  # --strength of bake and batch

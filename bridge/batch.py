@@ -300,9 +300,8 @@ def bake_line(line: Line) -> tuple[bytes | None, str | None]:
 
 def _bake_bytes(line: Line) -> bytes:
     from voxrig.core.bake import bake
-    from voxrig.core.config import Config
-    from voxrig.core.emotion.tags import load_timeline
 
+    from .bake_config import bake_config
     from .exporters import EXPORTERS, ExportOptions
 
     opts = line.options
@@ -310,15 +309,10 @@ def _bake_bytes(line: Line) -> bytes:
         raise VoxrigError(f"unknown format {opts.format!r}")
     if opts.keypoints and opts.format != "json":
         raise VoxrigError("keypoints can only be written to JSON (format json)")
-    config = Config(fps=opts.fps, visemes=opts.visemes or opts.format == "visemes",
-                    keypoints=opts.keypoints, engine=opts.engine)
-    config.animator.strength = opts.strength
-    config.align.text_language = opts.language
-    config.emotion.mode = opts.emotion
-    if opts.emotion not in ("auto", "none"):
-        load_timeline(opts.emotion)
-    config.idle.enabled = opts.idle == "on"
-    config.idle.listen = opts.listen
+    config = bake_config(fps=opts.fps, kind=opts.format, visemes=opts.visemes,
+                         keypoints=opts.keypoints, engine=opts.engine, strength=opts.strength,
+                         language=opts.language, emotion=opts.emotion, idle=opts.idle,
+                         listen=opts.listen)
     clip = bake(line.audio, line.transcript or None, config)
     options = ExportOptions(name=Path(line.output).name.split(".")[0] or "voxrig",
                             unity_path=opts.unity_path, sound_file=line.audio)

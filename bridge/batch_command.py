@@ -7,7 +7,7 @@ import sys
 
 from voxrig.core.bake import ENGINES
 
-from .argtypes import number_in
+from .argtypes import frame_rate, strength
 from .batch import FAILED_NAME, LineOptions, run
 from .exporters import EXPORTERS
 from .exporters.options import DEFAULT_UNITY_PATH
@@ -28,10 +28,6 @@ engine, format, visemes, keypoints, strength, emotion, idle, listen, language, u
 See docs/batch.md.
 """
 
-_fps = number_in(1.0, 240.0, "frame rate")
-_strength = number_in(0.0, 2.0, "strength")
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="a folder of audio files, or a .jsonl / .csv manifest")
     parser.add_argument("-o", "--output", metavar="OUTDIR", required=True,
@@ -45,12 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="re-bake outputs that were edited by hand (kept by default)")
     parser.add_argument("--format", choices=list(EXPORTERS), default="json", metavar="NAME",
                         help="output format of every line (default json)")
-    parser.add_argument("--fps", type=_fps, default=30.0, help="frame rate (default 30)")
+    parser.add_argument("--fps", type=frame_rate, default=30.0, help="frame rate (default 30)")
     parser.add_argument("--engine", choices=ENGINES, default="auto",
                         help="neural, phonetic or auto (default auto, as in bake)")
     parser.add_argument("--visemes", action="store_true", help="add OVR-15 viseme weights")
     parser.add_argument("--keypoints", action="store_true", help="add keypoints (JSON only)")
-    parser.add_argument("--strength", type=_strength, default=1.0,
+    parser.add_argument("--strength", type=strength, default=1.0,
                         help="articulation strength, 0 to 2 (default 1)")
     parser.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
                         help="expression, as in bake (default auto)")

@@ -14,13 +14,13 @@ from voxrig.core.audio import probe
 from voxrig.core.bake import ENGINES, bake
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
-from voxrig.core.emotion.tags import load_timeline
 from voxrig.core.errors import VoxrigError
 from voxrig.core.rig import keypoints
 from voxrig.core.summary import sparkline, summarise_mouth
 
 from . import batch_command
-from .argtypes import number_in
+from .argtypes import frame_rate, strength
+from .bake_config import bake_config
 from .clipio import check_exportable, is_voxrig_output, load_clip, save_clip
 from .exporters import EXPORTERS, ExportOptions, export, export_format_for, moho, written_by_voxrig
 from .exporters.options import DEFAULT_UNITY_PATH
@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
                           "cmn, ja, ...; needs Debian's libespeak-ng1). Default auto: English, "
                           "or what a non-Latin script says (Han cmn, kana ja, Hangul ko, "
                           "Cyrillic ru, ...); see docs/alignment.md")
-    bake_cmd.add_argument("--fps", type=_fps, default=30.0,
+    bake_cmd.add_argument("--fps", type=frame_rate, default=30.0,
                           help="output frame rate, e.g. 24, 25, 29.97, 30, 50, 60 (default 30)")
     bake_cmd.add_argument("-o", "--output", metavar="OUT",
                           help="output file: .json or .csv, or an export format below "
@@ -138,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="neural (the audio-to-face model, any language), phonetic "
                           "(recognised or aligned phones) or auto: neural without a "
                           "transcript, phonetic with one (default auto)")
-    bake_cmd.add_argument("--strength", type=_strength, default=1.0,
+    bake_cmd.add_argument("--strength", type=strength, default=1.0,
                           help="articulation strength, 0 (still) to 2 (exaggerated); default 1")
     bake_cmd.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
                           help="expression from the transcript and voice (auto), none, or a "
@@ -238,10 +238,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_fps = number_in(1.0, 240.0, "frame rate")
-_strength = number_in(0.0, 2.0, "strength")
-
-
 def _run_bake(args: argparse.Namespace) -> int:
     audio = Path(args.audio)
     output = Path(args.output) if args.output else _default_output(audio)
@@ -250,15 +246,10 @@ def _run_bake(args: argparse.Namespace) -> int:
         raise VoxrigError("keypoints can only be written to JSON (use -o OUT.json)")
     _check_overwrite(output, kind, args.force)
     transcript = transcript_from(args.text, args.transcript)
-    config = Config(fps=args.fps, visemes=args.visemes or kind == "visemes",
-                    keypoints=args.keypoints, engine=args.engine)
-    config.animator.strength = args.strength
-    config.align.text_language = args.language
-    config.emotion.mode = args.emotion
-    if args.emotion not in ("auto", "none"):  # a bad timeline file fails before the bake
-        load_timeline(args.emotion)
-    config.idle.enabled = args.idle == "on"
-    config.idle.listen = args.listen
+    config = bake_config(fps=args.fps, kind=kind, visemes=args.visemes,
+                         keypoints=args.keypoints, engine=args.engine, strength=args.strength,
+                         language=args.language, emotion=args.emotion, idle=args.idle,
+                         listen=args.listen)
 
     started = time.monotonic()
     bar = ProgressBar(enabled=not args.quiet and probe(audio).duration > PROGRESS_AFTER_SECONDS)
