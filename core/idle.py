@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .clip import span
 from .config import IdleConfig
 from .emotion.phrases import pauses, speech_phrases
 from .emotion.voice import RATE, Prosody
@@ -36,6 +37,13 @@ def bump(times: np.ndarray, centre: float, width: float) -> np.ndarray:
     """A raised-cosine pulse of total length `width` centred on `centre` (peak 1)."""
     x = (times - centre) / (width / 2)
     return np.where(np.abs(x) < 1, 0.5 * (1 + np.cos(np.pi * x)), 0.0)
+
+
+def add_bump(target: np.ndarray, times: np.ndarray, centre: float, width: float,
+             amount: float) -> None:
+    """`target += amount * bump(times, centre, width)`, in place over the bump's frames."""
+    frames = span(times, centre - width / 2, centre + width / 2)
+    target[frames] += amount * bump(times[frames], centre, width)
 
 
 def blink_times(duration: float, phrase_ends: list[float], rate: float,
@@ -85,9 +93,10 @@ def gaze_track(times: np.ndarray, rng: np.random.Generator, aversion: float = 0.
         hold = float(rng.gamma(2.0, 0.6)) + 0.4
         target = rng.normal(0, [spread, spread * 0.6]) if rng.random() < aversion \
             else rng.normal(0, 1.0, 2)
-        ramp = np.clip((times - t) / 0.04, 0, 1)[:, None]
-        mask = (times >= t)[:, None]
-        out = np.where(mask, current + (target - current) * ramp, out)
+        # this fixation holds from t until the next one starts
+        frames = span(times, t, np.nextafter(t + hold, -np.inf))
+        ramp = np.clip((times[frames] - t) / 0.04, 0, 1)[:, None]
+        out[frames] = current + (target - current) * ramp
         current, t = target, t + hold
     return out
 
@@ -110,8 +119,10 @@ def add_blinks(weights: np.ndarray, times: np.ndarray, starts: list[float],
     amplitude = min(1.0, strength)
     for s in starts:
         lag = float(rng.uniform(0.0, 0.012))  # the two eyes are a few ms apart
-        weights[:, ARKIT_INDEX["eyeBlinkLeft"]] += amplitude * _blink_curve(times, s)
-        weights[:, ARKIT_INDEX["eyeBlinkRight"]] += amplitude * _blink_curve(times, s + lag)
+        for name, start in (("eyeBlinkLeft", s), ("eyeBlinkRight", s + lag)):
+            frames = span(times, start, start + CLOSE + HOLD + OPEN)
+            weights[frames, ARKIT_INDEX[name]] += amplitude * _blink_curve(times[frames],
+                                                                           start)
 
 
 def pitch_accents(p: Prosody, min_gap: float = 0.6) -> list[float]:
@@ -152,13 +163,12 @@ def idle_motion(duration: float, fps: float, phones: list[list[Any]],
     head[:, 1] += 2.0 * s * _smooth_noise(times, rng, 3.0)
     head[:, 2] += 1.2 * s * _smooth_noise(times, rng, 3.5)
     for t in pitch_accents(p) if p is not None else []:
-        head[:, 0] += 1.5 * s * bump(times, t + 0.05, 0.35)
+        add_bump(head[:, 0], times, t + 0.05, 0.35, 1.5 * s)
     for end in phrase_ends:
-        head[:, 0] += 2.5 * s * bump(times, end + 0.1, 0.5)
-        head[:, 2] += float(rng.uniform(-1.5, 1.5)) * s * bump(times, end + 0.2, 1.0)
+        add_bump(head[:, 0], times, end + 0.1, 0.5, 2.5 * s)
+        add_bump(head[:, 2], times, end + 0.2, 1.0, float(rng.uniform(-1.5, 1.5)) * s)
     for a, b in pauses(phones, BREATH_PAUSE):
         mid, width = (a + b) / 2, min(b - a - 0.2, 1.2)
-        lift = bump(times, mid, width)
-        head[:, 0] -= 1.2 * s * lift  # the head rises a little with the in-breath
-        weights[:, ARKIT_INDEX["jawOpen"]] += 0.02 * s * lift
-    return Motion(np.clip(weights, 0, 1).astype(np.float32), head.astype(np.float32))
+        add_bump(head[:, 0], times, mid, width, -1.2 * s)  # the head rises with the breath
+        add_bump(weights[:, ARKIT_INDEX["jawOpen"]], times, mid, width, 0.02 * s)
+    return Motion(np.clip(weights, 0, 1, out=weights), head.astype(np.float32))

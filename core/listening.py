@@ -12,7 +12,7 @@ from .config import IdleConfig
 from .emotion.phrases import Phrase, sentence_phrases, speech_phrases
 from .emotion.text import classify
 from .emotion.voice import RATE, Prosody
-from .idle import Motion, add_blinks, blink_times, bump, gaze_track, gaze_weights
+from .idle import Motion, add_blinks, add_bump, blink_times, bump, gaze_track, gaze_weights
 from .names import ARKIT_INDEX
 
 NOD_DEGREES = 4.0  # head pitch (down) of a listener's nod
@@ -58,7 +58,7 @@ def listen(duration: float, fps: float, phones: list[list[Any]], words: list[lis
     for i, end in enumerate(nods):
         if i + 1 < len(nods) and nods[i + 1] - end < 0.5:
             continue  # the same phrase end found twice
-        head[:, 0] += NOD_DEGREES * s * bump(times, end + 0.25, 0.6)
+        add_bump(head[:, 0], times, end + 0.25, 0.6, NOD_DEGREES * s)
     for ph in phrases:
         if ph.text and classify(ph.text).valence > POSITIVE:
             # the smile grows during the statement and fades a second after it

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..clip import span
 from ..names import ARKIT52, BILABIALS
 
 MOUTH = np.array([n.startswith(("mouth", "jaw", "tongue")) for n in ARKIT52])
@@ -28,8 +29,10 @@ def bilabial_mask(phones: list[list], frame_times: np.ndarray, margin: float = 0
         if label not in labels:
             continue
         a, b = float(start) - margin, float(end) + margin
-        distance = np.maximum(a - frame_times, frame_times - b)
-        mask = np.maximum(mask, np.clip(1.0 - distance / ramp, 0.0, 1.0))
+        near = span(frame_times, a - ramp, b + ramp)
+        times = frame_times[near]
+        distance = np.maximum(a - times, times - b)
+        mask[near] = np.maximum(mask[near], np.clip(1.0 - distance / ramp, 0.0, 1.0))
     return mask
 
 

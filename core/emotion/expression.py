@@ -53,11 +53,12 @@ def expression_frames(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame emotion probabilities (T, E) and expression weights (T, 52): probabilities
     and intensities interpolated between analysis steps, then amplitude = p * intensity."""
-    probs = np.stack([np.interp(frame_times, step_times, step_probs[:, e])
+    # float32 throughout and clipped in place: each (T, 52) array of 2 hours is 45 MB
+    probs = np.stack([np.interp(frame_times, step_times, step_probs[:, e]).astype(np.float32)
                       for e in range(step_probs.shape[1])], axis=1)
     probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-9)
-    intensity = np.interp(frame_times, step_times, step_intensity)
+    intensity = np.interp(frame_times, step_times, step_intensity).astype(np.float32)
     amplitude = probs * intensity[:, None]
     amplitude[:, EMOTIONS.index("neutral")] = 0.0
-    weights = np.clip(amplitude @ expression_matrix(), 0.0, 1.0)
-    return probs.astype(np.float32), weights.astype(np.float32)
+    weights = amplitude @ expression_matrix()
+    return probs, np.clip(weights, 0.0, 1.0, out=weights)
