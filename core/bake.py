@@ -256,10 +256,12 @@ def _living(weights: np.ndarray, total: float, phones: list, words: list,
         motion = listen(total, config.fps, phones, words, transcript, p, config.idle)
         meta["listen"] = True
         return motion.weights, motion.head, None
-    times = np.arange(len(weights)) / config.fps
+    mode = config.emotion.mode
+    if mode == "none" and not config.idle.enabled:
+        return weights, None, None
+    # one (T, 52) sum, blended in place: a 2-hour clip has room for few 45 MB copies
     extra = np.zeros_like(weights)
     head = emotion = None
-    mode = config.emotion.mode
     if mode != "none":
         from .emotion import emotion_track
         from .emotion.tags import load_timeline
@@ -270,16 +272,17 @@ def _living(weights: np.ndarray, total: float, phones: list, words: list,
         extra += result.weights
         emotion = result.probs
         meta["emotion_phrases"] = result.phrases
+        del result
     if config.idle.enabled:
         from .idle import idle_motion
 
         motion = idle_motion(total, config.fps, phones, p, config.idle)
         extra += motion.weights
         head = motion.head
-    if mode == "none" and not config.idle.enabled:
-        return weights, None, None
+        del motion
+    times = np.arange(len(weights)) / config.fps
     mixed = blend(weights, extra, bilabial_mask(phones, times), config.emotion.mouth_limit,
-                  bilabial_mask(phones, times, labels=ROUNDED))
+                  bilabial_mask(phones, times, labels=ROUNDED), out=extra)
     return mixed, head, emotion
 
 

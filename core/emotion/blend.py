@@ -37,13 +37,17 @@ def bilabial_mask(phones: list[list], frame_times: np.ndarray, margin: float = 0
 
 
 def blend(base: np.ndarray, extra: np.ndarray, closure: np.ndarray,
-          mouth_limit: float = 0.35, rounding: np.ndarray | None = None) -> np.ndarray:
+          mouth_limit: float = 0.35, rounding: np.ndarray | None = None,
+          out: np.ndarray | None = None) -> np.ndarray:
     """`base` lip sync (T, 52) plus `extra` expression / idle weights (T, 52); `closure`
-    and `rounding` are the masks of bilabials and rounded sounds."""
-    # one copy, summed and clipped in place: each (T, 52) array of 2 hours is 45 MB
-    add = extra.astype(np.float32)
-    add[:, MOUTH] = np.minimum(add[:, MOUTH], mouth_limit) * (1.0 - closure[:, None])
+    and `rounding` are the masks of bilabials and rounded sounds. `out` (float32, e.g.
+    `extra` itself) receives the result: each (T, 52) array of 2 hours is 45 MB."""
+    if out is None:
+        out = extra.astype(np.float32)
+    elif out is not extra:
+        out[:] = extra
+    out[:, MOUTH] = np.minimum(out[:, MOUTH], mouth_limit) * (1.0 - closure[:, None])
     if rounding is not None:
-        add[:, WIDENING] *= 1.0 - rounding[:, None]
-    add += base
-    return np.clip(add, 0.0, 1.0, out=add)
+        out[:, WIDENING] *= 1.0 - rounding[:, None]
+    out += base
+    return np.clip(out, 0.0, 1.0, out=out)
