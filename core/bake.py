@@ -18,7 +18,7 @@ from .config import Config
 from .emotion.text import EMOTIONS
 from .engines import ENGINES, Part, engine_for
 from .engines import create as create_engine
-from .phones import PhoneTimeline
+from .phones import Phone, Word, moved
 from .rig import keypoints
 
 __all__ = ["ENGINES", "Progress", "bake", "engine_for"]
@@ -59,8 +59,8 @@ def bake(
         "transcript": transcript,
         "strength": config.animator.strength,
         "warnings": _unique(heard.warnings),
-        "phones": heard.phones,
-        "words": heard.words,
+        "phones": [[p.label, round(p.start, 3), round(p.end, 3)] for p in heard.phones],
+        "words": [[w.text, round(w.start, 3), round(w.end, 3)] for w in heard.words],
         **engine.meta(),
     }
     weights = grid.weights
@@ -137,8 +137,8 @@ class FrameGrid:
 class Heard:
     """What the engine heard over all chunks, in the clip's seconds."""
 
-    phones: list[list[Any]] = field(default_factory=list)
-    words: list[list[Any]] = field(default_factory=list)
+    phones: list[Phone] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sources: set[str] = field(default_factory=set)
     speech: bool = False
@@ -147,8 +147,8 @@ class Heard:
         self.warnings += chunk.warnings + part.timeline.warnings
         self.sources.add(part.timeline.source)
         self.speech |= part.speech
-        self.phones += _timed(part.timeline, chunk.offset, "phones")
-        self.words += _timed(part.timeline, chunk.offset, "words")
+        self.phones += moved(part.timeline.phones, chunk.offset)
+        self.words += moved(part.timeline.words, chunk.offset)
 
 
 def _keypoints(weights: np.ndarray, points: np.ndarray | None) -> np.ndarray:
@@ -159,7 +159,7 @@ def _keypoints(weights: np.ndarray, points: np.ndarray | None) -> np.ndarray:
     return points.reshape(len(points), 68, 3)
 
 
-def _living(weights: np.ndarray, total: float, phones: list, words: list,
+def _living(weights: np.ndarray, total: float, phones: list[Phone], words: list[Word],
             transcript: str | None, tags: list, whole: Audio | None, config: Config,
             meta: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Emotion, idle motion or listening on top of the lip sync: (weights, head, emotion).
@@ -234,15 +234,6 @@ def _place(out: np.ndarray, part: np.ndarray, chunk: Audio, part_fps: float, fps
     grid = np.arange(n, dtype=np.float64)
     for c in range(part.shape[1]):
         out[first : last + 1, c] = np.interp(local, grid, part[:, c])
-
-
-def _timed(timeline: PhoneTimeline, offset: float, kind: str) -> list[list[Any]]:
-    items = timeline.phones if kind == "phones" else timeline.words
-    label = "label" if kind == "phones" else "text"
-    return [
-        [getattr(item, label), round(item.start + offset, 3), round(item.end + offset, 3)]
-        for item in items
-    ]
 
 
 def _unique(items: list[str]) -> list[str]:

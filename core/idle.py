@@ -8,7 +8,6 @@ ends, and lifts for a breath in long pauses. All random choices come from one se
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from .config import IdleConfig
 from .emotion.phrases import pauses, speech_phrases
 from .emotion.voice import RATE, Prosody
 from .names import ARKIT_INDEX
+from .phones import Phone
 
 CLOSE, HOLD, OPEN = 0.07, 0.03, 0.16  # s: a blink closes faster than it opens
 MIN_BLINK_GAP = 1.0  # s between blinks
@@ -145,7 +145,7 @@ def pitch_accents(p: Prosody, min_gap: float = 0.6) -> list[float]:
     return out
 
 
-def idle_motion(duration: float, fps: float, phones: list[list[Any]],
+def idle_motion(duration: float, fps: float, phones: list[Phone],
                 p: Prosody | None, config: IdleConfig) -> Motion:
     """Blinks, gaze and head motion for a speaking face."""
     times = np.arange(int(np.floor(duration * fps + 1e-9)) + 1) / fps

@@ -4,8 +4,6 @@ questions, keeps its gaze on the speaker and blinks."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .config import IdleConfig
@@ -14,6 +12,7 @@ from .emotion.text import classify
 from .emotion.voice import RATE, Prosody
 from .idle import Motion, add_blinks, add_bump, blink_times, bump, gaze_track, gaze_weights
 from .names import ARKIT_INDEX
+from .phones import Phone, Word
 
 NOD_DEGREES = 4.0  # head pitch (down) of a listener's nod
 SMILE = 0.4  # smile at a positive statement
@@ -36,7 +35,7 @@ def is_question(phrase: Phrase, p: Prosody | None) -> bool:
     return float(np.polyfit(voiced / RATE, st, 1)[0]) > 6.0  # semitones per second
 
 
-def listen(duration: float, fps: float, phones: list[list[Any]], words: list[list[Any]],
+def listen(duration: float, fps: float, phones: list[Phone], words: list[Word],
            transcript: str | None, p: Prosody | None, config: IdleConfig) -> Motion:
     """Weights (no mouth motion but smiles) and head motion of a listener."""
     times = np.arange(int(np.floor(duration * fps + 1e-9)) + 1) / fps

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from .names import ARPABET, SILENCE
 
@@ -48,6 +49,14 @@ class PhoneTimeline:
             return []
         return [p for p in self.phones
                 if not any(a < p.end and p.start < b for a, b in self.unaligned)]
+
+
+Timed = TypeVar("Timed", Phone, Word)
+
+
+def moved(items: list[Timed], offset: float) -> list[Timed]:
+    """Phones or words `offset` seconds later (a chunk's, placed in the whole input)."""
+    return [replace(item, start=item.start + offset, end=item.end + offset) for item in items]
 
 
 def normalise_label(label: str) -> str:

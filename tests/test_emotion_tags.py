@@ -8,6 +8,7 @@ from voxrig.core.emotion.tags import (
     timeline_to_dict,
 )
 from voxrig.core.errors import VoxrigError
+from voxrig.core.phones import Word
 
 
 def test_inline_tags_are_removed_from_the_text_and_placed_at_the_next_word():
@@ -15,8 +16,8 @@ def test_inline_tags_are_removed_from_the_text_and_placed_at_the_next_word():
     assert plain == "Hello there. Go away [laughs] now"
     assert [(t.word, t.emotion, t.intensity) for t in tags] == [(0, "happy", 1.0),
                                                                 (2, "angry", 0.6)]
-    words = [["hello", 0.1, 0.4], ["there", 0.4, 0.8], ["go", 1.2, 1.4], ["away", 1.4, 1.8],
-             ["now", 1.8, 2.0]]
+    words = [Word("hello", 0.1, 0.4), Word("there", 0.4, 0.8), Word("go", 1.2, 1.4),
+             Word("away", 1.4, 1.8), Word("now", 1.8, 2.0)]
     assert tags_to_segments(tags, words, 2.5) == [Segment(0.0, 1.2, "happy", 1.0),
                                                   Segment(1.2, 2.5, "angry", 0.6)]
 

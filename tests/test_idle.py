@@ -7,10 +7,12 @@ from voxrig.core.config import Config, IdleConfig
 from voxrig.core.emotion.blend import ROUNDED, bilabial_mask, blend
 from voxrig.core.idle import idle_motion
 from voxrig.core.names import ARKIT_INDEX
+from voxrig.core.phones import Phone
 
-PHONES = [["sil", 0.0, 0.5]] + [[("AA" if i % 2 else "M"), 0.5 + 0.2 * i, 0.7 + 0.2 * i]
-                                for i in range(20)] + [["sil", 4.5, 6.5]] + [
-    ["AA", 6.5 + 0.2 * i, 6.7 + 0.2 * i] for i in range(15)] + [["sil", 9.5, 60.0]]
+PHONES = [Phone("sil", 0.0, 0.5)] + [Phone(("AA" if i % 2 else "M"), 0.5 + 0.2 * i,
+                                           0.7 + 0.2 * i) for i in range(20)] + [
+    Phone("sil", 4.5, 6.5)] + [Phone("AA", 6.5 + 0.2 * i, 6.7 + 0.2 * i)
+                               for i in range(15)] + [Phone("sil", 9.5, 60.0)]
 
 
 def _blinks(weights):
@@ -53,7 +55,7 @@ def test_expression_never_opens_a_bilabial_closure():
     extra = np.zeros((100, 52), np.float32)
     extra[:, ARKIT_INDEX["mouthSmileLeft"]] = 0.9
     extra[:, ARKIT_INDEX["browInnerUp"]] = 0.5
-    mask = bilabial_mask([["M", 0.4, 0.5]], times)
+    mask = bilabial_mask([Phone("M", 0.4, 0.5)], times)
     out = blend(base, extra, mask, mouth_limit=0.35)
     assert out[45, ARKIT_INDEX["mouthSmileLeft"]] == 0.0
     assert np.isclose(out[10, ARKIT_INDEX["mouthSmileLeft"]], 0.35)
@@ -81,7 +83,7 @@ def test_a_smile_gives_way_to_rounded_lips():
     times = np.arange(100) / 100.0
     extra = np.zeros((100, 52), np.float32)
     extra[:, ARKIT_INDEX["mouthSmileLeft"]] = 0.3
-    rounding = bilabial_mask([["UW", 0.4, 0.6]], times, labels=ROUNDED)
+    rounding = bilabial_mask([Phone("UW", 0.4, 0.6)], times, labels=ROUNDED)
     out = blend(np.zeros((100, 52), np.float32), extra, np.zeros(100), 0.35, rounding)
     assert out[50, ARKIT_INDEX["mouthSmileLeft"]] == 0.0
     assert np.isclose(out[5, ARKIT_INDEX["mouthSmileLeft"]], 0.3)

@@ -2,13 +2,15 @@
 from voxrig.core.config import IdleConfig
 from voxrig.core.listening import listen
 from voxrig.core.names import ARKIT_INDEX
+from voxrig.core.phones import Phone, Word
 
-WORDS = [["we", 0.5, 0.7], ["won", 0.7, 1.0], ["the", 1.0, 1.1], ["game", 1.1, 1.6],
-         ["it", 3.0, 3.2], ["was", 3.2, 3.4], ["wonderful", 3.4, 4.0],
-         ["the", 6.0, 6.2], ["bus", 6.2, 6.5], ["is", 6.5, 6.6], ["late", 6.6, 7.0],
-         ["is", 9.0, 9.2], ["it", 9.2, 9.4], ["raining", 9.4, 10.0]]
+WORDS = [Word(*w) for w in [
+    ("we", 0.5, 0.7), ("won", 0.7, 1.0), ("the", 1.0, 1.1), ("game", 1.1, 1.6),
+    ("it", 3.0, 3.2), ("was", 3.2, 3.4), ("wonderful", 3.4, 4.0),
+    ("the", 6.0, 6.2), ("bus", 6.2, 6.5), ("is", 6.5, 6.6), ("late", 6.6, 7.0),
+    ("is", 9.0, 9.2), ("it", 9.2, 9.4), ("raining", 9.4, 10.0)]]
 TEXT = "We won the game! It was wonderful. The bus is late. Is it raining?"
-PHONES = [["AA", w[1], w[2]] for w in WORDS]
+PHONES = [Phone("AA", w.start, w.end) for w in WORDS]
 
 
 def _run():

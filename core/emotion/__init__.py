@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..config import EmotionConfig
+from ..phones import Phone, Word
 from .expression import expression_frames, intensity_from_arousal
 from .phrases import sentence_phrases
 from .tags import Segment, Tag, tags_to_segments
@@ -25,8 +26,8 @@ class EmotionResult:
     phrases: list[dict[str, Any]]  # per phrase: start, end, text, label, valence, arousal
 
 
-def emotion_track(duration: float, fps: float, phones: list[list[Any]],
-                  words: list[list[Any]], transcript: str | None, tags: list[Tag],
+def emotion_track(duration: float, fps: float, phones: list[Phone],
+                  words: list[Word], transcript: str | None, tags: list[Tag],
                   timeline: list[Segment] | None, p: Prosody | None,
                   config: EmotionConfig) -> EmotionResult:
     """Per-frame emotion and expression. A timeline file overrides everything; inline tags

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..clip import span
 from ..names import ARKIT52, BILABIALS
+from ..phones import Phone
 
 MOUTH = np.array([n.startswith(("mouth", "jaw", "tongue")) for n in ARKIT52])
 WIDENING = np.array([n.startswith(("mouthSmile", "mouthStretch", "mouthDimple"))
@@ -19,16 +20,16 @@ WIDENING = np.array([n.startswith(("mouthSmile", "mouthStretch", "mouthDimple"))
 ROUNDED = frozenset({"W", "UW", "OW", "UH", "OY", "AW"})
 
 
-def bilabial_mask(phones: list[list], frame_times: np.ndarray, margin: float = 0.04,
+def bilabial_mask(phones: list[Phone], frame_times: np.ndarray, margin: float = 0.04,
                   ramp: float = 0.05, labels: frozenset[str] = BILABIALS) -> np.ndarray:
     """Per frame, how strongly a bilabial closure holds the lips (1 inside a P/B/M widened by
     `margin`, fading to 0 over `ramp` seconds, so expression leaves and returns smoothly).
     Other `labels` give the same mask for other phones (ROUNDED)."""
     mask = np.zeros(frame_times.size)
-    for label, start, end in phones:
-        if label not in labels:
+    for ph in phones:
+        if ph.label not in labels:
             continue
-        a, b = float(start) - margin, float(end) + margin
+        a, b = ph.start - margin, ph.end + margin
         near = span(frame_times, a - ramp, b + ramp)
         times = frame_times[near]
         distance = np.maximum(a - times, times - b)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
+from ..names import SILENCE
+from ..phones import Phone, Word
 from .text import tokenize
 
 PAUSE = 0.3  # s: a silence this long between phones ends a phrase
@@ -21,29 +22,25 @@ class Phrase:
     text: str = ""  # the transcript words said in it (with punctuation), "" when unknown
 
 
-def pauses(phones: list[list[Any]], minimum: float = PAUSE) -> list[tuple[float, float]]:
+def pauses(phones: list[Phone], minimum: float = PAUSE) -> list[tuple[float, float]]:
     """(start, end) of every silence of at least `minimum` seconds."""
-    out: list[tuple[float, float]] = []
-    for label, start, end in phones:
-        if label in ("sil", "") and float(end) - float(start) >= minimum:
-            out.append((float(start), float(end)))
-    return out
+    return [(ph.start, ph.end) for ph in phones
+            if ph.label == SILENCE and ph.duration >= minimum]
 
 
-def speech_phrases(phones: list[list[Any]], minimum: float = PAUSE) -> list[Phrase]:
+def speech_phrases(phones: list[Phone], minimum: float = PAUSE) -> list[Phrase]:
     """Stretches of phones between pauses (no text)."""
     out: list[Phrase] = []
     start = None
     last_end = 0.0
-    for label, a, b in phones:
-        silent = label in ("sil", "")
-        if start is not None and float(a) - last_end >= minimum:  # a gap is a pause too
+    for ph in phones:
+        if start is not None and ph.start - last_end >= minimum:  # a gap is a pause too
             out.append(Phrase(start, last_end))
             start = None
-        if not silent:
-            start = float(a) if start is None else start
-            last_end = float(b)
-        elif start is not None and float(b) - float(a) >= minimum:
+        if ph.label != SILENCE:
+            start = ph.start if start is None else start
+            last_end = ph.end
+        elif start is not None and ph.duration >= minimum:
             out.append(Phrase(start, last_end))
             start = None
     if start is not None:
@@ -56,10 +53,10 @@ def sentences(transcript: str) -> list[str]:
     return [p.strip() for p in parts if tokenize(p)]
 
 
-def sentence_phrases(transcript: str, words: list[list[Any]]) -> list[Phrase]:
+def sentence_phrases(transcript: str, words: list[Word]) -> list[Phrase]:
     """Transcript sentences timed by the aligned words, matched in order by word count
     (scaled when normalisation changed the count, e.g. numbers spelled out)."""
-    spoken = [w for w in words if tokenize(str(w[0]))]
+    spoken = [w for w in words if tokenize(w.text)]
     texts = sentences(transcript)
     if not spoken or not texts:
         return []
@@ -71,5 +68,5 @@ def sentence_phrases(transcript: str, words: list[list[Any]]) -> list[Phrase]:
         used += count
         last = len(spoken) - 1 if i == len(texts) - 1 else \
             max(first, min(int(round(used * scale)) - 1, len(spoken) - 1))
-        out.append(Phrase(float(spoken[first][1]), float(spoken[last][2]), text))
+        out.append(Phrase(spoken[first].start, spoken[last].end, text))
     return out

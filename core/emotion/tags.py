@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VoxrigError, shown
+from ..names import SILENCE
+from ..phones import Word
 from ..userfile import read_json
 from .text import EMOTIONS, tokenize
 
@@ -56,19 +58,19 @@ def parse_tags(transcript: str) -> tuple[str, list[Tag]]:
     return re.sub(r"[ \t]{2,}", " ", "".join(plain)).strip(), tags
 
 
-def tags_to_segments(tags: list[Tag], words: list[list[Any]], duration: float) -> list[Segment]:
-    """Place tags on the aligned words ([text, start, end] lists): a tag runs from its word's
+def tags_to_segments(tags: list[Tag], words: list[Word], duration: float) -> list[Segment]:
+    """Place tags on the aligned words: a tag runs from its word's
     start to the next tag (or the end of the clip)."""
     if not tags:
         return []
-    spoken = [w for w in words if w[0] not in ("", "<sil>", "sil")]
+    spoken = [w for w in words if w.text not in ("", "<sil>", SILENCE)]
 
     def start_of(index: int) -> float:
         if not spoken:
             return 0.0
         if index >= len(spoken):
-            return float(spoken[-1][2])
-        return float(spoken[index][1]) if index > 0 else 0.0
+            return spoken[-1].end
+        return spoken[index].start if index > 0 else 0.0
 
     starts = [start_of(t.word) for t in tags]
     return [Segment(s, starts[i + 1] if i + 1 < len(tags) else duration, t.emotion,

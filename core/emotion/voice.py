@@ -11,6 +11,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..features import loudness_db, normalised_loudness
+from ..names import SILENCE
+from ..phones import Phone
 
 RATE = 100.0  # Hz of the prosody tracks
 F0_MIN, F0_MAX = 70.0, 400.0  # Hz: the pitch range searched
@@ -83,7 +85,8 @@ def prosody(samples: np.ndarray, sample_rate: int) -> Prosody:
     return Prosody(f0[:n], loud[:n])
 
 
-def arousal_steps(p: Prosody, phones: list[list], step: float) -> tuple[np.ndarray, np.ndarray]:
+def arousal_steps(p: Prosody, phones: list[Phone], step: float
+                  ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Arousal in [0, 1] per analysis step of `step` seconds (times are step centres):
     loudness, pitch height and pitch movement and phone rate, each relative to the clip's
     own median, averaged over the voiced part of the step. 0.5 is the speaker's usual."""
@@ -95,7 +98,7 @@ def arousal_steps(p: Prosody, phones: list[list], step: float) -> tuple[np.ndarr
     median_st = float(np.nanmedian(semitones)) if voiced.any() else 0.0
     speech = p.loudness > 0.35
     med_loud = float(np.median(p.loudness[speech])) if speech.any() else 0.5
-    starts = np.array([float(ph[1]) for ph in phones if ph[0] not in ("sil", "")])
+    starts = np.array([ph.start for ph in phones if ph.label != SILENCE])
     overall_rate = starts.size / max(duration, 1e-6)
     out = np.full(count, 0.5)
     for i in range(count):
