@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from voxrig.core.audio import probe
-from voxrig.core.bake import ENGINES, bake
+from voxrig.core.bake import bake
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
 from voxrig.core.errors import VoxrigError
@@ -19,8 +19,7 @@ from voxrig.core.rig import keypoints
 from voxrig.core.summary import sparkline, summarise_mouth
 
 from . import batch_command
-from .argtypes import frame_rate, strength
-from .bake_config import bake_config
+from .bake_config import add_bake_options, config_from_args
 from .clipio import check_exportable, is_voxrig_output, load_clip, save_clip
 from .exporters import EXPORTERS, ExportOptions, export, export_format_for, moho, written_by_voxrig
 from .exporters.options import DEFAULT_UNITY_PATH
@@ -116,13 +115,6 @@ def _parser() -> argparse.ArgumentParser:
     text = bake_cmd.add_mutually_exclusive_group()
     text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8 text)")
     text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
-    bake_cmd.add_argument("--language", metavar="CODE", default="auto",
-                          help="the transcript's language as an espeak-ng code (es, fr, sv, "
-                          "cmn, ja, ...; needs Debian's libespeak-ng1). Default auto: English, "
-                          "or what a non-Latin script says (Han cmn, kana ja, Hangul ko, "
-                          "Cyrillic ru, ...); see docs/alignment.md")
-    bake_cmd.add_argument("--fps", type=frame_rate, default=30.0,
-                          help="output frame rate, e.g. 24, 25, 29.97, 30, 50, 60 (default 30)")
     bake_cmd.add_argument("-o", "--output", metavar="OUT",
                           help="output file: .json or .csv, or an export format below "
                           "(default: <audio>.voxrig.json beside the audio)")
@@ -131,23 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     bake_cmd.add_argument("--unity-path", default=DEFAULT_UNITY_PATH, metavar="PATH",
                           help="Unity .anim: the SkinnedMeshRenderer's path below the "
                           f"Animator (default {DEFAULT_UNITY_PATH!r})")
-    bake_cmd.add_argument("--visemes", action="store_true", help="add OVR-15 viseme weights")
-    bake_cmd.add_argument("--keypoints", action="store_true",
-                          help="add 68x3 face keypoint displacements (JSON only)")
-    bake_cmd.add_argument("--engine", choices=ENGINES, default="auto",
-                          help="neural (the audio-to-face model, any language), phonetic "
-                          "(recognised or aligned phones) or auto: neural without a "
-                          "transcript, phonetic with one (default auto)")
-    bake_cmd.add_argument("--strength", type=strength, default=1.0,
-                          help="articulation strength, 0 (still) to 2 (exaggerated); default 1")
-    bake_cmd.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
-                          help="expression from the transcript and voice (auto), none, or a "
-                          "voxrig.emotion timeline file (default auto)")
-    bake_cmd.add_argument("--idle", choices=("on", "off"), default="on",
-                          help="blinks, gaze and head motion (default on)")
-    bake_cmd.add_argument("--listen", action="store_true",
-                          help="listening mode: the face hears the speech (no lip motion; "
-                          "nods, smiles, brow raises)")
+    add_bake_options(bake_cmd)
     bake_cmd.add_argument("--force", action="store_true",
                           help="overwrite OUT even if it is not a file voxrig wrote")
     bake_cmd.add_argument("-q", "--quiet", action="store_true",
@@ -246,10 +222,7 @@ def _run_bake(args: argparse.Namespace) -> int:
         raise VoxrigError("keypoints can only be written to JSON (use -o OUT.json)")
     _check_overwrite(output, kind, args.force)
     transcript = transcript_from(args.text, args.transcript)
-    config = bake_config(fps=args.fps, kind=kind, visemes=args.visemes,
-                         keypoints=args.keypoints, engine=args.engine, strength=args.strength,
-                         language=args.language, emotion=args.emotion, idle=args.idle,
-                         listen=args.listen)
+    config = config_from_args(args, kind)
 
     started = time.monotonic()
     bar = ProgressBar(enabled=not args.quiet and probe(audio).duration > PROGRESS_AFTER_SECONDS)

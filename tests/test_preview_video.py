@@ -109,6 +109,20 @@ def test_keypoints_flag_draws_landmarks_into_the_video(tmp_path, capsys):
     assert np.count_nonzero((a[..., 1] - a[..., 0] > 80) & (a[..., 1] - a[..., 2] > 60)) == 0
 
 
+def test_preview_bakes_audio_with_the_bake_options(speech, tmp_path, capsys):
+    still = tmp_path / "still.mp4"
+    code, _, err = run(capsys, "preview", str(speech), "-o", str(still), "--size", "128",
+                       "--strength", "0", "--idle", "off", "--emotion", "none")
+    assert code == 0, err
+    moving = tmp_path / "moving.mp4"
+    code, _, err = run(capsys, "preview", str(speech), "-o", str(moving), "--size", "128")
+    assert code == 0, err
+    frames = read_frames(still, 128, 128).astype(int)
+    assert np.abs(frames - frames[0]).max() <= 20  # nothing moves (H.264 noise only)
+    frames = read_frames(moving, 128, 128).astype(int)
+    assert np.abs(frames - frames[0]).max() > 100  # the mouth speaks
+
+
 def test_default_output_is_beside_the_input(tmp_path, capsys):
     clip = tmp_path / "line.voxrig.json"
     save_clip(talking_clip(0.1, 30.0), clip)

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from voxrig.core.audio import probe
-from voxrig.core.config import Config
 from voxrig.core.errors import VoxrigError
 
+from ..bake_config import add_bake_options, config_from_args
 from ..clipio import load_clip
 from ..progress import ProgressBar
 from ..transcripts import transcript_from
@@ -37,8 +37,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the clip's audio, muxed into the video (when INPUT is a clip)")
     parser.add_argument("-o", "--output", metavar="OUT.mp4",
                         help="video file (default: <input>.preview.mp4 beside the input)")
-    parser.add_argument("--fps", type=float, default=30.0,
-                        help="frame rate when baking audio (default 30)")
     parser.add_argument("--keypoints", action="store_true", help="draw the 68 face landmarks")
     parser.add_argument("--side-by-side", metavar="CLIP2",
                         help="a second clip (.json / .csv) drawn to the right, for comparing")
@@ -49,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"height and width of one head in pixels, even, {SIZES[0]}.."
                         f"{SIZES[1]} (default 512)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    add_bake_options(parser.add_argument_group("baking audio (as voxrig bake)"), tracks=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,8 +55,6 @@ def run(args: argparse.Namespace) -> int:
     is_clip = source.suffix.lower() in CLIP_SUFFIXES
     if not (SIZES[0] <= args.size <= SIZES[1]) or args.size % 2:
         raise VoxrigError(f"--size must be even and within {SIZES[0]}..{SIZES[1]}")
-    if not 1.0 <= args.fps <= 240.0:
-        raise VoxrigError("--fps must be within 1..240")
     output = Path(args.output) if args.output else _default_output(source)
     if output.suffix.lower() != ".mp4":
         raise VoxrigError(f"cannot write {str(output)!r}: the preview is an .mp4 video")
@@ -79,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         transcript = transcript_from(args.text, args.transcript)
         from voxrig.core.bake import bake
 
-        clip = bake(source, transcript, Config(fps=args.fps))
+        config = config_from_args(args)
+        config.keypoints = args.keypoints  # drawn, so baked
+        clip = bake(source, transcript, config)
         audio = source
         label = "voxrig"
     clips = [clip]
