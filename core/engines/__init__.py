@@ -3,12 +3,13 @@ interface, so `bake()` reads the same whatever makes the mouth move.
 
 An engine finds the chunk's phones its own way (forced alignment of the transcript,
 recognition, or loudness alone) and animates them; the bake places its `Part` on the clip's
-frame grid. A new engine is a class with `name`, `meta()` and `animate()`, a name in ENGINES
-and a line in `create()`."""
+frame grid. A new engine is one module here with a class that has `name`, `meta()` and
+`animate()`, and one line in REGISTRY."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,7 +20,12 @@ from ..errors import VoxrigError
 from ..names import SILENCE
 from ..phones import PhoneTimeline
 
-ENGINES = ("auto", "neural", "phonetic")
+# engine name -> (its module in this package, its class): imported only when it bakes
+REGISTRY = {
+    "neural": ("neural", "NeuralBake"),
+    "phonetic": ("phonetic", "PhoneticBake"),
+}
+ENGINES = ("auto", *REGISTRY)
 
 
 @dataclass
@@ -66,14 +72,8 @@ def engine_for(config: Config, transcript: str | None) -> str:
 
 def create(config: Config, transcript: str | None) -> Engine:
     """The engine `engine_for` names, ready for the first chunk."""
-    name = engine_for(config, transcript)
-    if name == "neural":
-        from .neural import NeuralBake
-
-        return NeuralBake(transcript, config)
-    from .phonetic import PhoneticBake
-
-    return PhoneticBake(transcript, config)
+    module, kind = REGISTRY[engine_for(config, transcript)]
+    return getattr(import_module(f".{module}", __name__), kind)(transcript, config)
 
 
 def has_speech(timeline: PhoneTimeline) -> bool:
