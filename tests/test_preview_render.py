@@ -2,15 +2,12 @@
 dark inside, landmark dots, two labelled heads) and that drawing the still parts once changes
 nothing."""
 
-import struct
-import zlib
 
 import numpy as np
 import pytest
 
 from voxrig.bridge.preview.compose import arkit_weights, preview_frames
 from voxrig.bridge.preview.overlay import KEYPOINT_COLOUR, draw_text, side_by_side
-from voxrig.bridge.preview.png import png_bytes
 from voxrig.bridge.preview.render import (
     BACKGROUND_BOTTOM,
     BACKGROUND_TOP,
@@ -144,18 +141,6 @@ def test_unknown_characters_in_labels_are_drawn_not_rejected():
     assert np.count_nonzero(image) > 0
     pair = side_by_side([image, image], ["a very long caption that cannot fit", "b"])
     assert pair.shape == (40, 400, 3)
-
-
-def test_png_is_a_valid_rgb_image():
-    image = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3)
-    data = png_bytes(image)
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height, depth, kind = struct.unpack(">IIBB", data[16:26])
-    assert (width, height, depth, kind) == (6, 4, 8, 2)
-    start = data.index(b"IDAT") + 4
-    length = struct.unpack(">I", data[start - 8:start - 4])[0]
-    rows = np.frombuffer(zlib.decompress(data[start:start + length]), np.uint8).reshape(4, -1)
-    assert np.array_equal(rows[:, 1:].reshape(4, 6, 3), image)
 
 
 def test_view_can_be_smaller_for_quick_looks():

@@ -75,13 +75,3 @@ def blend(
         nearby = target_pose[:, channels][idx]  # (T, 2N, channels of this group)
         out[:, channels] = np.einsum("tn,tnc->tc", weight[g], nearby)
     return out
-
-
-def dominance_of(targets: Targets, times: np.ndarray, group: int,
-                 constants: TimeConstants = TimeConstants()) -> np.ndarray:
-    """(T, K) raw dominance of every target over time for one group (for tests and plots)."""
-    t = times[:, None]
-    decay = np.maximum(targets.lo[None] - t, 0.0) / constants.anticipation[group] + np.maximum(
-        t - targets.hi[None], 0.0
-    ) / constants.carryover[group]
-    return targets.dominance[None, :, group] * np.exp(-np.square(decay))

@@ -182,7 +182,3 @@ _PHONE_CLASS: dict[str, str] = {
 def dominance_matrix() -> np.ndarray:
     """(len(LABELS), len(GROUPS)) dominance magnitudes, one row per label."""
     return np.array([_CLASS_DOMINANCE[_PHONE_CLASS[label]] for label in LABELS])
-
-
-def phone_class(label: str) -> str:
-    return _PHONE_CLASS[label]
