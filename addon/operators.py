@@ -83,7 +83,7 @@ class BakeJob:
     """What one bake needs, gathered on the main thread, so the work can run in a thread."""
 
     def __init__(self, context):
-        from voxrig.core.config import Config
+        from voxrig.bridge.bake_config import bake_config
 
         settings = context.scene.voxrig
         self.obj = _target(context)
@@ -91,14 +91,15 @@ class BakeJob:
         self.audio = _audio(context)
         self.from_strip = not settings.audio_path.strip()  # its audio is in the sequencer
         self.transcript = _transcript(context)
-        self.config = Config(fps=bake.scene_fps(context.scene),
-                             visemes=bake.needs_visemes(self.table))
-        self.config.engine = settings.engine.lower()  # auto | neural | phonetic
+        # the options -> Config builder of the CLI, from the panel's settings
+        self.config = bake_config(fps=bake.scene_fps(context.scene), kind="json",
+                                  visemes=bake.needs_visemes(self.table), keypoints=False,
+                                  engine=settings.engine.lower(),  # auto | neural | phonetic
+                                  strength=settings.intensity, language="auto",
+                                  emotion=_emotion_mode(settings),
+                                  idle="on" if settings.idle else "off",
+                                  listen=settings.listen_mode)
         self.config.align.workers = 1  # forking Blender is unsafe
-        self.config.animator.strength = settings.intensity
-        self.config.emotion.mode = _emotion_mode(settings)
-        self.config.idle.enabled = settings.idle
-        self.config.idle.listen = settings.listen_mode
         self.start_frame = settings.start_frame
         self.replace = settings.replace
         self.add_sound = settings.add_sound
