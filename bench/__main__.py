@@ -10,75 +10,13 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
-
-import numpy as np
-import soundfile as sf
+from dataclasses import asdict
 
 from . import datasets, metrics
 from .results import MAIN_RESULTS, git_sha, previous_results, results_path, stamped, write_results
+from .systems import SYSTEMS, System, first_line
 
 RESULTS_DIR = MAIN_RESULTS
-Predict = Callable[[Path, "str | None"], tuple[np.ndarray, float]]
-
-
-@dataclass(frozen=True)
-class System:
-    name: str
-    predict: Predict
-    english: bool = True  # judged on the English phone-tier clips
-    facegood: bool = True  # judged on FACEGOOD (Mandarin, never with a transcript)
-    peer: bool = False
-    speed_mode: str = ""  # which speed measurement belongs to this row
-
-
-def _voxrig(with_transcript: bool, engine: str = "auto") -> Predict:
-    def predict(audio: Path, transcript: str | None) -> tuple[np.ndarray, float]:
-        from voxrig.core.bake import bake
-        from voxrig.core.config import Config
-
-        clip = bake(audio, transcript=transcript if with_transcript else None,
-                    config=Config(engine=engine))
-        return metrics.arkit_weights(clip), clip.fps
-
-    return predict
-
-
-def _peer(name: str, with_transcript: bool) -> Predict:
-    def predict(audio: Path, transcript: str | None) -> tuple[np.ndarray, float]:
-        from . import peers
-
-        out = peers.run_peer(name, audio, transcript if with_transcript else None)
-        return out.weights, out.fps
-
-    return predict
-
-
-def _still(audio: Path, transcript: str | None) -> tuple[np.ndarray, float]:
-    info = sf.info(str(audio))
-    frames = int(math.floor(info.frames / info.samplerate * 30.0)) + 1
-    return np.zeros((frames, 52), dtype=np.float32), 30.0
-
-
-SYSTEMS = (
-    System("voxrig + transcript", _voxrig(True), facegood=False, speed_mode="transcript"),
-    System("voxrig neural + transcript phones", _voxrig(True, "neural"), facegood=False),
-    System("voxrig, no transcript (neural)", _voxrig(False), speed_mode="no transcript"),
-    System("voxrig phonetic, no transcript", _voxrig(False, "phonetic"),
-           speed_mode="phonetic, no transcript"),
-    System("pylipsync", _peer("pylipsync", False), peer=True),
-    System("openfacefx naive + transcript", _peer("openfacefx", True), facegood=False,
-           peer=True),
-    System("openfacefx energy", _peer("openfacefx", False), peer=True),
-    System("still mouth (baseline)", _still),
-)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:160]
 
 
 def run_english(system: System) -> dict:
@@ -248,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 rows[system.name][part] = run(system)
             except Exception as exc:  # a failing system is reported in the table, not fatal
-                rows[system.name][part] = {"error": _first_line(exc)}
+                rows[system.name][part] = {"error": first_line(exc)}
     if "speed" in parts:
         from .speed import run_speed
 
@@ -259,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             speed = {}
             for s in systems:
                 if s.speed_mode:
-                    rows[s.name]["speed"] = {"error": _first_line(exc)}
+                    rows[s.name]["speed"] = {"error": first_line(exc)}
         for s in systems:
             if s.speed_mode in speed:
                 result = speed[s.speed_mode]

@@ -142,7 +142,7 @@ def extract_audio(clip_id: str, cache: Path = AUDIO_CACHE) -> Path:
         import imageio_ffmpeg
     except ImportError as exc:
         raise RuntimeError("extracting GRID audio needs imageio-ffmpeg: "
-                           "pip install -e '.[preview]'") from exc
+                           "pip install -e '.[bench]'") from exc
     cache.mkdir(parents=True, exist_ok=True)
     part = out.with_suffix(".part.wav")
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i",
@@ -283,9 +283,9 @@ def _loudness(audio: Path, transcript: str) -> Output:
 
 
 def _still(audio: Path, transcript: str) -> Output:
-    from .__main__ import _still as still
+    from .systems import still_mouth
 
-    weights, fps = still(audio, None)
+    weights, fps = still_mouth(audio, None)
     return Output(weights, fps, {})
 
 
@@ -386,8 +386,8 @@ def format_diff(rows: dict[str, dict], previous: dict[str, dict], label: str) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .__main__ import _first_line
     from .results import git_sha, previous_results, results_path, stamped, write_results
+    from .systems import first_line
 
     parser = argparse.ArgumentParser(prog="python -m bench --only grid", description=__doc__)
     parser.add_argument("--clips", type=int, default=None,
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rows[name] = run_system(predict, targets)
         except Exception as exc:  # a failing system is reported in the table, not fatal
-            rows[name] = {"error": _first_line(exc)}
+            rows[name] = {"error": first_line(exc)}
     print(format_table(rows, len(targets)))
     if args.clips is not None:
         return 0

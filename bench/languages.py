@@ -8,7 +8,7 @@ ARPAbet (core/espeak_phones.py), and placing them with the English acoustic mode
   onto the recording by DTW (bench/multilingual.py's label transfer, checked on English tiers
   there: median boundary error 20 ms, against 10 ms for forced alignment) — approximate.
 - **Synthetic speech**: espeak-ng says sentences written here in each language, and its
-  phoneme events give the exact phone timings (training/corpus.py's synthesiser; its
+  phoneme events give the exact phone timings (bench/espeak.py, also training's synthesiser; its
   ARPAbet mapping is independent of core's). The training corpus of the neural model used
   espeak voices too (its many-language bucket), so this speech is not held out from the
   neural engine, and the aligner hears the same voice the phones came from: the synthetic
@@ -103,11 +103,11 @@ class Item:
     duration: float
 
 
-def _espeak():  # noqa: ANN202 - training.corpus.Espeak (libespeak-ng with phoneme events)
+def _espeak():  # noqa: ANN202 - bench.espeak.Espeak (libespeak-ng with phoneme events)
     from voxrig.core import espeak_phones
 
     espeak_phones.speaks("en")  # core initialises libespeak-ng first; the synthesiser's
-    from training.corpus import Espeak  # own initialisation then keeps its events
+    from .espeak import Espeak  # own initialisation then keeps its events
 
     return Espeak()
 

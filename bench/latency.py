@@ -286,7 +286,7 @@ def run_live(part: str, soak_seconds: float = 600.0) -> int:
     import datetime as dt
     import json
 
-    from .__main__ import git_sha
+    from .results import git_sha
 
     print(f"[bench] live {part} ...", file=sys.stderr, flush=True)
     if part == "latency":

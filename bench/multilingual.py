@@ -2,7 +2,7 @@
 without phone tiers (../shared/data/multilingual/mfa).
 
 Labels are made where a transcript exists: espeak-ng says the transcript in the clip's language
-with exact phone timings (training/corpus.py), the synthetic utterance is aligned to the real
+with exact phone timings (bench/espeak.py), the synthetic utterance is aligned to the real
 recording by DTW on per-utterance normalised MFCCs, and the phone boundaries are carried over
 the warping path. The method is first checked on the English clips that do have reference tiers
 (boundary error, and event scores on transferred vs reference phones), so the report says how far
@@ -30,6 +30,7 @@ from voxrig.core.names import BILABIALS, SILENCE, VOWELS
 from voxrig.core.phones import Phone, PhoneTimeline, contiguous
 
 from . import datasets, metrics
+from .systems import SYSTEMS, System, first_line, voxrig
 
 RESULTS_DIR = Path(__file__).parent / "multilingual_results"
 RATE = 100.0  # frames per second of every feature and curve here
@@ -103,10 +104,10 @@ def multilingual_clips(root: Path | None = None) -> list[MultiClip]:
 _ESPEAK = None
 
 
-def _espeak():  # noqa: ANN202 - training.corpus.Espeak, imported lazily (ctypes + libespeak)
+def _espeak():  # noqa: ANN202 - bench.espeak.Espeak, imported lazily (ctypes + libespeak)
     global _ESPEAK
     if _ESPEAK is None:
-        from training.corpus import Espeak
+        from .espeak import Espeak
 
         _ESPEAK = Espeak()
     return _ESPEAK
@@ -472,7 +473,7 @@ def run_clips(systems: list) -> dict:
         try:
             samples = load_audio(clip.audio).samples
         except Exception as exc:  # an unreadable file is reported, not fatal
-            group["errors"].append(f"{clip.name}: {_first_line(exc)}")
+            group["errors"].append(f"{clip.name}: {first_line(exc)}")
             continue
         phones = None
         if clip.transcript and clip.language:
@@ -482,12 +483,12 @@ def run_clips(systems: list) -> dict:
                 group["labels"][clip.name] = {"dtw_cost": round(tr.cost, 3),
                                               "rate_ratio": round(tr.espeak_rate_ratio, 2)}
             except Exception as exc:
-                group["errors"].append(f"{clip.name} labels: {_first_line(exc)}")
+                group["errors"].append(f"{clip.name} labels: {first_line(exc)}")
         for system in systems:
             try:
                 w, fps = system.predict(clip.audio, None)
             except Exception as exc:
-                group["errors"].append(f"{clip.name} / {system.name}: {_first_line(exc)}")
+                group["errors"].append(f"{clip.name} / {system.name}: {first_line(exc)}")
                 continue
             free = group["free"].setdefault(system.name, [])
             free.append({"clip": clip.name, **label_free(w, fps, samples)})
@@ -519,29 +520,11 @@ def run_clips(systems: list) -> dict:
     return out
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:160]
-
-
-def _voxrig_engine(engine: str):  # noqa: ANN202 - a bench.__main__.Predict
-    def predict(audio: Path, transcript: str | None) -> tuple[np.ndarray, float]:
-        from voxrig.core.bake import bake
-        from voxrig.core.config import Config
-
-        clip = bake(audio, config=Config(engine=engine))
-        return metrics.arkit_weights(clip), clip.fps
-
-    return predict
-
-
-def judged_systems() -> list:
+def judged_systems() -> list[System]:
     """voxrig's two engines by name (bench's "voxrig, no transcript" row is whichever "auto"
     picks), then bench's other systems that need no transcript; all judged without one."""
-    from .__main__ import SYSTEMS, System
-
-    ours = [System("voxrig neural", _voxrig_engine("neural")),
-            System("voxrig phonetic, no transcript", _voxrig_engine("phonetic"))]
+    ours = [System("voxrig neural", voxrig(False, "neural")),
+            System("voxrig phonetic, no transcript", voxrig(False, "phonetic"))]
     return ours + [s for s in SYSTEMS
                    if "+ transcript" not in s.name and not s.name.startswith("voxrig")]
 

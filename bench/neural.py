@@ -57,7 +57,7 @@ def measure(wav: Path) -> dict:
 
 
 def main() -> int:
-    from .__main__ import git_sha
+    from .results import git_sha
     from .speed import build_input
 
     with tempfile.TemporaryDirectory(prefix="voxrig-neural-") as tmp:

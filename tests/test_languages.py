@@ -193,7 +193,7 @@ def test_a_japanese_clip_is_aligned_by_its_script():
 def test_mandarin_synthetic_speech_aligns_close_to_its_exact_phones():
     """FACEGOOD's Mandarin has no transcripts, so Mandarin is checked on espeak-ng's own
     speech, whose phoneme events give the exact timings."""
-    from training.corpus import Espeak
+    from bench.espeak import Espeak
 
     espeak_phones.speaks("cmn")  # core's libespeak-ng first; the synthesiser's init keeps it
     text = "我们明天早上八点在北京火车站见面，妈妈买了很多苹果。"

@@ -3,13 +3,8 @@
 import numpy as np
 import pytest
 
-from training.corpus import (
-    RATE,
-    _absorb_voiced_pauses,
-    assemble,
-    espeak_ipa_to_arpabet,
-    festvox_to_arpabet,
-)
+from bench.espeak import absorb_voiced_pauses, espeak_ipa_to_arpabet
+from training.corpus import RATE, assemble, festvox_to_arpabet
 from voxrig.core.names import ARPABET
 
 
@@ -57,14 +52,14 @@ def test_loud_unnamed_espeak_event_joins_the_phone_before() -> None:
     audio = np.concatenate([np.ones(100), np.ones(50), np.zeros(100), np.ones(100)])
     onsets = [("a", 0.0), ("", 0.1), ("", 0.15), ("m", 0.25)]
     # the loud unnamed stretch (0.10-0.15) is speech; the quiet one (0.15-0.25) a real pause
-    assert _absorb_voiced_pauses(onsets, audio, rate) == [("a", 0.0), ("", 0.15), ("m", 0.25)]
+    assert absorb_voiced_pauses(onsets, audio, rate) == [("a", 0.0), ("", 0.15), ("m", 0.25)]
 
 
 def test_quiet_gap_before_a_stop_is_its_closure() -> None:
     rate = 1000
     audio = np.concatenate([np.ones(100), np.zeros(60), np.ones(100)])
     onsets = [("a", 0.0), ("", 0.1), ("p", 0.16)]
-    assert _absorb_voiced_pauses(onsets, audio, rate) == [("a", 0.0), ("p", 0.1)]
+    assert absorb_voiced_pauses(onsets, audio, rate) == [("a", 0.0), ("p", 0.1)]
 
 
 def test_assemble_inserts_exact_pauses_and_drops_overlong_tails() -> None:
