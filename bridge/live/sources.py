@@ -42,7 +42,7 @@ def sounddevice() -> ModuleType:
         import sounddevice as sd
     except ImportError:
         raise VoxrigError("the sound card needs the 'sounddevice' package "
-                          "(pip install sounddevice)") from None
+                          "(pip install 'voxrig[live]')") from None
     except OSError:
         raise VoxrigError("the sound card needs the PortAudio library "
                           "(Debian/Ubuntu: apt-get install libportaudio2)") from None
