@@ -5,12 +5,12 @@ frames on the LJSpeech clips; lip-sync metrics with emotion + idle motion on vs 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from . import datasets, metrics
+from .results import BENCH, write_results
 
 SENTENCES = Path(__file__).parent.parent / "tests" / "data" / "emotion_sentences.tsv"
 HELDOUT = SENTENCES.with_name("emotion_sentences_heldout.tsv")
@@ -95,9 +95,7 @@ def main() -> int:
     off, on = lip_sync(False), lip_sync(True)
     for key in off:
         print(f"{key}: off {off[key]:.4f}  on {on[key]:.4f}  change {on[key] - off[key]:+.4f}")
-    out = Path(__file__).parent / "emotion_results" / "emotion.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"text": text, "text_heldout": heldout, "living_face": face,
-                               "lip_sync_off": off, "lip_sync_on": on}, indent=1) + "\n")
-    print(f"wrote {out.relative_to(out.parent.parent.parent)}")
+    write_results(BENCH / "emotion_results" / "emotion.json",
+                  {"text": text, "text_heldout": heldout, "living_face": face,
+                   "lip_sync_off": off, "lip_sync_on": on})
     return 0

@@ -286,7 +286,7 @@ def run_live(part: str, soak_seconds: float = 600.0) -> int:
     import datetime as dt
     import json
 
-    from .results import git_sha
+    from .results import git_sha, results_path, write_results
 
     print(f"[bench] live {part} ...", file=sys.stderr, flush=True)
     if part == "latency":
@@ -306,10 +306,8 @@ def run_live(part: str, soak_seconds: float = 600.0) -> int:
     else:
         result = run_soak(soak_seconds)
         print(format_live(None, result))
-    LIVE_RESULTS.mkdir(exist_ok=True)
-    path = LIVE_RESULTS / f"{dt.date.today().isoformat()}-{git_sha()}.json"
+    path = results_path(LIVE_RESULTS, git_sha())
     payload = json.loads(path.read_text()) if path.exists() else {}
     payload[part] = dict(result, date=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    path.write_text(json.dumps(payload, indent=1) + "\n")
-    print(f"wrote {path.relative_to(LIVE_RESULTS.parent.parent)}")
+    write_results(path, payload)
     return 0

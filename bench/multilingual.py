@@ -24,7 +24,7 @@ from scipy.fft import dct
 
 from voxrig.core.animator import animate
 from voxrig.core.audio import load_audio
-from voxrig.core.features import loudness_db, normalised_loudness, speech_level
+from voxrig.core.features import loudness_db, normalised_loudness, runs, speech_level
 from voxrig.core.mel import log_mel
 from voxrig.core.names import BILABIALS, SILENCE, VOWELS
 from voxrig.core.phones import Phone, PhoneTimeline, contiguous
@@ -288,9 +288,7 @@ def transfer_phones(samples: np.ndarray, text: str, language: str) -> Transfer:
 
 def quiet_stretches(samples: np.ndarray, min_seconds: float) -> list[tuple[float, float]]:
     """Stretches (s) of at least `min_seconds` of quiet frames."""
-    quiet = quiet_frames(samples)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
-    return [(a / RATE, (b - 1) / RATE) for a, b in zip(edges[::2], edges[1::2], strict=True)
+    return [(a / RATE, (b - 1) / RATE) for a, b in runs(quiet_frames(samples))
             if (b - 1 - a) / RATE >= min_seconds]
 
 

@@ -8,7 +8,6 @@ Results go to bench/neural_results/<date>-<sha>.json."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import resource
 import subprocess
@@ -57,7 +56,7 @@ def measure(wav: Path) -> dict:
 
 
 def main() -> int:
-    from .results import git_sha
+    from .results import git_sha, results_path, write_results
     from .speed import build_input
 
     with tempfile.TemporaryDirectory(prefix="voxrig-neural-") as tmp:
@@ -69,10 +68,7 @@ def main() -> int:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     for key, value in result.items():
         print(f"{key:>24}: {value}")
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{git_sha()}.json"
-    path.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+    write_results(results_path(RESULTS_DIR, git_sha()), result)
     return 0
 
 

@@ -9,16 +9,16 @@ machine slow this down: the load average at the start is saved beside the number
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).parent / "render_results"
+from .results import BENCH, git_sha, previous_results, results_path, stamped, write_results
+
+RESULTS_DIR = BENCH / "render_results"
 TARGET_FPS = 15.0
 
 
@@ -59,29 +59,6 @@ def measure(repeats: int = 2) -> dict:
     }
 
 
-def _git_sha() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True, cwd=RESULTS_DIR.parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "nogit"
-
-
-def _previous(exclude: Path) -> dict | None:
-    try:
-        listed = subprocess.run(
-            ["git", "log", "--format=", "--name-only", "--diff-filter=AM", "--",
-             RESULTS_DIR.name], capture_output=True, text=True, check=True,
-            cwd=RESULTS_DIR.parent).stdout.split()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    for name in listed:
-        path = RESULTS_DIR.parent.parent / name
-        if path.suffix == ".json" and path.exists() and path.resolve() != exclude.resolve():
-            return {"name": path.name, **json.loads(path.read_text())}
-    return None
-
-
 def main() -> int:
     print("[bench] render: 512x512 preview of the bundled sample ...", file=sys.stderr,
           flush=True)
@@ -94,17 +71,15 @@ def main() -> int:
     if result["load_average_at_start"] > 0.5:
         print(f"note: load average {result['load_average_at_start']:.2f} on "
               f"{result['cpu_count']} cores when measuring; an idle machine is faster")
-    path = RESULTS_DIR / f"{dt.date.today().isoformat()}-{_git_sha()}.json"
-    previous = _previous(path)
-    if previous is not None:
+    sha = git_sha()
+    path = results_path(RESULTS_DIR, sha)
+    previous_path = previous_results(path, RESULTS_DIR)
+    if previous_path is not None:
+        previous = json.loads(previous_path.read_text())
         changes = [f"{key} {result[key] - previous[key]:+.2f}"
                    for key in ("render_fps", "preview_fps") if key in previous]
-        print(f"change from {previous['name']}: " + ", ".join(changes))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    payload = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-               "git_sha": _git_sha(), **result}
-    path.write_text(json.dumps(payload, indent=1) + "\n")
-    print(f"wrote {path.relative_to(RESULTS_DIR.parent.parent)}")
+        print(f"change from {previous_path.name}: " + ", ".join(changes))
+    write_results(path, stamped(sha, **result))
     return 0
 
 
