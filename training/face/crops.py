@@ -140,8 +140,10 @@ def paste(frame: np.ndarray, patch: np.ndarray, a: complex, t: complex,
     ph, pw = patch.shape[:2]
     corners = (np.array([x0 + 1j * y0, x1 + 1j * y0, x0 + 1j * y1, x1 + 1j * y1]) - t) / a
     h, w = frame.shape[:2]
-    cx0, cx1 = max(0, int(np.floor(corners.real.min()))), min(w, int(np.ceil(corners.real.max())) + 1)
-    cy0, cy1 = max(0, int(np.floor(corners.imag.min()))), min(h, int(np.ceil(corners.imag.max())) + 1)
+    cx0 = max(0, int(np.floor(corners.real.min())))
+    cx1 = min(w, int(np.ceil(corners.real.max())) + 1)
+    cy0 = max(0, int(np.floor(corners.imag.min())))
+    cy1 = min(h, int(np.ceil(corners.imag.max())) + 1)
     px = np.arange(cx0, cx1)[None, :] + 1j * np.arange(cy0, cy1)[:, None]
     q = a * px + t
     u = (q.real - x0) * pw / (x1 - x0)
@@ -163,7 +165,8 @@ def neutral_frames(landmarks: np.ndarray, share: float = 0.2) -> np.ndarray:
     return tracked[np.argsort(gap[tracked])[:keep]]
 
 
-def fit_ict_mapping(ict_neutral: np.ndarray, landmarks: np.ndarray) -> tuple[complex, complex, float]:
+def fit_ict_mapping(ict_neutral: np.ndarray,
+                    landmarks: np.ndarray) -> tuple[complex, complex, float]:
     """Similarity from the rig's neutral 68 keypoints (cm, +Y up; x and -y used, a frontal
     orthographic view) to this video's closed-mouth FaceMesh points (pixels): a, t and the
     rms residual in pixels over the ICT_TO_MESH correspondence."""
@@ -199,8 +202,9 @@ def write_crops(clips: Path = CLIPS, tracks: Path = LANDMARKS, out: Path = CROPS
         frames = read_video(clips / f"{clip_id}.mp4")
         lm = landmarks[k, :len(frames)]
         sim = clip_transform(lm, template)
-        face = np.stack([crop(f, a, t, FACE_BOX, FACE_SIZE) for f, a, t in zip(frames, sim.a, sim.t)])
-        mouth = np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE) for f, a, t in zip(frames, sim.a, sim.t)])
+        steps = list(zip(frames, sim.a, sim.t, strict=True))
+        face = np.stack([crop(f, a, t, FACE_BOX, FACE_SIZE) for f, a, t in steps])
+        mouth = np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE) for f, a, t in steps])
         ict_a, ict_t, rms = fit_ict_mapping(ict, lm)
         residuals.append(rms)
         np.savez(out / f"{clip_id}.npz", face=face, mouth=mouth, a=sim.a, t=sim.t,
