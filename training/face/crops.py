@@ -190,7 +190,7 @@ def read_video(path: Path) -> np.ndarray:
 def write_crops(clips: Path = CLIPS, tracks: Path = LANDMARKS, out: Path = CROPS,
                 limit: int | None = None) -> dict:
     """Crops, transforms and ICT mapping of every tracked clip into out/<id>.npz."""
-    from voxrig.core.rig import load_rig
+    from core.rig import load_rig
 
     ids, landmarks = load_landmarks(tracks)
     template = canonical_template(landmarks)
@@ -199,7 +199,7 @@ def write_crops(clips: Path = CLIPS, tracks: Path = LANDMARKS, out: Path = CROPS
     ict = load_rig().neutral_landmarks.astype(np.float64)
     residuals = []
     for k, clip_id in enumerate(ids[:limit]):
-        frames = read_video(clips / f"{clip_id}.mp4")[:landmarks.shape[1]]
+        frames = read_video(clips / f"{clip_id}.mp4")
         lm = landmarks[k, :len(frames)]
         sim = clip_transform(lm, template)
         steps = list(zip(frames, sim.a, sim.t, strict=True))
