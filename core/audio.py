@@ -1,5 +1,5 @@
 """Audio in: any file soundfile can decode (wav, flac, ogg/vorbis, opus, mp3, aiff, ...) at any
-rate, channel count and bit depth becomes mono float32 at ``AudioConfig.sample_rate``.
+rate, channel count and bit depth becomes mono float32 at ``ANALYSIS_RATE`` (16 kHz).
 
 Every problem with the input is an ``AudioError`` carrying one line that names the file; things
 the user should know but that do not stop a bake are returned in ``Audio.warnings`` (this module
@@ -30,7 +30,7 @@ import numpy as np
 import soundfile as sf
 from numpy.lib.stride_tricks import sliding_window_view
 
-from voxrig.core.config import AudioConfig
+from voxrig.core.config import ANALYSIS_RATE, AudioConfig
 from voxrig.core.errors import AudioError
 from voxrig.core.headers import promised_frames
 
@@ -100,7 +100,7 @@ def probe(path: str | Path) -> AudioInfo:
 
 
 def load_audio(path: str | Path, config: AudioConfig | None = None) -> Audio:
-    """The whole file as one mono float32 ``Audio`` at the configured rate."""
+    """The whole file as one mono float32 ``Audio`` at ``ANALYSIS_RATE``."""
     config = config or AudioConfig()
     name = _checked_path(path)
     with _open(path, name) as f:
@@ -136,8 +136,8 @@ def audio_from_array(
     stats = _Stats(len(cols), int(sample_rate), name)
     stats.update(cols)
     mix = stats.finish(declared_frames=None)
-    y = _Resampler(int(sample_rate), config.sample_rate).run(mix.apply(cols))
-    return Audio(y, config.sample_rate, source, 0.0, mix.warnings)
+    y = _Resampler(int(sample_rate), ANALYSIS_RATE).run(mix.apply(cols))
+    return Audio(y, ANALYSIS_RATE, source, 0.0, mix.warnings)
 
 
 def iter_chunks(path: str | Path, config: AudioConfig | None = None) -> Iterator[Audio]:
@@ -451,7 +451,7 @@ class _Stats:
                 f"{name} is very quiet (peak level {_dbfs(peak)}); boosted by "
                 f"{20 * math.log10(gain):.1f} dB - check that this is the intended recording"
             )
-        if sr < 16000:
+        if sr < ANALYSIS_RATE:
             warnings.append(
                 f"{name} has a low sample rate ({sr} Hz): sounds above {sr // 2} Hz are "
                 "missing, so lip sync may be less accurate"
@@ -576,8 +576,8 @@ def _load_whole(f: sf.SoundFile, path: str | Path, name: str, config: AudioConfi
     stats = _Stats(f.channels, f.samplerate, name)
     stats.update(cols)
     mix = stats.finish(declared_frames=_declared_frames(path, f))
-    y = _Resampler(f.samplerate, config.sample_rate).run(mix.apply(cols))
-    return Audio(y, config.sample_rate, str(path), 0.0, mix.warnings)
+    y = _Resampler(f.samplerate, ANALYSIS_RATE).run(mix.apply(cols))
+    return Audio(y, ANALYSIS_RATE, str(path), 0.0, mix.warnings)
 
 
 def _scan(path: str | Path, name: str) -> tuple[_Mix, int, int]:
@@ -593,7 +593,7 @@ def _resampled_blocks(
     path: str | Path, name: str, mix: _Mix, config: AudioConfig
 ) -> Iterator[np.ndarray]:
     with _open(path, name) as f:
-        resampler = _Resampler(f.samplerate, config.sample_rate)
+        resampler = _Resampler(f.samplerate, ANALYSIS_RATE)
         for block in _read_blocks(f, name, _BLOCK_FRAMES):
             y = resampler.feed(mix.apply(_columns(block)))
             if len(y):
@@ -610,18 +610,18 @@ def _output_length(frames: int, rate_in: int, rate_out: int) -> int:
 
 def _load_streamed(path: str | Path, name: str, config: AudioConfig) -> Audio:
     mix, frames, rate = _scan(path, name)
-    out = np.empty(_output_length(frames, rate, config.sample_rate), dtype=np.float32)
+    out = np.empty(_output_length(frames, rate, ANALYSIS_RATE), dtype=np.float32)
     n = 0
     for y in _resampled_blocks(path, name, mix, config):
         take = min(len(y), len(out) - n)  # guards against a file that changed between passes
         out[n : n + take] = y[:take]
         n += take
-    return Audio(out[:n], config.sample_rate, str(path), 0.0, mix.warnings)
+    return Audio(out[:n], ANALYSIS_RATE, str(path), 0.0, mix.warnings)
 
 
 def _chunks_streamed(path: str | Path, name: str, config: AudioConfig) -> Iterator[Audio]:
     mix, _, _ = _scan(path, name)
-    sr = config.sample_rate
+    sr = ANALYSIS_RATE
     target = max(1, round(config.chunk_seconds * sr))
     window = max(1, round(min(PAUSE_SEARCH_SECONDS, config.chunk_seconds / 6) * sr))
     frame = max(1, round(PAUSE_FRAME_SECONDS * sr))

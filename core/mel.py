@@ -12,7 +12,8 @@ from functools import cache
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-SAMPLE_RATE = 16000
+from .config import ANALYSIS_RATE
+
 HOP = 160  # 10 ms
 WINDOW = 400  # 25 ms Hann window
 N_FFT = 512
@@ -35,7 +36,7 @@ def mel_filterbank() -> np.ndarray:
     """(N_FFT // 2 + 1, N_MELS) triangular filters, equally spaced on the mel scale, each
     normalised to unit area so bands of different widths have comparable levels."""
     edges = _mel_to_hz(np.linspace(_hz_to_mel(F_MIN), _hz_to_mel(F_MAX), N_MELS + 2))
-    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / ANALYSIS_RATE)
     low, centre, high = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (freqs[None, :] - low) / (centre - low)
     falling = (high - freqs[None, :]) / (high - centre)
@@ -61,7 +62,7 @@ def _frames_to_mel(frames: np.ndarray) -> np.ndarray:
 
 
 def log_mel(samples: np.ndarray, batch: int = 4096) -> np.ndarray:
-    """(n,) float samples at SAMPLE_RATE -> (n // HOP + 1, N_MELS) float32 log-mel."""
+    """(n,) float samples at ANALYSIS_RATE -> (n // HOP + 1, N_MELS) float32 log-mel."""
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
     count = frame_count(len(x))
     padded = np.concatenate([np.zeros(HALF, np.float32), x, np.zeros(WINDOW, np.float32)])

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import mel as melspec
 from .audio import Audio, resample
+from .config import ANALYSIS_RATE
 from .errors import VoxrigError
 from .features import SPEECH_FLOOR_DB, loudness_db, runs, speech_level
 from .names import ARKIT52, ARKIT_INDEX, SILENCE
@@ -33,8 +34,7 @@ MODEL_PATH = Path(__file__).parent / "assets" / "neural" / "voxrig-a2f.onnx"
 # 2-core machine (the graph is small; splitting its ops costs more than it saves).
 THREADS = 1
 PIECE_FRAMES = 3000  # 30 s of frames per model call offline: memory bounded on long inputs
-RATE = melspec.SAMPLE_RATE
-FRAME_RATE = RATE / melspec.HOP  # 100 Hz model frames
+FRAME_RATE = ANALYSIS_RATE / melspec.HOP  # 100 Hz model frames
 # Speech / pause marks for the layers that read phones (idle, emotion) when no phones are
 # recognised: frames this far below the voice's level are quiet, quiet runs this long are
 # pauses, and a loudness dip this deep between two peaks separates syllables.
@@ -140,7 +140,7 @@ def _validated_info(session, path: Path) -> ModelInfo:
         features = {k: int(meta[k]) for k in ("sample_rate", "hop", "n_mels")}
     except (ValueError, KeyError, TypeError) as exc:
         raise bad(f"its metadata is unreadable ({type(exc).__name__}: {exc})") from None
-    expected = {"sample_rate": RATE, "hop": melspec.HOP, "n_mels": melspec.N_MELS}
+    expected = {"sample_rate": ANALYSIS_RATE, "hop": melspec.HOP, "n_mels": melspec.N_MELS}
     if features != expected:
         raise bad(f"it was trained on features {features}, voxrig computes {expected}")
     unknown = [c for c in info.channels if c not in ARKIT_INDEX]
@@ -189,9 +189,9 @@ def _one_hot(ids: np.ndarray, width: int) -> np.ndarray:
 
 def samples_16k(audio: Audio) -> np.ndarray:
     """The audio's samples at the model's rate."""
-    if audio.sample_rate == RATE:
+    if audio.sample_rate == ANALYSIS_RATE:
         return audio.samples
-    return resample(audio.samples, audio.sample_rate, RATE)
+    return resample(audio.samples, audio.sample_rate, ANALYSIS_RATE)
 
 
 def speech_timeline(audio: Audio) -> PhoneTimeline:
@@ -371,13 +371,13 @@ class NeuralStreamingAnimator:
 
     @property
     def received_seconds(self) -> float:
-        return self._received / RATE
+        return self._received / ANALYSIS_RATE
 
     @property
     def latency(self) -> float:
         """Worst-case audio-to-frame delay of the engine itself: the model's look-ahead,
         half an analysis window, and one 10 ms frame for the right interpolation neighbour."""
-        return self.model.info.delay / FRAME_RATE + melspec.HALF / RATE + 1.0 / FRAME_RATE
+        return self.model.info.delay / FRAME_RATE + melspec.HALF / ANALYSIS_RATE + 1.0 / FRAME_RATE
 
     def push(self, samples: np.ndarray) -> list[Frame]:
         """Take more audio; return the frames it completes (possibly none)."""
@@ -414,7 +414,7 @@ class NeuralStreamingAnimator:
     def _emit(self, final: bool) -> list[Frame]:
         available = self._base + len(self._frames)  # 100 Hz frames known so far
         if final:
-            last = len(frame_times(self._received / RATE, self.fps)) - 1
+            last = len(frame_times(self._received / ANALYSIS_RATE, self.fps)) - 1
         else:  # the last frame whose right neighbour is known
             last = int(np.floor((available - 1) / FRAME_RATE * self.fps + 1e-9))
             while last >= self._next and _needed(last, self.fps) >= available:

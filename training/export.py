@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from voxrig.core import mel as melspec
+from voxrig.core.config import ANALYSIS_RATE
 
 from .features import CHANNELS, PHONES
 from .model import AudioToFace, Exported, ModelConfig
@@ -43,7 +44,7 @@ def metadata(model: AudioToFace, extra: dict | None = None) -> dict:
         "channels": list(CHANNELS),
         "phones": list(PHONES),
         "delay_frames": c.delay,
-        "sample_rate": melspec.SAMPLE_RATE,
+        "sample_rate": ANALYSIS_RATE,
         "hop": melspec.HOP,
         "window": melspec.WINDOW,
         "n_fft": melspec.N_FFT,
