@@ -13,6 +13,7 @@ import pocketsphinx
 
 from . import espeak_phones
 from .audio import Audio, resample
+from .config import ANALYSIS_RATE as RATE  # the rate the acoustic model was trained at
 from .config import AlignConfig
 from .features import loudness_db, runs, speech_level
 from .g2p import pronounce
@@ -21,7 +22,6 @@ from .phones import Phone, PhoneTimeline, Word, contiguous
 from .text import normalise_transcript, strip_tags
 
 FRAME = 0.01  # pocketsphinx's frame step in seconds
-RATE = 16000  # the sample rate the acoustic model was trained at
 _MIN_SECONDS = 0.1  # shorter audio has no phones worth finding
 _FILLERS = ("<sil>", "<s>", "</s>", "[NOISE]", "[SPEECH]")  # pocketsphinx's non-words
 # Hesitations people say and seldom write; the grammar lets them in between any two words

@@ -21,11 +21,11 @@ import pocketsphinx
 
 from .animator import animate_curves
 from .audio import Audio
+from .config import ANALYSIS_RATE as RATE  # samples per second the engine takes
 from .config import AlignConfig, AnimatorConfig
 from .features import loudness_db
 from .phones import Phone, PhoneTimeline, contiguous
 
-RATE = 16000  # samples per second the engine takes (pocketsphinx's model rate)
 _FRAME = 0.01  # pocketsphinx frame step, seconds
 
 
