@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from voxrig.core.config import ANALYSIS_RATE as RATE
+
 from .datasets import data_root
 from .results import BENCH, REPO, git_sha, results_path, stamped, write_results
 from .speed import measure, voxrig_command
 
 RESULTS_DIR = BENCH / "batch_results"
 WORK_DIR = REPO / "build" / "bench-batch"
-RATE = 16000
 SHORTEST, LONGEST = 1.0, 5.0  # seconds of one line
 FRAME = 0.05  # seconds: loudness is judged on frames this long when cutting
 LINES = 40
