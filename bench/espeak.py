@@ -16,9 +16,8 @@ import unicodedata
 import numpy as np
 from scipy.signal import resample_poly
 
+from voxrig.core.config import ANALYSIS_RATE as RATE  # every synthesised utterance's rate
 from voxrig.core.names import SILENCE
-
-RATE = 16000  # the corpus and bench rate of every synthesised utterance
 
 # --------------------------------------------------------------------------------------------
 # IPA phoneme events -> ARPAbet

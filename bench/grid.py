@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from voxrig.core.config import ANALYSIS_RATE as AUDIO_RATE
 from voxrig.core.names import ARKIT52
 
 from . import datasets, metrics
@@ -38,7 +39,6 @@ from .grid_track import CLIP_FRAMES, VIDEO_FPS, LipTracks, load_tracks
 SPLIT = Path(__file__).parent / "data" / "grid_s1_split.json"
 RESULTS_DIR = Path(__file__).parent / "grid_results"
 AUDIO_CACHE = datasets.REPO_ROOT / "build" / "grid-audio"
-AUDIO_RATE = 16000
 ALIGN_UNITS = 1000.0 * VIDEO_FPS  # .align times are 1/1000 of a video frame
 PAUSES = frozenset(["sil", "sp"])
 

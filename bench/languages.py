@@ -33,6 +33,7 @@ import soundfile as sf
 
 from voxrig.core.audio import load_audio
 from voxrig.core.bake import bake
+from voxrig.core.config import ANALYSIS_RATE as RATE
 from voxrig.core.config import AlignConfig, Config
 from voxrig.core.phones import Phone, contiguous
 
@@ -40,7 +41,6 @@ from . import metrics
 from .multilingual import boundary_errors, multilingual_clips, speakable, transfer_phones
 
 RESULTS_DIR = Path(__file__).parent / "languages_results"
-RATE = 16000
 ESPEAK_RATE = 175  # words per minute, espeak's default
 # RMS of the noise added to espeak's output, as a recording's floor (-60 dBFS): pocketsphinx
 # finds no alignment through digital silence (exact zeros), English included.

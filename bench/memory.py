@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from voxrig.core.config import ANALYSIS_RATE as RATE
+
 from .datasets import ljspeech_clips
 from .results import BENCH, REPO, git_sha, previous_results, results_path, stamped, write_results
 from .speed import measure, voxrig_command
 
 RESULTS_DIR = BENCH / "memory_results"
 WORK_DIR = REPO / "build" / "bench-memory"
-RATE = 16000
 PAUSES = (0.3, 0.8, 2.0)  # seconds of silence after each sentence, in turn
 LONG_MINUTES = 120.0
 TRANSCRIPT_MINUTES = 30.0  # the transcript case (forced alignment is the slow one)

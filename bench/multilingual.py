@@ -24,6 +24,7 @@ from scipy.fft import dct
 
 from voxrig.core.animator import animate
 from voxrig.core.audio import load_audio
+from voxrig.core.config import ANALYSIS_RATE
 from voxrig.core.features import loudness_db, normalised_loudness, runs, speech_level
 from voxrig.core.mel import log_mel
 from voxrig.core.names import BILABIALS, SILENCE, VOWELS
@@ -131,7 +132,7 @@ class Synthetic:
 
 def synthesise(text: str, language: str, rate: int = ESPEAK_RATE) -> Synthetic:
     samples, events = _espeak().say(speakable(text, language), VOICES[language], rate, 50, 50)
-    duration = len(samples) / 16000.0
+    duration = len(samples) / ANALYSIS_RATE
     phones = contiguous([Phone(lab, s, e) for lab, s, e in events], duration)
     return Synthetic(samples.astype(np.float32), phones)
 
@@ -147,7 +148,7 @@ def quiet_frames(samples: np.ndarray) -> np.ndarray:
     """10 ms frames (at i / RATE) without voice: below QUIET_SHARE of the way from the noise
     floor (5th percentile of the level) to the speaker's vowel level, and never closer than
     SPEECH_RANGE_DB to it, so clean and noisy recordings both find their pauses."""
-    db = loudness_db(samples, 16000)
+    db = loudness_db(samples, ANALYSIS_RATE)
     level = speech_level(db)
     floor = float(np.percentile(db, 5))
     threshold = min(floor + QUIET_SHARE * (level - floor), level - 6.0)
@@ -259,7 +260,7 @@ class Transfer:
 
 def transfer_phones(samples: np.ndarray, text: str, language: str) -> Transfer:
     """espeak's phones for `text`, moved onto the real recording (16 kHz samples)."""
-    duration = len(samples) / 16000.0
+    duration = len(samples) / ANALYSIS_RATE
     span = loud_span(samples)
     if span is None:
         raise ValueError("no speech above the noise floor")
@@ -268,9 +269,9 @@ def transfer_phones(samples: np.ndarray, text: str, language: str) -> Transfer:
     synth, ratio = synthesise_matched(text, language, span[1] - span[0])
     s_start, s_end = _speech_span(synth.phones)
     syn_lo = max(0.0, s_start - MARGIN)
-    syn_hi = min(len(synth.samples) / 16000.0, s_end + MARGIN)
-    x = mfcc_features(samples[int(real_lo * 16000) : int(real_hi * 16000)])
-    y = mfcc_features(synth.samples[int(syn_lo * 16000) : int(syn_hi * 16000)])
+    syn_hi = min(len(synth.samples) / ANALYSIS_RATE, s_end + MARGIN)
+    x = mfcc_features(samples[int(real_lo * ANALYSIS_RATE) : int(real_hi * ANALYSIS_RATE)])
+    y = mfcc_features(synth.samples[int(syn_lo * ANALYSIS_RATE) : int(syn_hi * ANALYSIS_RATE)])
     path = dtw_path(x, y)
     d = np.linalg.norm(x[path[:, 0]] - y[path[:, 1]], axis=1)
     moved = []
@@ -373,7 +374,7 @@ def label_free(weights: np.ndarray, fps: float, samples: np.ndarray) -> dict[str
     frames at rest (gap <= 3 mm) in quiet stretches (`quiet_frames`) of >= 300 ms, trimmed
     100 ms each side; and its counterpart, the share of loud frames (within 15 dB of the vowel
     level) with the lips apart (gap > 3 mm): a still mouth rests everywhere and opens nowhere."""
-    loud = normalised_loudness(loudness_db(samples, 16000), SPEECH_RANGE_DB)
+    loud = normalised_loudness(loudness_db(samples, ANALYSIS_RATE), SPEECH_RANGE_DB)
     duration = (len(loud) - 1) / RATE
     gap = metrics.mouth_curves(weights, fps, duration).gap
     n = min(len(gap), len(loud))

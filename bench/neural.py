@@ -23,12 +23,13 @@ RESULTS_DIR = Path(__file__).parent / "neural_results"
 
 def measure(wav: Path) -> dict:
     from voxrig.core.audio import load_audio
+    from voxrig.core.config import ANALYSIS_RATE
     from voxrig.core.neural import NeuralEngine, NeuralStreamingAnimator
 
     samples = load_audio(wav).samples
-    seconds = len(samples) / 16000
+    seconds = len(samples) / ANALYSIS_RATE
     engine = NeuralEngine()
-    engine.predict(samples[:16000])  # warm-up: first calls allocate
+    engine.predict(samples[:ANALYSIS_RATE])  # warm-up: first calls allocate
     walls = []
     for _ in range(3):
         t0 = time.perf_counter()

@@ -11,7 +11,7 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
-RATE = 16000
+from voxrig.core.config import ANALYSIS_RATE as RATE
 
 
 @dataclass

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voxrig.core.config import ANALYSIS_RATE
+
 BUILD = Path("build/training")
 OUT = BUILD / "leave-one-out"
 # The shipped recipe's steps (training/__main__.py), with the fold's clip held out.
@@ -61,7 +63,7 @@ def score(clip_name: str, onnx: Path) -> dict[str, float]:
     samples = load_audio(clip.audio).samples
     weights, _ = NeuralEngine(onnx).predict(samples)
     model = metrics.facegood_metrics(np.clip(weights, 0, 1), 100.0, clip.weights, clip.fps)
-    jaw, fps = loudness_jaw(samples, 16000)
+    jaw, fps = loudness_jaw(samples, ANALYSIS_RATE)
     loud = metrics.facegood_metrics(jaw, fps, clip.weights, clip.fps)
     return {"r_gap": round(model.r_gap, 4), "r_width": round(model.r_width, 4),
             "lve": round(model.lve, 3), "loudness_r_gap": round(loud.r_gap, 4),
