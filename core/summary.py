@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .clip import Clip
+from .features import runs
 from .rig import mouth_signals
 
 CLOSED_MM = 2.0  # the lip-sync metrics' closure threshold
@@ -27,16 +28,10 @@ def summarise_mouth(clip: Clip) -> MouthSummary:
     opened = gap >= OPEN_MM
     return MouthSummary(
         closures=_closures_between_speech(closed),
-        opens=_count_runs(opened),
+        opens=len(runs(opened)),
         max_gap_mm=float(gap.max()),
         gap_mm=gap,
     )
-
-
-def _count_runs(mask: np.ndarray) -> int:
-    """Number of maximal runs of True."""
-    m = mask.astype(np.int8)
-    return int(np.sum(np.diff(m, prepend=0) == 1))
 
 
 def _closures_between_speech(closed: np.ndarray) -> int:
@@ -45,7 +40,7 @@ def _closures_between_speech(closed: np.ndarray) -> int:
     speaking = np.flatnonzero(~closed)
     if len(speaking) == 0:
         return 0
-    return _count_runs(closed[speaking[0] : speaking[-1] + 1])
+    return len(runs(closed[speaking[0] : speaking[-1] + 1]))
 
 
 def sparkline(values: np.ndarray, width: int = 72) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..features import loudness_db, normalised_loudness
+from ..features import loudness_db, normalised_loudness, runs
 from ..names import ARKIT_INDEX, SILENCE
 from ..phones import Phone
 
@@ -34,19 +34,18 @@ def quiet_pauses(
 ) -> list[Phone]:
     """Silence wherever the audio stays quiet for at least `pause_min` seconds; the phones
     there are cut back (phones keep their order, the timeline stays contiguous)."""
-    quiet = loud < QUIET
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], quiet.astype(np.int8), [0]))))
-    runs = [
-        (times[a], times[min(b, len(times) - 1)])
-        for a, b in zip(edges[::2], edges[1::2], strict=True)
-        if times[min(b, len(times) - 1)] - times[a] >= pause_min
+    last = len(times) - 1
+    pauses = [
+        (times[a], times[min(b, last)])
+        for a, b in runs(loud < QUIET)
+        if times[min(b, last)] - times[a] >= pause_min
     ]
-    if not runs:
+    if not pauses:
         return phones
     out: list[Phone] = []
     for p in phones:
         pieces = [(p.start, p.end)]
-        for a, b in runs:
+        for a, b in pauses:
             next_pieces = []
             for s, e in pieces:
                 if b <= s or a >= e:
@@ -59,7 +58,7 @@ def quiet_pauses(
             pieces = next_pieces
         for s, e in pieces:
             out.append(Phone(p.label, s, e))
-    for a, b in runs:
+    for a, b in pauses:
         out.append(Phone(SILENCE, a, b))
     return sorted(out, key=lambda p: p.start)
 
@@ -76,10 +75,8 @@ def loud_silences(
             out.append(p)
             continue
         i0, i1 = np.searchsorted(times, [p.start, p.end])
-        inside = voiced[i0:i1]
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.astype(np.int8), [0]))))
         cursor = p.start
-        for a, b in zip(edges[::2], edges[1::2], strict=True):
+        for a, b in runs(voiced[i0:i1]):
             s, e = times[i0 + a], times[min(i0 + b, len(times) - 1)]
             if e - s < min_length:
                 continue
