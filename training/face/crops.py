@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.face.track import CLIPS, LANDMARKS, load_landmarks
+from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks, read_video
 
 CROPS = LANDMARKS.parent / "crops"
 TEMPLATE = LANDMARKS.parent / "template.npy"
@@ -178,19 +178,10 @@ def fit_ict_mapping(ict_neutral: np.ndarray,
     return a, t, rms
 
 
-def read_video(path: Path) -> np.ndarray:
-    """(T, H, W, 3) uint8 RGB frames of a video (imageio-ffmpeg's ffmpeg)."""
-    import imageio_ffmpeg
-
-    reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
-    w, h = next(reader)["size"]
-    return np.stack([np.frombuffer(raw, dtype=np.uint8).reshape(h, w, 3) for raw in reader])
-
-
 def write_crops(clips: Path = CLIPS, tracks: Path = LANDMARKS, out: Path = CROPS,
                 limit: int | None = None) -> dict:
     """Crops, transforms and ICT mapping of every tracked clip into out/<id>.npz."""
-    from core.rig import load_rig
+    from voxrig.core.rig import load_rig
 
     ids, landmarks = load_landmarks(tracks)
     template = canonical_template(landmarks)
@@ -199,7 +190,7 @@ def write_crops(clips: Path = CLIPS, tracks: Path = LANDMARKS, out: Path = CROPS
     ict = load_rig().neutral_landmarks.astype(np.float64)
     residuals = []
     for k, clip_id in enumerate(ids[:limit]):
-        frames = read_video(clips / f"{clip_id}.mp4")
+        frames = read_video(clips / f"{clip_id}.mp4")[:landmarks.shape[1]]
         lm = landmarks[k, :len(frames)]
         sim = clip_transform(lm, template)
         steps = list(zip(frames, sim.a, sim.t, strict=True))

@@ -14,49 +14,25 @@ Inputs are .mp4 videos or .npy frame stacks (T, H, W, 3) uint8 RGB (what the ren
 writes for generated frames, so they are tracked without a lossy re-encode). Video mode (one
 FaceMesh per clip, so tracking carries across frames), one face, refine_landmarks off (468
 points). Output: ids (N,), landmarks (N, CLIP_FRAMES, 468, 2) float32 pixels, NaN where no
-face was found or past a short clip's end. Imports only numpy and the standard library at
-the top, so the project's venv can share LANDMARKS and load_landmarks."""
+face was found or past a short clip's end. Paths and readers are bench/face_tracks.py's
+(numpy and the standard library only), shared with the project's venv."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[2]
-LANDMARKS = REPO / "build" / "face" / "grid-s1-landmarks.npz"
-CLIPS = REPO.parent / "shared" / "data" / "video" / "grid-s1" / "clips"
-CLIP_FRAMES = 75  # GRID clips: 3 s at 25 fps
-MESH_POINTS = 468
-
-
-def load_landmarks(path: Path = LANDMARKS) -> tuple[list[str], np.ndarray]:
-    """(ids, landmarks (N, CLIP_FRAMES, 468, 2) float32) as written by track_all."""
-    with np.load(path) as z:
-        return [str(i) for i in z["ids"]], z["landmarks"]
-
-
-def _frames(source: Path) -> Iterator[np.ndarray]:
-    """RGB uint8 frames of an .mp4 (decoded by imageio-ffmpeg's ffmpeg) or an .npy stack."""
-    if source.suffix == ".npy":
-        yield from np.load(source)
-        return
-    import imageio_ffmpeg
-
-    reader = imageio_ffmpeg.read_frames(str(source), pix_fmt="rgb24")
-    w, h = next(reader)["size"]
-    for raw in reader:
-        yield np.frombuffer(raw, dtype=np.uint8).reshape(h, w, 3)
+from bench.face_tracks import CLIP_FRAMES, LANDMARKS, MESH_POINTS, iter_frames
 
 
 def track_clip(mesh: object, source: Path, frames: int = CLIP_FRAMES) -> np.ndarray:
     """(frames, 468, 2) pixel landmarks of one clip, NaN rows where no face was found."""
     out = np.full((frames, MESH_POINTS, 2), np.nan, dtype=np.float32)
-    for i, frame in enumerate(_frames(source)):
+    for i, frame in enumerate(iter_frames(source)):
         if i >= frames:
             continue  # drain the reader so ffmpeg exits cleanly
         result = mesh.process(np.ascontiguousarray(frame))  # type: ignore[attr-defined]

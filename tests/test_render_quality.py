@@ -1,0 +1,141 @@
+"""The renderer's ground (issue 17): the image metrics bench/render_quality.py judges every
+face renderer with, the renderer's validation split, and the canonical-face crop that a
+generated mouth is pasted back from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench import face_tracks, grid
+from bench import render_quality as rq
+from training.face import crops
+
+CLIP = face_tracks.CLIPS / "bbaf2n.mp4"
+needs_clips = pytest.mark.skipif(not CLIP.exists(), reason=f"GRID clips not found at {CLIP}")
+C1 = (0.01 * 255) ** 2  # SSIM's luminance constant, 6.5025
+
+
+@pytest.fixture(scope="module")
+def frames() -> np.ndarray:
+    return face_tracks.read_video(CLIP)
+
+
+def textured(seed: int = 0, shape: tuple[int, int] = (48, 64)) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[:shape[0], :shape[1]]
+    return 128 + 60 * np.sin(x / 3.0) * np.cos(y / 5.0) + rng.normal(0, 5, shape)
+
+
+def test_ssim_of_an_image_with_itself_is_one() -> None:
+    image = textured()
+    assert rq.ssim(image, image) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_ssim_falls_as_noise_grows() -> None:
+    image, rng = textured(), np.random.default_rng(1)
+    noise = rng.normal(0, 1, image.shape)
+    scores = [rq.ssim(image, image + sigma * noise) for sigma in (2, 8, 32)]
+    assert 1 > scores[0] > scores[1] > scores[2]
+
+
+def test_ssim_of_two_flat_images_is_the_luminance_term() -> None:
+    # flat: no variance, no covariance, so SSIM = (2ab + C1) / (a^2 + b^2 + C1);
+    # 100 vs 110: (22000 + 6.5025) / (22100 + 6.5025) = 0.995476...
+    a, b = np.full((20, 20), 100.0), np.full((20, 20), 110.0)
+    assert rq.ssim(a, b) == pytest.approx((22000 + C1) / (22100 + C1), rel=1e-12)
+    assert rq.ssim(a, b) == pytest.approx(0.995476, abs=1e-6)
+
+
+def test_ssim_is_symmetric() -> None:
+    a, b = textured(0), textured(1)
+    assert rq.ssim(a, b) == pytest.approx(rq.ssim(b, a), rel=1e-12)
+
+
+def test_psnr_of_a_one_level_error_is_20_log10_255() -> None:
+    assert rq.psnr(1.0) == pytest.approx(48.1308, abs=1e-4)
+    assert rq.psnr(255.0 ** 2) == pytest.approx(0.0, abs=1e-12)
+    assert rq.psnr(0.0) == float("inf")
+
+
+def test_pearson_of_a_line_is_one_and_of_a_flat_track_is_nan() -> None:
+    x = np.array([1.0, 3.0, 2.0, 5.0, np.nan])
+    assert rq.pearson(x, 2 * x + 1) == pytest.approx(1.0)
+    assert rq.pearson(x, -x) == pytest.approx(-1.0)
+    assert np.isnan(rq.pearson(x, np.ones(5)))
+
+
+def test_lower_face_box_starts_at_the_nose_base_and_holds_the_points_below() -> None:
+    points = np.full((468, 2), 100.0)
+    points[rq.NOSE_BASE] = (100.0, 120.0)
+    points[152] = (110.0, 170.0)  # chin
+    points[61], points[291] = (80.0, 150.0), (125.0, 150.0)  # mouth corners
+    assert rq.lower_face_box(points, (288, 360, 3)) == (80, 120, 126, 171)
+    points[5] = np.nan
+    assert rq.lower_face_box(points, (288, 360, 3)) is None
+
+
+def test_renderer_validation_is_80_lip_validation_clips_and_deterministic() -> None:
+    split = grid.read_split()
+    chosen = rq.renderer_validation(split)
+    assert len(chosen) == len(set(chosen)) == 80
+    assert set(chosen) <= set(split["validation"])
+    assert not set(chosen) & set(split["train"])
+    assert rq.renderer_validation(split) == chosen
+
+
+def test_the_still_baseline_holds_the_first_frame_with_a_face() -> None:
+    # a clip whose first two frames have no tracked face (as sran9s opens): holding frame 0
+    # would judge an empty frame, so the baseline holds frame 2
+    frames = np.arange(5, dtype=np.uint8)[:, None, None, None] * np.ones((1, 4, 4, 3), np.uint8)
+    points = np.ones((5, 468, 2))
+    points[:2] = np.nan
+    held = rq.first_frame("x", np.zeros(1), frames, points)
+    assert rq.first_tracked(points) == 2
+    assert held.shape == frames.shape and (held == 2).all()
+    assert rq.first_tracked(np.full((3, 468, 2), np.nan)) == 0
+
+
+def test_fit_similarity_recovers_a_known_scale_rotation_and_shift() -> None:
+    src = np.array([10 + 20j, 50 + 22j, 30 + 40j, 31 + 60j])
+    a, t = 0.9 * np.exp(1j * np.deg2rad(4)), complex(-12, 7)
+    fitted_a, fitted_t = crops.fit_similarity(src, a * src + t)
+    assert fitted_a == pytest.approx(a) and fitted_t == pytest.approx(t)
+
+
+def test_clip_transform_fills_frames_without_a_face_from_their_neighbours() -> None:
+    template = np.array([60 + 70j, 85 + 72j, 107 + 72j, 130 + 70j, 96 + 74j, 96 + 90j])
+    landmarks = np.zeros((5, 468, 2))
+    landmarks[:, crops.STABLE] = np.stack([template.real, template.imag], axis=-1)
+    landmarks[2] = np.nan
+    sim = crops.clip_transform(landmarks, template)
+    assert np.allclose(sim.a, 1) and np.allclose(sim.t, 0, atol=1e-9)
+
+
+@needs_clips
+def test_a_crop_pasted_back_reproduces_the_real_mouth_region(frames: np.ndarray) -> None:
+    # any similarity that puts the mouth box inside the frame: this one is about where the
+    # tracked s1 face lands (scale 0.95, 2 degrees)
+    frame = frames[30]
+    a = 0.95 * np.exp(1j * np.deg2rad(2))
+    t = complex(96, 140) - a * complex(180, 200)
+    mouth = crops.crop(frame, a, t, crops.MOUTH_BOX, crops.MOUTH_SIZE)
+    back = crops.paste(frame, mouth, a, t, crops.MOUTH_BOX)
+    changed = np.any(back != frame, axis=-1)
+    region = np.abs(back.astype(int) - frame.astype(int))[changed]
+    assert 4000 < changed.sum() < 96 * 96 / 0.95 ** 2  # the box's area in frame pixels
+    assert region.mean() < 3.0
+    assert np.percentile(region, 99) < 25
+
+
+@needs_clips
+def test_a_repeated_first_frame_scores_below_a_re_encode(frames: np.ndarray) -> None:
+    points = np.full((len(frames), 468, 2), 200.0)
+    points[:, rq.NOSE_BASE] = (180.0, 150.0)
+    points[:, 0], points[:, 1] = (140.0, 230.0), (220.0, 230.0)  # a box over the mouth
+    still = rq.image_scores(frames, rq.first_frame("bbaf2n", np.zeros(1), frames, points), points)
+    coded = rq.image_scores(frames, rq.reencode("bbaf2n", np.zeros(1), frames, points), points)
+    same = rq.image_scores(frames, frames, points)
+    assert same["psnr"] == float("inf") and same["ssim"] == 1.0 and same["flicker"] == 0.0
+    assert still["psnr"] < coded["psnr"] and still["ssim"] < coded["ssim"] < 1.0
+    assert still["flicker"] > coded["flicker"]
