@@ -22,6 +22,7 @@ CLOSE, HOLD, OPEN = 0.07, 0.03, 0.16  # s: a blink closes faster than it opens
 MIN_BLINK_GAP = 1.0  # s between blinks
 PHRASE_END_BLINK = 0.6  # chance of a blink at each phrase end
 BREATH_PAUSE = 1.2  # s: pauses at least this long get a breath
+SACCADE = 0.04  # s: a gaze jump
 LOOK_FULL = 30.0  # degrees of gaze that give an eye-look channel 1.0
 
 
@@ -46,25 +47,35 @@ def add_bump(target: np.ndarray, times: np.ndarray, centre: float, width: float,
     target[frames] += amount * bump(times[frames], centre, width)
 
 
+def next_blink_gap(rng: np.random.Generator, rate: float) -> float:
+    """Seconds to the next spontaneous blink (gamma around 60 / rate): one event, so the
+    offline bake and the live stream draw blinks the same way."""
+    return float(rng.gamma(3.0, blink_mean(rate) / 3.0))
+
+
+def blink_mean(rate: float) -> float:
+    """Mean seconds between spontaneous blinks at `rate` per minute."""
+    return 60.0 / max(rate, 1e-3)
+
+
 def blink_times(duration: float, phrase_ends: list[float], rate: float,
                 rng: np.random.Generator) -> list[float]:
     """Spontaneous blinks (gamma-distributed intervals around 60 / rate s) plus blinks
     shortly after phrase ends, never two within MIN_BLINK_GAP."""
     events: list[float] = []
-    mean = 60.0 / max(rate, 1e-3)
-    t = float(rng.uniform(0.2, mean))
+    t = float(rng.uniform(0.2, blink_mean(rate)))
     candidates = [e + float(rng.uniform(0.05, 0.2)) for e in phrase_ends
                   if rng.random() < PHRASE_END_BLINK]
     while t < duration:
         candidates.append(t)
-        t += float(rng.gamma(3.0, mean / 3.0))
+        t += next_blink_gap(rng, rate)
     for c in sorted(candidates):
         if c < duration - CLOSE and (not events or c - events[-1] >= MIN_BLINK_GAP):
             events.append(c)
     return events
 
 
-def _blink_curve(times: np.ndarray, start: float) -> np.ndarray:
+def blink_curve(times: np.ndarray, start: float) -> np.ndarray:
     t = times - start
     closing = np.clip(t / CLOSE, 0, 1)
     opening = np.clip(1 - (t - CLOSE - HOLD) / OPEN, 0, 1)
@@ -82,6 +93,16 @@ def _smooth_noise(times: np.ndarray, rng: np.random.Generator, period: float) ->
     return values[i] * (1 - f) + values[i + 1] * f
 
 
+def next_fixation(rng: np.random.Generator, aversion: float = 0.35, spread: float = 8.0
+                  ) -> tuple[float, np.ndarray]:  # fmt: skip
+    """One fixation: (hold seconds, gaze yaw/pitch degrees), mostly at the viewer. One event,
+    shared by the offline gaze track and the live stream."""
+    hold = float(rng.gamma(2.0, 0.6)) + 0.4
+    target = rng.normal(0, [spread, spread * 0.6]) if rng.random() < aversion \
+        else rng.normal(0, 1.0, 2)
+    return hold, target
+
+
 def gaze_track(times: np.ndarray, rng: np.random.Generator, aversion: float = 0.35,
                spread: float = 8.0) -> np.ndarray:
     """(T, 2) gaze yaw/pitch degrees: fixations of 0.5-3 s, mostly at the viewer, with
@@ -90,12 +111,10 @@ def gaze_track(times: np.ndarray, rng: np.random.Generator, aversion: float = 0.
     t, current = 0.0, np.zeros(2)
     end = float(times[-1]) if times.size else 0.0
     while t <= end:
-        hold = float(rng.gamma(2.0, 0.6)) + 0.4
-        target = rng.normal(0, [spread, spread * 0.6]) if rng.random() < aversion \
-            else rng.normal(0, 1.0, 2)
+        hold, target = next_fixation(rng, aversion, spread)
         # this fixation holds from t until the next one starts
         frames = span(times, t, np.nextafter(t + hold, -np.inf))
-        ramp = np.clip((times[frames] - t) / 0.04, 0, 1)[:, None]
+        ramp = np.clip((times[frames] - t) / SACCADE, 0, 1)[:, None]
         out[frames] = current + (target - current) * ramp
         current, t = target, t + hold
     return out
@@ -121,7 +140,7 @@ def add_blinks(weights: np.ndarray, times: np.ndarray, starts: list[float],
         lag = float(rng.uniform(0.0, 0.012))  # the two eyes are a few ms apart
         for name, start in (("eyeBlinkLeft", s), ("eyeBlinkRight", s + lag)):
             frames = span(times, start, start + CLOSE + HOLD + OPEN)
-            weights[frames, ARKIT_INDEX[name]] += amplitude * _blink_curve(times[frames],
+            weights[frames, ARKIT_INDEX[name]] += amplitude * blink_curve(times[frames],
                                                                            start)
 
 
