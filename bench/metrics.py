@@ -12,9 +12,10 @@ from functools import cache
 
 import numpy as np
 
-from voxrig.core.clip import Clip
+from voxrig.core.clip import Clip, frame_count_for
 from voxrig.core.names import ARKIT52, BILABIALS, SILENCE, VOWELS
 from voxrig.core.phones import Phone
+from voxrig.core.resample import curves_at
 from voxrig.core.rig import load_rig, mouth_signals
 
 RATE = 100.0  # Hz, the rate every curve is judged at
@@ -54,7 +55,7 @@ def arkit_weights(clip: Clip) -> np.ndarray:
 
 def frames_for(duration: float, rate: float = RATE) -> int:
     """Samples at i / rate covering [0, duration]."""
-    return int(math.floor(duration * rate + 1e-9)) + 1
+    return frame_count_for(duration, rate)
 
 
 def resample(weights: np.ndarray, fps: float, n: int, rate: float = RATE) -> np.ndarray:
@@ -63,14 +64,7 @@ def resample(weights: np.ndarray, fps: float, n: int, rate: float = RATE) -> np.
     w = np.clip(np.asarray(weights, dtype=np.float64), 0.0, 1.0)
     if w.ndim != 2 or w.shape[0] < 1:
         raise ValueError(f"weights must be (frames, channels), got {w.shape}")
-    src = np.arange(w.shape[0]) / float(fps)
-    dst = np.arange(n) / rate
-    if w.shape[0] == 1:
-        return np.repeat(w, n, axis=0)
-    out = np.empty((n, w.shape[1]))
-    for c in range(w.shape[1]):
-        out[:, c] = np.interp(dst, src, w[:, c])
-    return out
+    return curves_at(w, fps, np.arange(n) / rate)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .emotion.text import EMOTIONS
 from .engines import ENGINES, Part, engine_for
 from .engines import create as create_engine
 from .phones import Phone, Word, moved
+from .resample import curves_at
 from .rig import keypoints
 
 __all__ = ["ENGINES", "Progress", "bake", "engine_for"]
@@ -225,15 +226,12 @@ def _with_last(items: Iterable[Audio]) -> Iterator[tuple[Audio, bool]]:
 def _place(out: np.ndarray, part: np.ndarray, chunk: Audio, part_fps: float, fps: float) -> None:
     """Write a chunk's curves into the global frame grid by interpolating them at the global
     frame times that fall inside the chunk (holding its last value up to the chunk's end)."""
-    n, offset = len(part), chunk.offset
+    offset = chunk.offset
     first = int(np.ceil(offset * fps - 1e-9))
     last = min(len(out) - 1, int(np.floor((offset + chunk.duration) * fps + 1e-9)))
     if last < first:
         return
-    local = (np.arange(first, last + 1) / fps - offset) * part_fps
-    grid = np.arange(n, dtype=np.float64)
-    for c in range(part.shape[1]):
-        out[first : last + 1, c] = np.interp(local, grid, part[:, c])
+    out[first : last + 1] = curves_at(part, part_fps, np.arange(first, last + 1) / fps - offset)
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -22,12 +22,22 @@ def resample_curves(
 ) -> np.ndarray:
     """(N, C) or (N,) curves sampled at `src_rate` Hz -> (T, C) or (T,) at `dst_fps`, where
     T = frame_count_for(duration, dst_fps). Beyond the last sample the last value holds."""
+    if dst_fps <= 0:
+        raise ValueError("rates must be positive")
+    return curves_at(values, src_rate, frame_times(duration, dst_fps))
+
+
+def curves_at(values: np.ndarray, src_rate: float, times: np.ndarray) -> np.ndarray:
+    """(N, C) or (N,) curves sampled at `src_rate` Hz (sample j at j / src_rate), read at
+    `times` seconds by linear interpolation between the two neighbouring samples; before
+    the first and past the last sample the end values hold. The one interpolation every
+    curve goes through on its way to a frame grid (the animator's, a chunk's, the bench's)."""
     values = np.asarray(values, dtype=np.float64)
-    if src_rate <= 0 or dst_fps <= 0:
+    if src_rate <= 0:
         raise ValueError("rates must be positive")
     if values.shape[0] == 0:
         raise ValueError("no samples to resample")
-    position = frame_times(duration, dst_fps) * src_rate  # fractional source sample index
+    position = np.asarray(times, dtype=np.float64) * src_rate  # fractional sample index
     position = np.clip(position, 0.0, values.shape[0] - 1)
     left = np.floor(position).astype(np.int64)
     right = np.minimum(left + 1, values.shape[0] - 1)

@@ -32,6 +32,7 @@ from voxrig.core.config import AnimatorConfig
 from voxrig.core.mel import frame_count, log_mel
 from voxrig.core.names import ARKIT_INDEX, ARPABET, SILENCE
 from voxrig.core.phones import Phone, PhoneTimeline, contiguous
+from voxrig.core.resample import curves_at
 
 from .augment import RATE, augment, level, speed_change
 
@@ -156,9 +157,7 @@ def facegood_items(copies: int = 6) -> list[Item]:
     for k, clip in enumerate(facegood_clips()):
         x = load_audio(clip.audio).samples
         n = frame_count(len(x))
-        src = np.arange(len(clip.weights)) / clip.fps
-        dst = np.arange(n) / 100.0
-        w = np.stack([np.interp(dst, src, clip.weights[:, c]) for c in range(52)], axis=1)
+        w = curves_at(clip.weights, clip.fps, np.arange(n) / 100.0)
         items.append(Item("facegood", x, None, w.astype(np.float32), copies, 10_000 + k,
                           source=clip.name))
     return items
