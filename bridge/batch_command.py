@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voxrig.core.bake import ENGINES
-
-from .argtypes import frame_rate, strength
+from .bake_config import add_bake_options, config_from_args
 from .batch import FAILED_NAME, LineOptions, run
 from .exporters import EXPORTERS
 from .exporters.options import DEFAULT_UNITY_PATH
@@ -41,29 +39,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="re-bake outputs that were edited by hand (kept by default)")
     parser.add_argument("--format", choices=list(EXPORTERS), default="json", metavar="NAME",
                         help="output format of every line (default json)")
-    parser.add_argument("--fps", type=frame_rate, default=30.0, help="frame rate (default 30)")
-    parser.add_argument("--engine", choices=ENGINES, default="auto",
-                        help="neural, phonetic or auto (default auto, as in bake)")
-    parser.add_argument("--visemes", action="store_true", help="add OVR-15 viseme weights")
-    parser.add_argument("--keypoints", action="store_true", help="add keypoints (JSON only)")
-    parser.add_argument("--strength", type=strength, default=1.0,
-                        help="articulation strength, 0 to 2 (default 1)")
-    parser.add_argument("--emotion", default="auto", metavar="auto|none|FILE",
-                        help="expression, as in bake (default auto)")
-    parser.add_argument("--idle", choices=("on", "off"), default="on",
-                        help="blinks, gaze and head motion (default on)")
-    parser.add_argument("--language", default="auto", metavar="CODE",
-                        help="the transcripts' language, as in bake (default auto)")
+    add_bake_options(parser)
     parser.add_argument("--unity-path", default=DEFAULT_UNITY_PATH, metavar="PATH",
                         help=f"Unity .anim renderer path (default {DEFAULT_UNITY_PATH!r})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
 
 
 def run_command(args: argparse.Namespace) -> int:
+    config_from_args(args, args.format)  # a bad --emotion file fails once, before any line
     defaults = LineOptions(fps=args.fps, engine=args.engine, format=args.format,
                            visemes=args.visemes, keypoints=args.keypoints,
                            strength=args.strength, emotion=args.emotion, idle=args.idle,
-                           language=args.language, unity_path=args.unity_path)
+                           listen=args.listen, language=args.language,
+                           unity_path=args.unity_path)
     summary = run(args.input, args.output, workers=args.workers,
                   overwrite_edited=args.overwrite_edited, defaults=defaults,
                   progress=not args.quiet, dask=args.dask)
