@@ -24,6 +24,10 @@ PHRASE_END_BLINK = 0.6  # chance of a blink at each phrase end
 BREATH_PAUSE = 1.2  # s: pauses at least this long get a breath
 SACCADE = 0.04  # s: a gaze jump
 LOOK_FULL = 30.0  # degrees of gaze that give an eye-look channel 1.0
+# slow head drift per axis (pitch, yaw, roll): (degrees at strength 1, seconds between knots)
+HEAD_DRIFT = ((1.0, 2.5), (2.0, 3.0), (1.2, 3.5))
+PHRASE_NOD = (0.1, 0.5, 2.5)  # a nod after each phrase end: (delay s, width s, degrees)
+PHRASE_TILT = (0.2, 1.0, 1.5)  # a roll after each phrase end: (delay s, width s, max degrees)
 
 
 @dataclass
@@ -178,14 +182,15 @@ def idle_motion(duration: float, fps: float, phones: list[Phone],
     add_blinks(weights, times, blink_times(duration, phrase_ends, config.blink_rate, rng),
                rng, s)
     gaze_weights(gaze_track(times, rng) * s, weights)
-    head[:, 0] += 1.0 * s * _smooth_noise(times, rng, 2.5)
-    head[:, 1] += 2.0 * s * _smooth_noise(times, rng, 3.0)
-    head[:, 2] += 1.2 * s * _smooth_noise(times, rng, 3.5)
+    for axis, (amount, period) in enumerate(HEAD_DRIFT):
+        head[:, axis] += amount * s * _smooth_noise(times, rng, period)
     for t in pitch_accents(p) if p is not None else []:
         add_bump(head[:, 0], times, t + 0.05, 0.35, 1.5 * s)
     for end in phrase_ends:
-        add_bump(head[:, 0], times, end + 0.1, 0.5, 2.5 * s)
-        add_bump(head[:, 2], times, end + 0.2, 1.0, float(rng.uniform(-1.5, 1.5)) * s)
+        delay, width, degrees = PHRASE_NOD
+        add_bump(head[:, 0], times, end + delay, width, degrees * s)
+        delay, width, degrees = PHRASE_TILT
+        add_bump(head[:, 2], times, end + delay, width, float(rng.uniform(-degrees, degrees)) * s)
     for a, b in pauses(phones, BREATH_PAUSE):
         mid, width = (a + b) / 2, min(b - a - 0.2, 1.2)
         add_bump(head[:, 0], times, mid, width, -1.2 * s)  # the head rises with the breath

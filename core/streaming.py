@@ -48,6 +48,9 @@ class Frame:
     index: int
     time: float
     weights: np.ndarray  # (52,) float32 in [0, 1], ARKit-52 canonical order
+    # (3,) float32 head rotation in degrees, the clip's order and signs: pitch (down +),
+    # yaw (left +), roll; engines send it still, the living layer moves it
+    head: np.ndarray = field(default_factory=lambda: np.zeros(3, np.float32))
 
 
 def _allphone_decoder(config: AlignConfig) -> pocketsphinx.Decoder:

@@ -1,0 +1,143 @@
+"""The living face, live: blinks, gaze and head motion added to a stream's frames as they come.
+
+The offline bake (core/idle.py) sees the whole clip; a stream sees only what it has heard. So
+this stage is causal: every frame is changed using that frame and the frames before it, never
+a later one, and adds no latency of its own. It draws its events with the bake's per-event
+functions (idle.next_blink_gap, idle.next_fixation, idle.blink_curve) and constants. Speech is
+read from the engine's own mouth (jawOpen), so a phrase end is known PAUSE seconds after the
+mouth closes: the bake's nod and tilt after a phrase end start no earlier than that here.
+Each layer has its own random stream from the seed, so one layer's events never shift
+another's (the bake draws them from one stream: the same seed gives different but equally
+distributed events; see docs/live.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import IdleConfig
+from .emotion.phrases import PAUSE
+from .idle import (
+    CLOSE,
+    HEAD_DRIFT,
+    HOLD,
+    MIN_BLINK_GAP,
+    OPEN,
+    PHRASE_END_BLINK,
+    PHRASE_NOD,
+    PHRASE_TILT,
+    SACCADE,
+    blink_curve,
+    blink_mean,
+    bump,
+    gaze_weights,
+    next_blink_gap,
+    next_fixation,
+)
+from .names import ARKIT_INDEX
+from .streaming import Frame
+
+SPEAKING_JAW = 0.05  # jawOpen above this in an engine's frame counts as speech
+_BLINK = CLOSE + HOLD + OPEN  # s a blink lasts
+
+
+class _Drift:
+    """Slow noise in about [-1, 1] for one head axis: a random knot every `period` s,
+    cosine-interpolated (as the bake's), drawn only as far as the stream has come."""
+
+    def __init__(self, rng: np.random.Generator, period: float) -> None:
+        self._rng, self._period = rng, period
+        self._knots: list[float] = []
+
+    def at(self, t: float) -> float:
+        i = int(t / self._period)
+        while len(self._knots) < i + 2:
+            self._knots.append(float(self._rng.uniform(-1, 1)))
+        f = t / self._period - i
+        f = 0.5 - 0.5 * np.cos(np.pi * f)
+        return self._knots[i] * (1 - f) + self._knots[i + 1] * f
+
+
+class LivingStream:
+    """One stream's living layer: `apply(frame)` returns the frame with blinks, eye-look
+    channels and head rotation added, in stream order."""
+
+    def __init__(self, config: IdleConfig) -> None:
+        self.config = config
+        blink, gaze, head, phrase = (np.random.default_rng(s)
+                                     for s in np.random.SeedSequence(config.seed).spawn(4))
+        self._blink_rng, self._gaze_rng, self._phrase_rng = blink, gaze, phrase
+        self._next_blink = float(blink.uniform(0.2, blink_mean(config.blink_rate)))
+        self._blinks: list[tuple[float, float]] = []  # (start, the right eye's lag)
+        self._fixation = (0.0, 0.0)  # (start, hold) of the current fixation
+        self._gaze = (np.zeros(2), np.zeros(2))  # (from, to) degrees yaw/pitch
+        self._drift = [_Drift(head, period) for _, period in HEAD_DRIFT]
+        self._bumps: list[tuple[int, float, float, float]] = []  # (axis, centre, width, deg)
+        self._speaking_until: float | None = None  # the last speaking frame of this phrase
+
+    @property
+    def active(self) -> bool:
+        return self.config.enabled and self.config.strength > 0
+
+    def apply(self, frame: Frame) -> Frame:
+        """`frame` with the living layer on top (unchanged when idle motion is off)."""
+        if not self.active:
+            return frame
+        t, s = frame.time, self.config.strength
+        weights = np.array(frame.weights, np.float32)
+        head = np.array(frame.head, np.float64)
+        self._hear(t, float(weights[ARKIT_INDEX["jawOpen"]]))
+        self._add_blinks(t, weights)
+        gaze_weights(self._gaze_at(t)[None] * s, weights[None])
+        for axis, (amount, _) in enumerate(HEAD_DRIFT):
+            head[axis] += amount * s * self._drift[axis].at(t)
+        for axis, centre, width, degrees in self._bumps:
+            head[axis] += degrees * float(bump(np.array([t]), centre, width)[0])
+        self._bumps = [b for b in self._bumps if b[1] + b[2] / 2 > t]
+        return Frame(frame.index, frame.time, np.clip(weights, 0, 1, out=weights),
+                     head.astype(np.float32))
+
+    def _hear(self, t: float, jaw: float) -> None:
+        """Track speech from the mouth; at a phrase end (PAUSE s of a closed mouth) schedule
+        the bake's phrase-end nod, tilt and perhaps a blink, as soon as they can start."""
+        if jaw > SPEAKING_JAW:
+            self._speaking_until = t
+            return
+        end = self._speaking_until
+        if end is None or t - end < PAUSE:
+            return
+        self._speaking_until = None
+        s = self.config.strength
+        for axis, (delay, width, degrees), sign in ((0, PHRASE_NOD, 1.0),
+                                                    (2, PHRASE_TILT, None)):
+            amount = degrees if sign else float(self._phrase_rng.uniform(-degrees, degrees))
+            self._bumps.append((axis, max(end + delay, t + width / 2), width, amount * s))
+        if self._phrase_rng.random() < PHRASE_END_BLINK:
+            self._start_blink(max(t, end + float(self._phrase_rng.uniform(0.05, 0.2))))
+
+    def _start_blink(self, start: float) -> None:
+        last = self._blinks[-1][0] if self._blinks else -np.inf
+        if start - last >= MIN_BLINK_GAP:
+            self._blinks.append((start, float(self._blink_rng.uniform(0.0, 0.012))))
+
+    def _add_blinks(self, t: float, weights: np.ndarray) -> None:
+        while self._next_blink <= t:
+            self._start_blink(self._next_blink)
+            self._next_blink += next_blink_gap(self._blink_rng, self.config.blink_rate)
+        self._blinks = [b for b in self._blinks if b[0] + b[1] + _BLINK >= t
+                        or b is self._blinks[-1]]
+        amplitude = min(1.0, self.config.strength)
+        now = np.array([t])
+        for start, lag in self._blinks:
+            weights[ARKIT_INDEX["eyeBlinkLeft"]] += amplitude * float(blink_curve(now, start)[0])
+            weights[ARKIT_INDEX["eyeBlinkRight"]] += amplitude * float(
+                blink_curve(now, start + lag)[0])
+
+    def _gaze_at(self, t: float) -> np.ndarray:
+        start, hold = self._fixation
+        while t >= start + hold:
+            start += hold
+            hold, target = next_fixation(self._gaze_rng)
+            self._gaze = (self._gaze[1], target)
+            self._fixation = (start, hold)
+        source, target = self._gaze
+        return source + (target - source) * min(1.0, (t - start) / SACCADE)
