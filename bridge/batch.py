@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -287,18 +288,37 @@ def _looks_like_ours(path: Path) -> bool:
 
 # ---- baking one line (in a worker) ----------------------------------------------------------
 
-def bake_line(line: Line) -> tuple[bytes | None, str | None]:
+@dataclass(frozen=True)
+class SentLine:
+    """A line whose audio bytes travel with it (--send-audio): its worker needs no path."""
+
+    line: Line
+    audio: bytes
+
+
+def bake_line(line: Line, read_from: str | None = None) -> tuple[bytes | None, str | None]:
     """(the output's bytes, None), or (None, the one-line error). Runs in a worker: the model
-    and the decoder stay loaded there between lines (cached per process)."""
+    and the decoder stay loaded there between lines (cached per process). `read_from`: a
+    copy of the line's audio to read instead of line.audio (the output still names line.audio)."""
     try:
-        return _bake_bytes(line), None
+        return _bake_bytes(line, read_from or line.audio), None
     except VoxrigError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - one line fails, the batch goes on
         return None, f"internal error: {type(exc).__name__}: {exc}"
 
 
-def _bake_bytes(line: Line) -> bytes:
+def bake_sent_line(sent: SentLine) -> tuple[bytes | None, str | None]:
+    """bake_line from bytes: they go to a temporary file named as the original (so the bake
+    reads and decodes it exactly as a bake of the original file), gone after the line."""
+    with tempfile.TemporaryDirectory(prefix="voxrig-batch-") as folder:
+        copy = Path(folder) / Path(sent.line.audio).name
+        copy.write_bytes(sent.audio)
+        data, error = bake_line(sent.line, read_from=str(copy))
+    return data, error if error is None else error.replace(str(copy), sent.line.audio)
+
+
+def _bake_bytes(line: Line, read_from: str) -> bytes:
     from voxrig.core.bake import bake
 
     from .bake_config import bake_config
@@ -313,7 +333,11 @@ def _bake_bytes(line: Line) -> bytes:
                          keypoints=opts.keypoints, engine=opts.engine, strength=opts.strength,
                          language=opts.language, emotion=opts.emotion, idle=opts.idle,
                          listen=opts.listen)
-    clip = bake(line.audio, line.transcript or None, config)
+    clip = bake(read_from, line.transcript or None, config)
+    if read_from != line.audio:  # a copy was baked: the clip names the line's own audio
+        clip.meta["source"] = line.audio
+        clip.meta["warnings"] = [w.replace(read_from, line.audio)
+                                 for w in clip.meta["warnings"]]
     options = ExportOptions(name=Path(line.output).name.split(".")[0] or "voxrig",
                             unity_path=opts.unity_path, sound_file=line.audio)
     return EXPORTERS[opts.format].write(clip, options)
@@ -339,10 +363,11 @@ def local_pool(workers: int) -> Runner:
     return run_lines
 
 
-def dask_cluster(address: str) -> Runner:
+def dask_cluster(address: str, send_audio: bool = False) -> Runner:
     """Bake lines on a Dask distributed cluster: `local` starts a LocalCluster (2 worker
     processes on 127.0.0.1), anything else is a scheduler address (tcp://host:8786). The
-    workers read the audio by its path and send back the output's bytes."""
+    workers read the audio by its path, or with `send_audio` get its bytes with the task (for
+    workers that do not share this file system); they send back the output's bytes."""
     def run_lines(lines: list[Line]) -> Iterator[tuple[int, tuple[bytes | None, str | None]]]:
         try:
             from distributed import Client, LocalCluster
@@ -357,7 +382,11 @@ def dask_cluster(address: str) -> Runner:
             cluster = None
         try:
             with Client(cluster if cluster is not None else address) as client:
-                futures = client.map(bake_line, lines, pure=False)
+                if send_audio:
+                    futures = client.map(bake_sent_line, [_sent(line) for line in lines],
+                                         pure=False)
+                else:
+                    futures = client.map(bake_line, lines, pure=False)
                 numbers = {future.key: n for n, future in enumerate(futures)}
                 for future in dask_completed(futures):
                     yield numbers[future.key], future.result()
@@ -369,13 +398,21 @@ def dask_cluster(address: str) -> Runner:
     return run_lines
 
 
+def _sent(line: Line) -> SentLine:
+    try:
+        return SentLine(line, Path(line.audio).read_bytes())
+    except OSError as exc:
+        raise VoxrigError(f"cannot read {line.audio!r}: {exc.strerror}") from None
+
+
 def run(source: str | Path | list[Line], outdir: str | Path, workers: int | None = None,
         overwrite_edited: bool = False, defaults: LineOptions | None = None,
         runner: Runner | None = None, progress: bool = False,
-        dask: str | None = None) -> Summary:
+        dask: str | None = None, send_audio: bool = False) -> Summary:
     """Bake every line of a folder or manifest (or a list of Lines) into `outdir`, skipping
     what is up to date. Returns what was done; failures are per line, never raised. `dask`:
-    a scheduler address or `local` (see dask_cluster) instead of the local process pool."""
+    a scheduler address or `local` (see dask_cluster) instead of the local process pool;
+    `send_audio`: the audio's bytes go with each Dask task (see dask_cluster)."""
     lines = source if isinstance(source, list) else read_lines(source, defaults)
     outdir = Path(outdir)
     try:
@@ -384,7 +421,8 @@ def run(source: str | Path | list[Line], outdir: str | Path, workers: int | None
         raise VoxrigError(f"cannot create folder {str(outdir)!r}: {exc.strerror}") from None
     _check_unique(lines)
     if runner is None:
-        runner = dask_cluster(dask) if dask else local_pool(workers or os.cpu_count() or 1)
+        runner = (dask_cluster(dask, send_audio) if dask
+                  else local_pool(workers or os.cpu_count() or 1))
     version = versions()
     summary = Summary()
     index = Index(outdir)

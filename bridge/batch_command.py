@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from voxrig.core.errors import VoxrigError
+
 from .bake_config import add_bake_options, config_from_args
 from .batch import FAILED_NAME, LineOptions, run
 from .exporters import EXPORTERS
@@ -18,6 +20,7 @@ EXAMPLES = """examples:
   voxrig batch lines.jsonl -o baked/ --workers 4
   voxrig batch lines.csv -o baked/ --format unity --fps 60
   voxrig batch lines/ -o baked/ --dask tcp://scheduler:8786
+  voxrig batch lines/ -o baked/ --dask tcp://scheduler:8786 --send-audio   # no shared disk
   voxrig batch lines/ -o baked/ --overwrite-edited   # re-bake outputs edited by hand too
 
 A manifest line (.jsonl object or .csv row) has: audio, and optionally transcript (text),
@@ -35,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dask", metavar="ADDRESS|local",
                         help="run on a Dask cluster (tcp://host:8786), or 'local' for a "
                         "LocalCluster of 2 workers (needs pip install 'voxrig[batch]')")
+    parser.add_argument("--send-audio", action="store_true",
+                        help="with --dask: send each line's audio bytes with its task, for "
+                        "workers that cannot read this machine's files")
     parser.add_argument("--overwrite-edited", action="store_true",
                         help="re-bake outputs that were edited by hand (kept by default)")
     parser.add_argument("--format", choices=list(EXPORTERS), default="json", metavar="NAME",
@@ -46,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    if args.send_audio and not args.dask:
+        raise VoxrigError("--send-audio is for --dask workers; local workers read the files")
     config_from_args(args, args.format)  # a bad --emotion file fails once, before any line
     defaults = LineOptions(fps=args.fps, engine=args.engine, format=args.format,
                            visemes=args.visemes, keypoints=args.keypoints,
@@ -54,7 +62,8 @@ def run_command(args: argparse.Namespace) -> int:
                            unity_path=args.unity_path)
     summary = run(args.input, args.output, workers=args.workers,
                   overwrite_edited=args.overwrite_edited, defaults=defaults,
-                  progress=not args.quiet, dask=args.dask)
+                  progress=not args.quiet, dask=args.dask,
+                  send_audio=args.send_audio)
     if not args.quiet:
         for output, error in summary.failed.items():
             print(f"voxrig: failed: {output}: {error}", file=sys.stderr)
