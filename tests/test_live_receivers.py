@@ -22,6 +22,8 @@ from pythonosc.udp_client import SimpleUDPClient
 from voxrig.bridge.cli import SAMPLE_AUDIO
 from voxrig.bridge.live.protocols import Encoder
 from voxrig.core.audio import load_audio
+from voxrig.core.config import IdleConfig
+from voxrig.core.living_stream import LivingStream
 from voxrig.core.names import ARKIT52
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.streaming import RATE, stream_frames
@@ -44,10 +46,15 @@ def clip(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def expected(clip) -> np.ndarray:
-    """What the stream's default (neural) engine makes of the clip fed in 20 ms blocks:
-    (T, 52)."""
-    frames = stream_frames(load_audio(clip).samples, NeuralStreamingAnimator(FPS), chunk=0.02)
-    return np.stack([f.weights for f in frames])
+    """What the stream's default (neural) engine makes of the clip fed in 20 ms blocks, with
+    the default living layer (blinks, gaze) on top: (T, 52)."""
+    living = LivingStream(IdleConfig())
+    return np.stack([living.apply(f).weights for f in engine_frames(clip)])
+
+
+def engine_frames(clip: Path) -> list:
+    """The neural streaming engine's own frames of the clip fed in 20 ms blocks."""
+    return stream_frames(load_audio(clip).samples, NeuralStreamingAnimator(FPS), chunk=0.02)
 
 
 def stream(clip: Path, protocol: str, port: int, *extra: str) -> subprocess.CompletedProcess:
@@ -146,6 +153,16 @@ def test_a_python_osc_server_receives_every_message_with_the_engines_values(
         sent = counters(done.stderr)[0]
         messages = receiver.wait_for(sent * Encoder(protocol).messages_per_frame)
     check_stream(protocol, messages, done.stderr, expected, atol=1e-6)
+
+
+def test_idle_off_streams_the_engines_frames_without_blinks_or_gaze(clip):
+    with PythonOscReceiver() as receiver:
+        done = stream(clip, "generic", receiver.port, "--idle", "off")
+        assert done.returncode == 0, done.stderr
+        sent = counters(done.stderr)[0]
+        messages = receiver.wait_for(sent * Encoder("generic").messages_per_frame)
+    mouth_only = np.stack([f.weights for f in engine_frames(clip)])
+    check_stream("generic", messages, done.stderr, mouth_only, atol=1e-6)
 
 
 # ------------------------------------------------------------------------------- oscdump

@@ -63,6 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=("auto", "neural", "phonetic"), default="auto",
                         help="neural (the audio-to-face model, ~0.11 s look-ahead) or phonetic "
                         "(recognised phones over a sliding window); auto = neural")
+    parser.add_argument("--idle", choices=("on", "off"), default="on",
+                        help="blinks, gaze and head motion, as bake's (default on)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -91,6 +93,8 @@ def _say(line: str) -> None:
 
 
 def _stream(args: argparse.Namespace) -> int:
+    from voxrig.core.config import IdleConfig
+    from voxrig.core.living_stream import LivingStream
     from voxrig.core.naming import resolve_names
 
     from .protocols import PROTOCOLS, Encoder
@@ -129,7 +133,8 @@ def _stream(args: argparse.Namespace) -> int:
                  f"{args.fps:g} fps, {channels} values per frame, "
                  f"{output_delay(engine, args.speed) * 1000:.0f} ms behind the audio "
                  f"({kind} engine); Ctrl-C stops")
-        result = run_session(source, engine, encoder, sender, speed=args.speed)
+        living = LivingStream(IdleConfig(enabled=args.idle == "on"))
+        result = run_session(source, engine, encoder, sender, speed=args.speed, living=living)
         if not args.quiet:  # before the engine process is shut down: the user waits
             _say(_summary(result))
         if args.speed > 1.0 and result.counters.dropped:

@@ -122,7 +122,9 @@ class Encoder:
         n = len(self._sent)
         return {"vmc": n + 1, "vrchat": n, "generic": n + 1, "livelink": 1}[self.protocol]
 
-    def datagrams(self, index: int, time: float, weights: np.ndarray) -> list[bytes]:
+    def datagrams(self, index: int, time: float, weights: np.ndarray,
+                  head: np.ndarray | None = None) -> list[bytes]:
+        """One frame's datagrams; `head` (pitch, yaw, roll degrees) is not sent yet."""
         w = np.asarray(weights, dtype=np.float32)
         if self.protocol == "livelink":
             return [livelink_packet(weights, index, self.fps, self.subject)]

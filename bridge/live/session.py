@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voxrig.core.living_stream import LivingStream
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.streaming import Frame, StreamingAnimator
 
@@ -63,21 +64,28 @@ class _EngineThread(threading.Thread):
 
     def __init__(self, source, engine: Engine, clock: AudioClock,
                  pacer: FramePacer, lock: threading.Lock, stop: threading.Event,
-                 on_block: Callable[[Block], None] | None) -> None:
+                 on_block: Callable[[Block], None] | None,
+                 living: LivingStream | None = None) -> None:
         super().__init__(name="voxrig-engine", daemon=True)
         self.source, self.engine, self.clock, self.pacer = source, engine, clock, pacer
         self.lock, self.stop, self.on_block = lock, stop, on_block
+        self.living = living
         self.produced = 0
         self.done = threading.Event()
         self.finished_at = 0.0  # monotonic time the engine ended
         self.error: BaseException | None = None
+
+    def _living(self, frames: list[Frame]) -> list[Frame]:
+        """The living layer on the engine's frames, in stream order, before pacing (outside
+        the lock: the sending thread never waits for it)."""
+        return frames if self.living is None else [self.living.apply(f) for f in frames]
 
     def run(self) -> None:
         try:
             while not self.stop.is_set():
                 blocks = self.source.read(time.monotonic())
                 if not blocks:  # nothing new heard: collect what the engine finished
-                    frames = self.engine.push(_NOTHING)
+                    frames = self._living(self.engine.push(_NOTHING))
                     with self.lock:
                         self.pacer.add(frames)
                     self.produced += len(frames)
@@ -85,14 +93,15 @@ class _EngineThread(threading.Thread):
                     for block in blocks:
                         if self.on_block is not None:
                             self.on_block(block)
-                    frames = self.engine.push(np.concatenate([b.samples for b in blocks]))
+                    frames = self._living(
+                        self.engine.push(np.concatenate([b.samples for b in blocks])))
                     with self.lock:
                         for block in blocks:
                             self.clock.observe(block.audio_end, block.wall)
                         self.pacer.add(frames)
                     self.produced += len(frames)
                 if self.source.finished:
-                    frames = self.engine.finish()
+                    frames = self._living(self.engine.finish())
                     with self.lock:
                         self.pacer.add(frames)
                     self.produced += len(frames)
@@ -115,9 +124,11 @@ def run_session(
     stop: threading.Event | None = None,
     on_block: Callable[[Block], None] | None = None,
     on_send: Callable[[Frame, float, float], None] | None = None,
+    living: LivingStream | None = None,
 ) -> SessionResult:
     """Stream until the input ends (all frames sent) or `stop` is set. `on_block(block)` and
-    `on_send(frame, due, sent_at)` let a caller (bench, tests) timestamp both ends."""
+    `on_send(frame, due, sent_at)` let a caller (bench, tests) timestamp both ends; `living`
+    adds blinks, gaze and head motion to the engine's frames."""
     stop = stop or threading.Event()
     clock = AudioClock(speed=speed)
     pacer = FramePacer(engine.fps, output_delay(engine, speed), clock)
@@ -126,7 +137,7 @@ def run_session(
     cpu0, wall0 = time.process_time(), time.monotonic()
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
-    worker = _EngineThread(source, engine, clock, pacer, lock, stop, on_block)
+    worker = _EngineThread(source, engine, clock, pacer, lock, stop, on_block, living)
     stopped = False
     try:
         source.start(time.monotonic())
@@ -141,7 +152,8 @@ def run_session(
                 due = pacer.take(time.monotonic()) if clock.started else []
             for frame, when in due:
                 counters.sent += 1
-                if not sender.send(encoder.datagrams(frame.index, frame.time, frame.weights)):
+                if not sender.send(encoder.datagrams(frame.index, frame.time, frame.weights,
+                                                     frame.head)):
                     counters.failed += 1
                 if on_send is not None:
                     on_send(frame, when, time.monotonic())
