@@ -1,7 +1,8 @@
 """Throughput of `voxrig batch` against a loop of single `voxrig bake` processes (issue 19).
 
 --short N lines (1-5 s, like game barks) cut from real LJSpeech speech at its quietest
-moments, and --long M lines (20-60 s: consecutive LJSpeech clips joined with 0.3 s pauses),
+moments, and --long M lines (22-68 s: consecutive LJSpeech clips joined with 0.3 s pauses until each
+reaches its 20-60 s target; the 33 clips are reused when they run out),
 written as 16 kHz FLAC under build/bench-batch (not committed), baked without transcripts
 (the neural engine). Each case runs the real CLI: wall time, lines per minute, x real time,
 and the peak RSS of every process of the case (the batch process and each worker), read as
@@ -12,6 +13,7 @@ noisy; `uptime`'s load average before and after goes into the results file."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -51,42 +53,43 @@ class BatchResult:
 
 
 def short_lines(count: int, folder: Path) -> float:
-    """Write `count` lines into `folder`; returns their total seconds."""
+    """Write `count` lines into `folder`; returns their total seconds. The 33 LJSpeech clips
+    give 71 pieces: past that they repeat (each copy is still a line of its own to bake)."""
     folder.mkdir(parents=True, exist_ok=True)
-    total, written = 0.0, 0
-    for audio in sorted((data_root() / "english" / "ljspeech").glob("*.flac")):
-        samples, rate = sf.read(audio, dtype="float32", always_2d=True)
-        samples = _to_16k(samples.mean(axis=1), rate)
-        for piece in _cut(samples):
-            sf.write(folder / f"line{written:04d}.flac", piece, RATE)
-            total += len(piece) / RATE
-            written += 1
-            if written == count:
-                return total
-    raise SystemExit(f"only {written} lines could be cut from LJSpeech")
+    pieces = [piece for audio in _clips() for piece in _cut(_read_16k(audio))]
+    total = 0.0
+    for number in range(count):
+        piece = pieces[number % len(pieces)]
+        sf.write(folder / f"line{number:04d}.flac", piece, RATE)
+        total += len(piece) / RATE
+    return total
 
 
 def long_lines(count: int, folder: Path) -> float:
-    """Write `count` lines of 20-60 s into `folder` from LJSpeech's last clips (the short
-    lines come from its first), consecutive clips joined by PAUSE s of silence; returns their
-    total seconds."""
+    """Write `count` lines of 20-60 s into `folder`, consecutive LJSpeech clips joined by
+    PAUSE s of silence, taken from its last clip backwards (the short lines start at its
+    first) and around again when they run out; returns their total seconds."""
     folder.mkdir(parents=True, exist_ok=True)
-    clips = iter(sorted((data_root() / "english" / "ljspeech").glob("*.flac"), reverse=True))
+    clips = itertools.cycle([_read_16k(audio) for audio in reversed(_clips())])
     pause = np.zeros(int(PAUSE * RATE), np.float32)
     total = 0.0
     for number, target in enumerate(np.linspace(LONG_SHORTEST, LONG_LONGEST, count)):
-        pieces: list[np.ndarray] = []
+        pieces = [next(clips)]
         while sum(len(p) for p in pieces) / RATE < target:
-            audio = next(clips, None)
-            if audio is None:
-                raise SystemExit(f"only {number} long lines could be joined from LJSpeech")
-            samples, rate = sf.read(audio, dtype="float32", always_2d=True)
-            pieces += [pause] if pieces else []
-            pieces.append(_to_16k(samples.mean(axis=1), rate))
+            pieces += [pause, next(clips)]
         line = np.concatenate(pieces)
         sf.write(folder / f"long{number:03d}.flac", line, RATE)
         total += len(line) / RATE
     return total
+
+
+def _clips() -> list[Path]:
+    return sorted((data_root() / "english" / "ljspeech").glob("*.flac"))
+
+
+def _read_16k(audio: Path) -> np.ndarray:
+    samples, rate = sf.read(audio, dtype="float32", always_2d=True)
+    return _to_16k(samples.mean(axis=1), rate)
 
 
 def measure_tree(cmd: list[str]) -> tuple[float, int, str, float, list[float]]:
