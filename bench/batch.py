@@ -1,8 +1,8 @@
 """Throughput of `voxrig batch` against a loop of single `voxrig bake` processes (issue 19).
 
 --short N lines (1-5 s, like game barks) cut from real LJSpeech speech at its quietest
-moments, and --long M lines (22-68 s: consecutive LJSpeech clips joined with 0.3 s pauses until each
-reaches its 20-60 s target; the 33 clips are reused when they run out),
+moments, and --long M lines (22-68 s: consecutive LJSpeech clips joined with 0.3 s pauses
+until each reaches its 20-60 s target; the 33 clips are reused when they run out),
 written as 16 kHz FLAC under build/bench-batch (not committed), baked without transcripts
 (the neural engine). Each case runs the real CLI: wall time, lines per minute, x real time,
 and the peak RSS of every process of the case (the batch process and each worker), read as
