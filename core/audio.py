@@ -225,9 +225,8 @@ def _libsndfile_reason(error: Exception) -> str:
     code = getattr(error, "code", None)
     if code is None or code <= 4 or code == 7:
         return ""
-    text = (getattr(error, "error_string", "") or "").strip()
-    if not text:
-        text = sf._ffi.string(sf._snd.sf_error_number(code)).decode(errors="replace").strip()
+    # LibsndfileError's public error_string is libsndfile's sf_error_number(code) text.
+    text = sf.LibsndfileError(code).error_string.strip()
     text = re.sub(r"^error\s*:\s*", "", text, flags=re.IGNORECASE).rstrip(".")
     if not text or text.lower().startswith("no error"):
         return ""
