@@ -10,7 +10,14 @@ import pytest
 from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
 
-from voxrig.bridge.live.protocols import PROTOCOLS, Encoder, frame_rate_fraction, livelink_packet
+from voxrig.bridge.live.protocols import (
+    NECK_SHARE,
+    PROTOCOLS,
+    Encoder,
+    frame_rate_fraction,
+    livelink_packet,
+    vmc_bones,
+)
 from voxrig.core.names import ARKIT52
 from voxrig.core.naming import style_names
 
@@ -75,12 +82,50 @@ def test_vmc_frame_is_one_bundle_of_blend_values_then_apply():
     (datagram,) = Encoder("vmc").datagrams(7, 7 / 60, WEIGHTS)
     bundle = OscBundle(datagram)
     messages = list(bundle)
-    assert len(messages) == 53
+    assert len(messages) == 57
     for name, message, value in zip(ARKIT52, messages[:52], WEIGHTS, strict=True):
         assert message.address == "/VMC/Ext/Blend/Val"
         assert message.params[0] == name
         assert message.params[1] == pytest.approx(float(value))
-    assert messages[52].address == "/VMC/Ext/Blend/Apply" and messages[52].params == []
+    assert [(m.address, m.params[0]) for m in messages[52:56]] == [
+        ("/VMC/Ext/Bone/Pos", bone) for bone in ("Neck", "Head", "LeftEye", "RightEye")]
+    assert messages[56].address == "/VMC/Ext/Blend/Apply" and messages[56].params == []
+
+
+def vmc_bone(datagram: bytes, bone: str) -> np.ndarray:
+    """(px, py, pz, qx, qy, qz, qw) of one bone in a VMC bundle."""
+    (message,) = [m for m in OscBundle(datagram) if m.address == "/VMC/Ext/Bone/Pos"
+                  and m.params[0] == bone]  # fmt: skip
+    return np.array(message.params[1:])
+
+
+def test_vmc_head_pitch_down_is_a_rotation_about_unity_x_shared_with_the_neck():
+    (datagram,) = Encoder("vmc").datagrams(0, 0.0, np.zeros(52, np.float32),
+                                           np.array([10.0, 0.0, 0.0], np.float32))
+    head, neck = vmc_bone(datagram, "Head"), vmc_bone(datagram, "Neck")
+    assert not head[:3].any() and not neck[:3].any()  # rotations only
+    half = np.radians(10.0 * (1 - NECK_SHARE)) / 2
+    assert head[3:] == pytest.approx([np.sin(half), 0, 0, np.cos(half)], abs=1e-6)
+    half = np.radians(10.0 * NECK_SHARE) / 2
+    assert neck[3:] == pytest.approx([np.sin(half), 0, 0, np.cos(half)], abs=1e-6)
+
+
+def test_vmc_head_turning_to_the_avatars_left_is_a_negative_unity_y_rotation():
+    (datagram,) = Encoder("vmc").datagrams(0, 0.0, np.zeros(52, np.float32),
+                                           np.array([0.0, 10.0, 0.0], np.float32))
+    assert vmc_bone(datagram, "Head")[4] < 0
+
+
+def test_vmc_eyes_turn_as_their_eye_look_channels_say():
+    weights = np.zeros(52, np.float32)
+    weights[ARKIT52.index("eyeLookOutLeft")] = 0.5  # left eye: 15 degrees to its left
+    weights[ARKIT52.index("eyeLookUpRight")] = 0.5  # right eye: 15 degrees up
+    (datagram,) = Encoder("vmc").datagrams(0, 0.0, weights)
+    half = np.radians(15.0) / 2
+    assert vmc_bone(datagram, "LeftEye")[3:] == pytest.approx(
+        [0, -np.sin(half), 0, np.cos(half)], abs=1e-6)
+    assert vmc_bone(datagram, "RightEye")[3:] == pytest.approx(
+        [-np.sin(half), 0, 0, np.cos(half)], abs=1e-6)
 
 
 def test_vrchat_frame_sets_avatar_parameters_with_face_tracking_names():
@@ -127,6 +172,10 @@ def test_each_frame_is_byte_for_byte_what_python_osc_builds_for_it(protocol, sty
             bundle = OscBundleBuilder(IMMEDIATELY)
             for i, name in sent:
                 bundle.add_content(message("/VMC/Ext/Blend/Val", (name, "s"), (w[i], "f")))
+            bones = vmc_bones(weights, None).reshape(-1, 7)
+            for bone, values in zip(("Neck", "Head", "LeftEye", "RightEye"), bones, strict=True):
+                bundle.add_content(message("/VMC/Ext/Bone/Pos", (bone, "s"),
+                                           *[(float(v), "f") for v in values]))
             bundle.add_content(message("/VMC/Ext/Blend/Apply"))
             expected = [bundle.build().dgram]
         elif protocol == "vrchat":

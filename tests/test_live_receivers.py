@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import ThreadingOSCUDPServer
+from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
 
 from voxrig.bridge.cli import SAMPLE_AUDIO
@@ -80,7 +80,7 @@ class PythonOscReceiver:
         self.lock = threading.Lock()
         dispatcher = Dispatcher()
         dispatcher.set_default_handler(self._handle)
-        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
         self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -304,7 +304,7 @@ def test_a_mapping_file_renames_what_the_receiver_gets(clip, tmp_path):
         done = stream(clip, "vmc", receiver.port, "--names", str(mapping))
         assert done.returncode == 0, done.stderr
         sent = counters(done.stderr)[0]
-        messages = receiver.wait_for(sent * 3)
+        messages = receiver.wait_for(sent * 7)
     names = {args[0] for address, args in messages if address == "/VMC/Ext/Blend/Val"}
     assert names == {"Mouth_Open", "Lips_Seal"}
-    assert len(messages) == sent * 3  # two values and Apply per frame
+    assert len(messages) == sent * 7  # two values, four bones and Apply per frame

@@ -1,7 +1,9 @@
 """What goes on the wire for one animation frame, per receiving app (see docs/live.md).
 
 - vmc: one OSC bundle per frame: `/VMC/Ext/Blend/Val s f` for each channel, then
-  `/VMC/Ext/Blend/Apply` (VMC protocol, as VSeeFace / VNyan / Warudo / EVMC4U receive it).
+  `/VMC/Ext/Bone/Pos s f*7` for Neck, Head, LeftEye, RightEye (position zeros, a Unity
+  quaternion), then `/VMC/Ext/Blend/Apply` (VMC protocol, as VSeeFace / VNyan / Warudo /
+  EVMC4U receive it).
 - vrchat: `/avatar/parameters/<Name> f`, one message per datagram (VRChat's OSC input).
 - generic: `/voxrig/frame i f f*52` (frame number, time, all 52 weights in ARKit order),
   then `/voxrig/blend/<name> f` per channel, one message per datagram.
@@ -25,6 +27,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from voxrig.core.names import ARKIT52
 from voxrig.core.naming import NameMap, style_names
+from voxrig.core.rotation import eye_angles, head_to_unity, unity_quaternion
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ PROTOCOLS: dict[str, Protocol] = {
 
 VMC_VAL = "/VMC/Ext/Blend/Val"
 VMC_APPLY = "/VMC/Ext/Blend/Apply"
+VMC_BONE = "/VMC/Ext/Bone/Pos"
+VMC_BONES = ("Neck", "Head", "LeftEye", "RightEye")  # VRM humanoid bone names
+NECK_SHARE = 0.4  # the neck turns this share of the head's rotation, the head the rest
 VRCHAT_PREFIX = "/avatar/parameters/"
 GENERIC_FRAME = "/voxrig/frame"
 GENERIC_BLEND = "/voxrig/blend/"
@@ -120,17 +126,18 @@ class Encoder:
     def messages_per_frame(self) -> int:
         """OSC messages (or packets) one frame makes, for counting what a receiver must get."""
         n = len(self._sent)
-        return {"vmc": n + 1, "vrchat": n, "generic": n + 1, "livelink": 1}[self.protocol]
+        return {"vmc": n + len(VMC_BONES) + 1, "vrchat": n, "generic": n + 1,
+                "livelink": 1}[self.protocol]
 
     def datagrams(self, index: int, time: float, weights: np.ndarray,
                   head: np.ndarray | None = None) -> list[bytes]:
-        """One frame's datagrams; `head` (pitch, yaw, roll degrees) is not sent yet."""
+        """One frame's datagrams; `head` is (pitch, yaw, roll) degrees (still if None)."""
         w = np.asarray(weights, dtype=np.float32)
         if self.protocol == "livelink":
             return [livelink_packet(weights, index, self.fps, self.subject)]
         values = w[self._columns].astype(">f4")
         if self._vmc is not None:
-            return [self._vmc.fill(values)]
+            return [self._vmc.fill(np.concatenate([values, vmc_bones(w, head)]))]
         out = [head + value for head, value in zip(self._per_channel, _words(values),
                                                    strict=True)]
         if self.protocol == "generic":
@@ -158,14 +165,28 @@ def _vmc_template(sent: list[tuple[int, str]]) -> _Template:
     bundle = OscBundleBuilder(IMMEDIATELY)
     for _, name in sent:
         bundle.add_content(_osc(VMC_VAL, (name, "s"), (0.0, "f")))
+    for bone in VMC_BONES:
+        bundle.add_content(_osc(VMC_BONE, (bone, "s"), *[(0.0, "f")] * 7))
     bundle.add_content(_osc(VMC_APPLY))
     data = bundle.build().dgram
     slots, pos = [], 16  # "#bundle\0" and the 8-byte time tag; then (int32 size, message)*
-    for _ in sent:
+    for floats in [1] * len(sent) + [7] * len(VMC_BONES):
         (size,) = struct.unpack_from(">i", data, pos)
         pos += 4 + size
-        slots.append(pos - 4)  # the message's last 4 bytes: its float
+        slots += [pos - 4 * k for k in range(floats, 0, -1)]  # the message's last floats
     return _Template(data, np.array(slots, dtype=np.intp))
+
+
+def vmc_bones(weights: np.ndarray, head: np.ndarray | None) -> np.ndarray:
+    """(len(VMC_BONES) * 7,) position (zeros) and quaternion of each bone: the head's
+    rotation split between Neck and Head, each eye's from its eye-look channels."""
+    x, y, z = head_to_unity(np.zeros(3) if head is None else head)
+    eyes = eye_angles(weights)
+    rotations = [unity_quaternion(x * NECK_SHARE, y * NECK_SHARE, z * NECK_SHARE),
+                 unity_quaternion(x * (1 - NECK_SHARE), y * (1 - NECK_SHARE),
+                                  z * (1 - NECK_SHARE))]
+    rotations += [unity_quaternion(-pitch, -yaw, 0.0) for yaw, pitch in eyes]
+    return np.concatenate([np.concatenate([np.zeros(3), q]) for q in rotations])
 
 
 def _head(message: bytes, floats: int) -> bytes:
