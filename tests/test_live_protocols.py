@@ -64,7 +64,17 @@ def test_livelink_packet_follows_the_published_layout_byte_for_byte():
     assert decoded["device"] == "dev" and decoded["frame"] == 1234
     assert decoded["subframe"] == 0.0 and decoded["rate"] == (60, 1)
     assert np.allclose(decoded["values"][:52], WEIGHTS)
-    assert decoded["values"][52:] == (0.0,) * 9  # head and eye rotations: not driven
+    assert decoded["values"][52:55] == (0.0,) * 3  # no head given: a still head
+
+
+def test_livelink_head_and_eyes_fill_their_slots_in_radians():
+    weights = np.zeros(52, np.float32)
+    weights[ARKIT52.index("eyeLookOutLeft")] = 0.5  # left eye 15 degrees to its left
+    weights[ARKIT52.index("eyeLookDownRight")] = 0.5  # right eye 15 degrees down
+    packet = livelink_packet(weights, frame=0, fps=60.0, head=np.array([5.0, -10.0, 2.0]))
+    rotations = np.array(decode_livelink(packet)["values"][52:])
+    expected = np.radians([-10.0, 5.0, 2.0, 15.0, 0.0, 0.0, 0.0, -15.0, 0.0])
+    assert rotations == pytest.approx(expected, abs=1e-6)
 
 
 def test_livelink_frame_rate_is_an_exact_fraction():

@@ -59,7 +59,7 @@ GENERIC_BLEND = "/voxrig/blend/"
 # float sub-frame, int32 rate numerator, int32 rate denominator), uint8 count 61, 61 floats.
 # FString = int32 byte length + UTF-8 bytes. Every number is big-endian (network order).
 # The 61 values are the 52 ARKit shapes in canonical order, then head yaw/pitch/roll and left
-# and right eye yaw/pitch/roll (radians; voxrig sends 0 for these nine).
+# and right eye yaw/pitch/roll (radians; voxrig's signs, see livelink_packet).
 LIVELINK_VERSION = 6
 LIVELINK_VALUES = 61
 
@@ -86,10 +86,16 @@ def _nbo_string(text: str) -> bytes:
 
 
 def livelink_packet(weights: np.ndarray, frame: int, fps: float, subject: str = "voxrig",
-                    device: str = "voxrig") -> bytes:
-    """One Live Link Face packet: ARKit-52 weights (canonical order) at frame `frame`."""
+                    device: str = "voxrig", head: np.ndarray | None = None) -> bytes:
+    """One Live Link Face packet: ARKit-52 weights (canonical order) at frame `frame`, then
+    the head's yaw, pitch, roll and each eye's yaw, pitch, roll (0) in radians, with voxrig's
+    signs (yaw to the avatar's left +, head pitch down +, eye pitch up +)."""
     values = np.zeros(LIVELINK_VALUES, dtype=">f4")
     values[:52] = np.asarray(weights, dtype=np.float32)[:52]
+    pitch, yaw, roll = np.zeros(3) if head is None else np.asarray(head, np.float64)
+    (left_yaw, left_pitch), (right_yaw, right_pitch) = eye_angles(values[:52])
+    values[52:] = np.radians([yaw, pitch, roll, left_yaw, left_pitch, 0.0,
+                              right_yaw, right_pitch, 0.0])
     numerator, denominator = frame_rate_fraction(fps)
     return b"".join((
         struct.pack(">B", LIVELINK_VERSION),
@@ -134,7 +140,7 @@ class Encoder:
         """One frame's datagrams; `head` is (pitch, yaw, roll) degrees (still if None)."""
         w = np.asarray(weights, dtype=np.float32)
         if self.protocol == "livelink":
-            return [livelink_packet(weights, index, self.fps, self.subject)]
+            return [livelink_packet(weights, index, self.fps, self.subject, head=head)]
         values = w[self._columns].astype(">f4")
         if self._vmc is not None:
             return [self._vmc.fill(np.concatenate([values, vmc_bones(w, head)]))]
