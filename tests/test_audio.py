@@ -21,8 +21,8 @@ from voxrig.core.audio import (
     iter_chunks,
     load_audio,
     probe,
-    resample,
 )
+from voxrig.core.audio_resample import resample
 from voxrig.core.config import AudioConfig
 from voxrig.core.errors import AudioError
 
