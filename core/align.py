@@ -12,7 +12,8 @@ import numpy as np
 import pocketsphinx
 
 from . import espeak_phones
-from .audio import Audio, resample
+from .audio import Audio
+from .audio_resample import resample
 from .config import ANALYSIS_RATE as RATE  # the rate the acoustic model was trained at
 from .config import AlignConfig
 from .features import loudness_db, runs, speech_level

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from . import mel as melspec
-from .audio import Audio, resample
+from .audio import Audio
+from .audio_resample import resample
 from .config import ANALYSIS_RATE
 from .errors import VoxrigError
 from .features import SPEECH_FLOOR_DB, loudness_db, runs, speech_level
