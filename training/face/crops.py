@@ -133,9 +133,11 @@ def crop(frame: np.ndarray, a: complex, t: complex,
 
 
 def paste(frame: np.ndarray, patch: np.ndarray, a: complex, t: complex,
-          box: tuple[float, float, float, float]) -> np.ndarray:
+          box: tuple[float, float, float, float], feather: float = 0.0) -> np.ndarray:
     """A copy of the frame with a (generated) crop of the canvas box put back in place: every
-    frame pixel whose canvas position falls inside the box takes the crop's value there."""
+    frame pixel whose canvas position falls inside the box takes the crop's value there.
+    feather > 0 (crop pixels) blends linearly from the frame at the box's edge to the crop
+    that far inside, so a generated crop leaves no seam."""
     x0, y0, x1, y1 = box
     ph, pw = patch.shape[:2]
     corners = (np.array([x0 + 1j * y0, x1 + 1j * y0, x0 + 1j * y1, x1 + 1j * y1]) - t) / a
@@ -150,9 +152,13 @@ def paste(frame: np.ndarray, patch: np.ndarray, a: complex, t: complex,
     v = (q.imag - y0) * ph / (y1 - y0)
     inside = (u >= 0) & (u <= pw - 1) & (v >= 0) & (v <= ph - 1)
     out = frame.copy()
-    values = np.clip(np.rint(bilinear(patch, u, v)), 0, 255).astype(np.uint8)
+    values = bilinear(patch, u, v)
     region = out[cy0:cy1, cx0:cx1]
-    region[inside] = values[inside]
+    if feather > 0:
+        edge = np.minimum(np.minimum(u, pw - 1 - u), np.minimum(v, ph - 1 - v))
+        weight = np.clip(edge / feather, 0, 1)[..., None]
+        values = weight * values + (1 - weight) * region
+    region[inside] = np.clip(np.rint(values), 0, 255).astype(np.uint8)[inside]
     return out
 
 

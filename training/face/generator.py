@@ -1,0 +1,182 @@
+"""The first mouth generator (issue 17, seed S0): a small CPU U-Net that draws the person's
+96x96 mouth crop from (the current frame's crop with its lower face masked, a reference crop
+of the same person, the template image of the target lips). L1 + an image-gradient L1; the
+sync and GAN losses of S0 come later.
+
+    nice -n 5 .venv/bin/python -m training.face.generator --minutes 20 --seed 0
+
+Trains on the tracked lips of the 720 clips outside the renderer's validation split, one
+thread, for a wall-clock budget; writes build/face/generator/mouth.onnx and .pt, and
+training/results/render-generator-<date>.json (the recipe and the loss curve)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from bench.face_tracks import LANDMARKS, load_landmarks
+from bench.render_quality import renderer_validation
+from bench.results import REPO, git_sha, stamped, write_results
+from training.face.crops import CROPS
+from training.face.mouth_map import CHANNELS, tracked_maps
+
+OUT = REPO / "build" / "face" / "generator"
+RESULTS = REPO / "training" / "results"
+MASK_ROW = 20  # crop rows from here down are hidden (canvas y 116: just below the nose base)
+IN_CHANNELS = 3 + 3 + CHANNELS  # masked frame, reference, lip template
+WIDTHS = (16, 32, 48, 64)  # at 96, 48, 24, 12 pixels
+BATCH = 16
+LEARNING_RATE = 2e-3
+GRADIENT_WEIGHT = 1.0
+TRAIN_CLIPS = 240  # of the 720 (memory and load time; a 20-min budget sees ~10k samples)
+
+
+def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3, 1, 1), nn.ReLU(inplace=True))
+
+
+class MouthUNet(nn.Module):
+    """Encoder of strided 3x3 blocks, nearest-upsampling decoder with skip connections."""
+
+    def __init__(self, widths: tuple[int, ...] = WIDTHS) -> None:
+        super().__init__()
+        self.down = nn.ModuleList([_block(IN_CHANNELS, widths[0])] + [
+            _block(a, b, 2) for a, b in zip(widths[:-1], widths[1:], strict=True)])
+        self.up = nn.ModuleList([_block(b + a, a) for a, b in
+                                 zip(widths[:-1], widths[1:], strict=True)][::-1])
+        self.head = nn.Conv2d(widths[0], 3, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+        x = skips.pop()
+        for block in self.up:
+            skip = skips.pop()
+            x = block(torch.cat([nn.functional.interpolate(x, scale_factor=2.0), skip], 1))
+        return torch.sigmoid(self.head(x))
+
+
+def model_inputs(target: np.ndarray, reference: np.ndarray, maps: np.ndarray) -> np.ndarray:
+    """(N, IN_CHANNELS, 96, 96) float32 network input from uint8 crops (N, 96, 96, 3) (the
+    frames to redraw, their lower face is masked here), reference crops of the same shape and
+    lip templates (N, CHANNELS, 96, 96)."""
+    masked = target.astype(np.float32) / 255
+    masked[:, MASK_ROW:] = 0.5
+    ref = reference.astype(np.float32) / 255
+    return np.concatenate([masked.transpose(0, 3, 1, 2), ref.transpose(0, 3, 1, 2), maps], 1)
+
+
+def load_training(clip_ids: list[str]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Mouth crops (T, 96, 96, 3) and lip templates of the given clips, tracked frames only."""
+    ids, landmarks = load_landmarks(LANDMARKS)
+    index = {c: k for k, c in enumerate(ids)}
+    crops, maps = [], []
+    for clip_id in clip_ids:
+        with np.load(CROPS / f"{clip_id}.npz") as z:
+            mouth, a, t = z["mouth"], z["a"], z["t"]
+        lm = landmarks[index[clip_id], :len(mouth)]
+        keep = np.isfinite(lm).all(axis=(1, 2))
+        if keep.sum() < 2:
+            continue
+        crops.append(mouth[keep])
+        maps.append(tracked_maps(lm[keep], a[keep], t[keep]).astype(np.float16))
+    return crops, maps
+
+
+def sample_batch(rng: np.random.Generator, crops: list[np.ndarray],
+                 maps: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of (input, target): random frames, each with another frame of its own clip as
+    the reference (so the reference's mouth never tells the answer)."""
+    clips = rng.integers(len(crops), size=BATCH)
+    frames = [rng.choice(len(crops[c]), 2, replace=False) for c in clips]
+    target = np.stack([crops[c][k] for c, (k, _) in zip(clips, frames, strict=True)])
+    reference = np.stack([crops[c][r] for c, (_, r) in zip(clips, frames, strict=True)])
+    lips = np.stack([maps[c][k] for c, (k, _) in zip(clips, frames, strict=True)])
+    x = model_inputs(target, reference, lips.astype(np.float32))
+    y = target.astype(np.float32).transpose(0, 3, 1, 2) / 255
+    return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
+
+
+def loss_terms(out: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """L1 on the pixels and L1 on their horizontal and vertical differences (sharp edges)."""
+    l1 = (out - target).abs().mean()
+    dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
+    dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
+    grad = (dx(out) - dx(target)).abs().mean() + (dy(out) - dy(target)).abs().mean()
+    return l1, grad
+
+
+def train(minutes: float, seed: int) -> dict:
+    """Train for a wall-clock budget (cosine learning rate over it), one thread."""
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    ids, _ = load_landmarks(LANDMARKS)
+    held_out = set(renderer_validation())
+    pool = sorted(c for c in ids if c not in held_out)
+    chosen = sorted(rng.choice(pool, min(TRAIN_CLIPS, len(pool)), replace=False).tolist())
+    t0 = time.perf_counter()
+    crops, maps = load_training(chosen)
+    load_s = time.perf_counter() - t0
+    model = MouthUNet()
+    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    budget, start, step, curve = minutes * 60, time.perf_counter(), 0, []
+    running = None
+    while (elapsed := time.perf_counter() - start) < budget:
+        for group in opt.param_groups:
+            group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
+        x, y = sample_batch(rng, crops, maps)
+        l1, grad = loss_terms(model(x), y)
+        opt.zero_grad()
+        (l1 + GRADIENT_WEIGHT * grad).backward()
+        opt.step()
+        step += 1
+        running = l1.item() if running is None else 0.98 * running + 0.02 * l1.item()
+        if step % 50 == 0:
+            curve.append({"step": step, "seconds": round(elapsed), "l1": round(running, 5)})
+            print(f"step {step} {elapsed:.0f}s l1 {running:.4f}", flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), OUT / "mouth.pt")
+    export(model, OUT / "mouth.onnx")
+    return {"seed": seed, "minutes": minutes, "steps": step, "batch": BATCH,
+            "train_clips": len(crops), "frames": int(sum(len(c) for c in crops)),
+            "load_seconds": round(load_s, 1), "widths": list(WIDTHS), "mask_row": MASK_ROW,
+            "learning_rate": LEARNING_RATE, "gradient_weight": GRADIENT_WEIGHT,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "onnx_bytes": (OUT / "mouth.onnx").stat().st_size, "curve": curve}
+
+
+def export(model: nn.Module, path: Path) -> None:
+    """ONNX with a dynamic batch axis, so the renderer can draw several frames per call."""
+    model.eval()
+    dummy = torch.zeros(1, IN_CHANNELS, 96, 96)
+    torch.onnx.export(model, (dummy,), str(path), input_names=["x"], output_names=["mouth"],
+                      dynamic_axes={"x": {0: "n"}, "mouth": {0: "n"}}, opset_version=17,
+                      dynamo=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=20.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    summary = train(args.minutes, args.seed)
+    sha = git_sha()
+    write_results(RESULTS / f"render-generator-{dt.date.today().isoformat()}.json",
+                  stamped(sha, **summary))
+    print({k: v for k, v in summary.items() if k != "curve"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
