@@ -243,16 +243,18 @@ def _forced(samples: np.ndarray, words: list[str], config: AlignConfig, kind: st
 
 
 def _two_pass(decoder: pocketsphinx.Decoder, words: list[str], pcm: bytes):  # noqa: ANN202
-    """pocketsphinx's word alignment, then its phone alignment within the words."""
+    """pocketsphinx's word alignment, then its phone alignment within the words; None when
+    either pass finds no path (pocketsphinx raises when a phone pass cannot end its
+    utterance: seen on slowed audio with a wrong transcript)."""
     try:
         decoder.set_align_text(" ".join(words))
+        _decode(decoder, pcm)
+        if decoder.hyp() is None:
+            return None
+        decoder.set_alignment()
+        _decode(decoder, pcm)
     except RuntimeError:
         return None
-    _decode(decoder, pcm)
-    if decoder.hyp() is None:
-        return None
-    decoder.set_alignment()
-    _decode(decoder, pcm)
     return decoder.get_alignment()
 
 
