@@ -20,7 +20,6 @@ from .features import loudness_db, runs, speech_level
 from .g2p import pronounce
 from .names import SILENCE
 from .phones import Phone, PhoneTimeline, Word, contiguous
-from .stretch import wsola
 from .text import normalise_transcript, strip_tags
 
 FRAME = 0.01  # pocketsphinx's frame step in seconds
@@ -576,7 +575,7 @@ def recognise(audio: Audio, config: AlignConfig | None = None) -> PhoneTimeline:
 
 
 def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str = "",
-                 pieces: bool = True, retry: bool = True) -> PhoneTimeline:  # fmt: skip
+                 pieces: bool = True) -> PhoneTimeline:  # fmt: skip
     """Forced alignment of normalised words, in steps that each cope with more:
     1. the words as written, pocketsphinx's beams (most clean speech, fastest);
     2. the transcript grammar with wide beams (noise, reverb, telephone band, hesitations,
@@ -585,8 +584,7 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
        fits no better in order; in clean audio a low score is a wrong word);
     3. the audio cut at its pauses, each piece aligned to the run of words it holds; what
        no word covers is recognised and marked `unaligned` (enough words must be placed);
-    4. the whole slowed down, for speech too fast for pocketsphinx (`retry`: steps 3-4);
-    5. recognition, with the reason as a warning: the transcript belongs to other audio."""
+    4. recognition, with the reason as a warning: the transcript belongs to other audio."""
     audio = _at_16k(audio)
     if audio.duration < _MIN_SECONDS:
         return _silent(audio, "forced")
@@ -618,35 +616,14 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
     if reason is None:
         assert aligned is not None
         return _aligned_timeline(aligned, words, audio.duration)
-    if pieces and retry:
-        timeline = (_align_in_pieces(audio, words, config, reason, (db, level))
-                    or _align_slowed(audio, words, config))  # fmt: skip
+    if pieces:
+        timeline = _align_in_pieces(audio, words, config, reason, (db, level))
         if timeline is not None:
             return timeline
     timeline = recognise(audio, config)
     timeline.warnings.append(f"transcript does not match the audio{where} ({reason}); "
                              "phones were recognised instead")  # fmt: skip
     return timeline
-
-
-SLOW_STRETCH = 1.5  # fast speech aligned this much slower: a 20 ms phone becomes 30 ms
-
-
-def _align_slowed(audio: Audio, words: list[str], config: AlignConfig) -> PhoneTimeline | None:
-    """Speech too fast for pocketsphinx (its phone models last three 10 ms frames at least:
-    no phone shorter than 30 ms; podcast speech reaches 6-8 words a second) aligned slowed
-    down, pitch kept, and its times scaled back, judged as the whole was; None when it does
-    not fit."""
-    slow = dataclasses.replace(audio, samples=wsola(audio.samples, SLOW_STRETCH, RATE)
-                               .astype(np.float32))  # fmt: skip
-    timeline = _align_words(slow, words, config, retry=False)
-    if timeline.source != "forced":
-        return None
-    back = 1.0 / SLOW_STRETCH
-    phones = [Phone(p.label, p.start * back, p.end * back) for p in timeline.phones]
-    return PhoneTimeline(contiguous(phones, audio.duration), audio.duration, "forced",
-                         [Word(w.text, w.start * back, w.end * back) for w in timeline.words],
-                         timeline.warnings)
 
 
 HESITATION_HINT_SECONDS = 0.2  # this much voice inside pauses suggests unwritten hesitations
