@@ -14,34 +14,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from batch_lines import LJSPEECH, SHORT, single_bake, write_lines
 
 from voxrig.bridge.batch import FAILED_NAME, read_lines, run
 from voxrig.bridge.exporters import EXPORTERS, ExportOptions
 from voxrig.core.bake import bake
 from voxrig.core.config import Config
 
-LJSPEECH = Path(__file__).parents[2] / "shared" / "data" / "english" / "ljspeech"
-SHORT = {"LJ001-0002": "in being comparatively modern.", "LJ001-0008": None}  # 1.9 s, 1.8 s
-
 
 @pytest.fixture()
 def lines_folder(tmp_path: Path) -> Path:
     """Two real short lines (one with its transcript), a corrupt file and a silent one."""
-    folder = tmp_path / "lines"
-    folder.mkdir()
-    for stem, text in SHORT.items():
-        shutil.copy(LJSPEECH / f"{stem}.flac", folder / f"{stem}.flac")
-        if text:
-            (folder / f"{stem}.txt").write_text(text + "\n", encoding="utf-8")
-    (folder / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt " + bytes(40))
+    folder = write_lines(tmp_path / "lines")
     sf.write(folder / "silent.wav", np.zeros(32000, np.float32), 16000)
     return folder
-
-
-def _single_bake(audio: Path, transcript: str | None, output: str) -> bytes:
-    clip = bake(audio, transcript, Config())
-    options = ExportOptions(name=output.split(".")[0], sound_file=str(audio))
-    return EXPORTERS["json"].write(clip, options)
 
 
 def test_each_line_is_written_as_a_single_bake_of_it_writes_it(lines_folder, tmp_path):
@@ -50,7 +36,7 @@ def test_each_line_is_written_as_a_single_bake_of_it_writes_it(lines_folder, tmp
     assert sorted(summary.done) == ["LJ001-0002.voxrig.json", "LJ001-0008.voxrig.json"]
     for stem, text in SHORT.items():
         name = f"{stem}.voxrig.json"
-        assert (out / name).read_bytes() == _single_bake(lines_folder / f"{stem}.flac", text,
+        assert (out / name).read_bytes() == single_bake(lines_folder / f"{stem}.flac", text,
                                                          name)
 
 
@@ -113,7 +99,7 @@ def test_overwrite_edited_re_bakes_an_output_edited_by_hand(lines_folder, tmp_pa
     edited.write_bytes(edited.read_bytes() + b" ")
     summary = run(lines_folder, out, workers=1, overwrite_edited=True)
     assert summary.done == ["LJ001-0008.voxrig.json"] and summary.kept == []
-    assert edited.read_bytes() == _single_bake(lines_folder / "LJ001-0008.flac", None,
+    assert edited.read_bytes() == single_bake(lines_folder / "LJ001-0008.flac", None,
                                                edited.name)
 
 

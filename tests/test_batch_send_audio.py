@@ -3,37 +3,18 @@ needs no access to the client's files; the outputs are those of single bakes."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from batch_lines import CORRUPT_WAV, LJSPEECH, SHORT, single_bake, write_lines
 
 from voxrig.bridge.batch import Line, SentLine, bake_sent_line, run
-from voxrig.bridge.exporters import EXPORTERS, ExportOptions
-from voxrig.core.bake import bake
-from voxrig.core.config import Config
-
-LJSPEECH = Path(__file__).parents[2] / "shared" / "data" / "english" / "ljspeech"
-SHORT = {"LJ001-0002": "in being comparatively modern.", "LJ001-0008": None}  # 1.9 s, 1.8 s
-
-
-def _single_bake(audio: Path, transcript: str | None, output: str) -> bytes:
-    clip = bake(audio, transcript, Config())
-    options = ExportOptions(name=output.split(".")[0], sound_file=str(audio))
-    return EXPORTERS["json"].write(clip, options)
 
 
 @pytest.fixture()
 def lines_folder(tmp_path: Path) -> Path:
     """Two real short lines, one with its transcript, and a corrupt file."""
-    folder = tmp_path / "lines"
-    folder.mkdir()
-    for stem, text in SHORT.items():
-        shutil.copy(LJSPEECH / f"{stem}.flac", folder / f"{stem}.flac")
-        if text:
-            (folder / f"{stem}.txt").write_text(text + "\n", encoding="utf-8")
-    (folder / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt " + bytes(40))
-    return folder
+    return write_lines(tmp_path / "lines")
 
 
 def test_a_sent_line_bakes_from_its_bytes_where_its_path_does_not_exist():
@@ -44,13 +25,13 @@ def test_a_sent_line_bakes_from_its_bytes_where_its_path_does_not_exist():
     data, error = bake_sent_line(SentLine(line, audio.read_bytes()))
     assert error is None
     # the same bake as of the file itself; the output names the client's path, not a copy
-    expected = _single_bake(audio, SHORT["LJ001-0002"], line.output)
+    expected = single_bake(audio, SHORT["LJ001-0002"], line.output)
     assert data == expected.replace(str(audio).encode(), elsewhere.encode())
 
 
 def test_a_sent_corrupt_file_fails_with_an_error_naming_the_clients_path():
     line = Line("/on/the/client/only/corrupt.wav", None, "corrupt.voxrig.json")
-    data, error = bake_sent_line(SentLine(line, b"RIFF\x10\x00\x00\x00WAVEfmt " + bytes(40)))
+    data, error = bake_sent_line(SentLine(line, CORRUPT_WAV))
     assert data is None
     assert "/on/the/client/only/corrupt.wav" in error and "voxrig-batch-" not in error
 
@@ -63,7 +44,7 @@ def test_send_audio_on_a_dask_local_cluster_writes_what_single_bakes_write(lines
     assert set(summary.failed) == {"corrupt.voxrig.json"}
     for stem, text in SHORT.items():
         name = f"{stem}.voxrig.json"
-        assert (out / name).read_bytes() == _single_bake(lines_folder / f"{stem}.flac", text,
+        assert (out / name).read_bytes() == single_bake(lines_folder / f"{stem}.flac", text,
                                                          name)
 
 
