@@ -107,10 +107,11 @@ class LivingStream:
             return
         self._speaking_until = None
         s = self.config.strength
-        for axis, (delay, width, degrees), sign in ((0, PHRASE_NOD, 1.0),
-                                                    (2, PHRASE_TILT, None)):
-            amount = degrees if sign else float(self._phrase_rng.uniform(-degrees, degrees))
-            self._bumps.append((axis, max(end + delay, t + width / 2), width, amount * s))
+        delay, width, degrees = PHRASE_NOD  # a nod (pitch), the same way every time
+        self._bumps.append((0, max(end + delay, t + width / 2), width, degrees * s))
+        delay, width, degrees = PHRASE_TILT  # a tilt (roll) to either side
+        tilt = float(self._phrase_rng.uniform(-degrees, degrees))
+        self._bumps.append((2, max(end + delay, t + width / 2), width, tilt * s))
         if self._phrase_rng.random() < PHRASE_END_BLINK:
             self._start_blink(max(t, end + float(self._phrase_rng.uniform(0.05, 0.2))))
 
