@@ -28,6 +28,9 @@ LOOK_FULL = 30.0  # degrees of gaze that give an eye-look channel 1.0
 HEAD_DRIFT = ((1.0, 2.5), (2.0, 3.0), (1.2, 3.5))
 PHRASE_NOD = (0.1, 0.5, 2.5)  # a nod after each phrase end: (delay s, width s, degrees)
 PHRASE_TILT = (0.2, 1.0, 1.5)  # a roll after each phrase end: (delay s, width s, max degrees)
+BREATH_HEAD = -1.2  # degrees of pitch of a breath (the head rises)
+BREATH_JAW = 0.02  # jawOpen of a breath
+BREATH_WIDTH = 1.2  # s: the longest breath
 
 
 @dataclass
@@ -192,7 +195,7 @@ def idle_motion(duration: float, fps: float, phones: list[Phone],
         delay, width, degrees = PHRASE_TILT
         add_bump(head[:, 2], times, end + delay, width, float(rng.uniform(-degrees, degrees)) * s)
     for a, b in pauses(phones, BREATH_PAUSE):
-        mid, width = (a + b) / 2, min(b - a - 0.2, 1.2)
-        add_bump(head[:, 0], times, mid, width, -1.2 * s)  # the head rises with the breath
-        add_bump(weights[:, ARKIT_INDEX["jawOpen"]], times, mid, width, 0.02 * s)
+        mid, width = (a + b) / 2, min(b - a - 0.2, BREATH_WIDTH)
+        add_bump(head[:, 0], times, mid, width, BREATH_HEAD * s)  # the head rises with it
+        add_bump(weights[:, ARKIT_INDEX["jawOpen"]], times, mid, width, BREATH_JAW * s)
     return Motion(np.clip(weights, 0, 1, out=weights), head.astype(np.float32))

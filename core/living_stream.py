@@ -1,4 +1,5 @@
-"""The living face, live: blinks, gaze and head motion added to a stream's frames as they come.
+"""The living face, live: blinks, gaze, head motion and breaths added to a stream's frames
+as they come.
 
 The offline bake (core/idle.py) sees the whole clip; a stream sees only what it has heard. So
 this stage is causal: every frame is changed using that frame and the frames before it, never
@@ -17,6 +18,10 @@ import numpy as np
 from .config import IdleConfig
 from .emotion.phrases import PAUSE
 from .idle import (
+    BREATH_HEAD,
+    BREATH_JAW,
+    BREATH_PAUSE,
+    BREATH_WIDTH,
     CLOSE,
     HEAD_DRIFT,
     HOLD,
@@ -34,9 +39,8 @@ from .idle import (
     next_fixation,
 )
 from .names import ARKIT_INDEX
-from .streaming import Frame
+from .streaming import SPEAKING_JAW, Frame
 
-SPEAKING_JAW = 0.05  # jawOpen above this in an engine's frame counts as speech
 _BLINK = CLOSE + HOLD + OPEN  # s a blink lasts
 
 
@@ -73,10 +77,18 @@ class LivingStream:
         self._drift = [_Drift(head, period) for _, period in HEAD_DRIFT]
         self._bumps: list[tuple[int, float, float, float]] = []  # (axis, centre, width, deg)
         self._speaking_until: float | None = None  # the last speaking frame of this phrase
+        self._last_speech: float | None = None  # the last speaking frame of all
+        self._breaths: list[float] = []  # centres of breaths (BREATH_WIDTH long)
 
     @property
     def active(self) -> bool:
         return self.config.enabled and self.config.strength > 0
+
+    def hear(self, samples: np.ndarray) -> None:
+        """The speaker's layer reads speech from the engine's mouth, not from the audio."""
+
+    def say(self, text: str) -> None:
+        """Words do not move a speaker's eyes or head."""
 
     def apply(self, frame: Frame) -> Frame:
         """`frame` with the living layer on top (unchanged when idle motion is off)."""
@@ -93,6 +105,10 @@ class LivingStream:
         for axis, centre, width, degrees in self._bumps:
             head[axis] += degrees * float(bump(np.array([t]), centre, width)[0])
         self._bumps = [b for b in self._bumps if b[1] + b[2] / 2 > t]
+        for centre in self._breaths:
+            weights[ARKIT_INDEX["jawOpen"]] += BREATH_JAW * s * float(
+                bump(np.array([t]), centre, BREATH_WIDTH)[0])
+        self._breaths = [c for c in self._breaths if c + BREATH_WIDTH / 2 > t]
         return Frame(frame.index, frame.time, np.clip(weights, 0, 1, out=weights),
                      head.astype(np.float32))
 
@@ -100,8 +116,9 @@ class LivingStream:
         """Track speech from the mouth; at a phrase end (PAUSE s of a closed mouth) schedule
         the bake's phrase-end nod, tilt and perhaps a blink, as soon as they can start."""
         if jaw > SPEAKING_JAW:
-            self._speaking_until = t
+            self._speaking_until = self._last_speech = t
             return
+        self._breathe(t)
         end = self._speaking_until
         if end is None or t - end < PAUSE:
             return
@@ -114,6 +131,18 @@ class LivingStream:
         self._bumps.append((2, max(end + delay, t + width / 2), width, tilt * s))
         if self._phrase_rng.random() < PHRASE_END_BLINK:
             self._start_blink(max(t, end + float(self._phrase_rng.uniform(0.05, 0.2))))
+
+    def _breathe(self, t: float) -> None:
+        """A breath in a pause once it has lasted BREATH_PAUSE (the bake's shortest pause
+        with a breath; the bake centres it on the pause, whose end a stream cannot know):
+        the head rises and the lips part a little over the next BREATH_WIDTH seconds."""
+        last = self._last_speech
+        if last is None or t - last < BREATH_PAUSE:
+            return
+        self._last_speech = None
+        centre = t + BREATH_WIDTH / 2
+        self._breaths.append(centre)
+        self._bumps.append((0, centre, BREATH_WIDTH, BREATH_HEAD * self.config.strength))
 
     def _start_blink(self, start: float) -> None:
         last = self._blinks[-1][0] if self._blinks else -np.inf

@@ -24,9 +24,11 @@ from .audio import Audio
 from .config import ANALYSIS_RATE as RATE  # samples per second the engine takes
 from .config import AlignConfig, AnimatorConfig
 from .features import loudness_db
+from .names import ARKIT_INDEX
 from .phones import Phone, PhoneTimeline, contiguous
 
 _FRAME = 0.01  # pocketsphinx frame step, seconds
+_JAW = ARKIT_INDEX["jawOpen"]
 
 
 @dataclass
@@ -41,6 +43,9 @@ class StreamConfig:
     align: AlignConfig = field(default_factory=AlignConfig)
 
 
+SPEAKING_JAW = 0.05  # jawOpen above this in an engine's frame counts as speech
+
+
 @dataclass(frozen=True)
 class Frame:
     """Frame `index` of the stream, at `time` = index / fps seconds on the audio clock."""
@@ -51,6 +56,12 @@ class Frame:
     # (3,) float32 head rotation in degrees, the clip's order and signs: pitch (down +),
     # yaw (left +), roll; engines send it still, the living layer moves it
     head: np.ndarray = field(default_factory=lambda: np.zeros(3, np.float32))
+
+    @property
+    def speaking(self) -> bool:
+        """Whether the engine's mouth says speech is heard: the live layers' only cue for
+        phrases (a stream has no phones)."""
+        return bool(self.weights[_JAW] > SPEAKING_JAW)
 
 
 def _allphone_decoder(config: AlignConfig) -> pocketsphinx.Decoder:

@@ -8,6 +8,7 @@ from voxrig.bridge.cli import SAMPLE_AUDIO
 from voxrig.core.audio import load_audio
 from voxrig.core.config import IdleConfig
 from voxrig.core.emotion.phrases import PAUSE
+from voxrig.core.idle import BREATH_JAW, BREATH_PAUSE, BREATH_WIDTH
 from voxrig.core.living_stream import SPEAKING_JAW, LivingStream
 from voxrig.core.names import ARKIT_INDEX
 from voxrig.core.streaming import RATE, Frame, StreamingAnimator, stream_frames
@@ -77,12 +78,24 @@ def test_the_eyes_change_where_they_look_at_least_ten_times_a_minute():
     assert np.count_nonzero(np.diff(side)) >= 10
 
 
-def test_the_mouth_is_the_engines(spoken):
+def test_the_mouth_is_the_engines_but_for_a_breaths_parted_lips(spoken):
     eyes = {i for name, i in ARKIT_INDEX.items()
             if name.startswith(("eyeBlink", "eyeLook"))}
-    mouth = [i for i in range(52) if i not in eyes]
+    mouth = [i for i in range(52) if i not in eyes and i != JAW]
     for a, b in zip(spoken, living(spoken), strict=True):
         np.testing.assert_array_equal(a.weights[mouth], b.weights[mouth])
+        assert 0 <= b.weights[JAW] - a.weights[JAW] <= BREATH_JAW + 1e-6
+
+
+def test_a_long_pause_takes_one_breath_once_it_has_lasted_the_bakes_breath_pause(spoken):
+    jaw = np.array([f.weights[JAW] for f in spoken])
+    times = np.array([f.time for f in spoken])
+    end = times[np.flatnonzero(jaw > SPEAKING_JAW)[-1]]
+    lips = np.array([f.weights[JAW] for f in living(spoken)]) - jaw
+    parted = times[lips > 1e-4]
+    assert parted.min() >= end + BREATH_PAUSE  # not before the pause has lasted that long
+    assert lips.max() == pytest.approx(BREATH_JAW, abs=2e-3)
+    assert np.ptp(parted) <= BREATH_WIDTH  # one breath
 
 
 def test_a_phrase_end_nods_the_head_down_once_the_pause_is_heard(spoken):

@@ -64,7 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="neural (the audio-to-face model, ~0.11 s look-ahead) or phonetic "
                         "(recognised phones over a sliding window); auto = neural")
     parser.add_argument("--idle", choices=("on", "off"), default="on",
-                        help="blinks, gaze and head motion, as bake's (default on)")
+                        help="blinks, gaze, head motion and breaths, as bake's (default on)")
+    parser.add_argument("--emotion", default="auto", metavar="auto|none|TAG|FILE",
+                        help="expression: auto (from --text-feed lines, its intensity from "
+                        "the voice), none, a tag such as happy or angry:0.6 held throughout, "
+                        "or a voxrig.emotion timeline file in stream time (default auto)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -85,16 +89,51 @@ def run(args: argparse.Namespace) -> int:
     if args.protocol == "livelink" and args.names:
         raise VoxrigError("--names does not apply to livelink (Live Link sends the 61 values "
                           "by position)")
-    return _stream(args)
+    return _stream(args, _face(args))
+
+
+def _face(args: argparse.Namespace):
+    """The stream's layers: expression (bake's --emotion values, or a tag), then blinks,
+    gaze and head motion. A bad tag or timeline file fails here, before streaming."""
+    from voxrig.core.config import EmotionConfig, IdleConfig
+    from voxrig.core.emotion.live import LiveEmotion
+    from voxrig.core.live_face import LiveFace
+    from voxrig.core.living_stream import LivingStream
+
+    mode = "none" if args.emotion == "none" else "auto"
+    tag, timeline = _emotion_setting(args.emotion)
+    emotion = LiveEmotion(EmotionConfig(mode=mode), timeline, tag)
+    return LiveFace(emotion, LivingStream(IdleConfig(enabled=args.idle == "on")))
+
+
+def _emotion_setting(value: str):
+    """(tag, timeline) of an --emotion value: auto and none set neither; `happy` or
+    `angry:0.6` is a tag (the transcript's inline tag syntax, parsed by its parser); anything
+    else is a timeline file, loaded as bake loads it."""
+    import re
+    from pathlib import Path
+
+    from voxrig.core.emotion.tags import load_timeline, parse_tags
+    from voxrig.core.emotion.text import EMOTIONS
+    from voxrig.core.errors import VoxrigError
+
+    if value in ("auto", "none"):
+        return None, None
+    if re.fullmatch(r"[A-Za-z]+(:[0-9.]+)?", value) and not Path(value).exists():
+        text, tags = parse_tags(f"[{value}]")
+        if text or not tags:
+            raise VoxrigError(f"--emotion {value!r} is not an emotion (use auto, none, one of "
+                              f"{', '.join(EMOTIONS)}, NAME:0.6, or a voxrig.emotion file)")
+        return tags[0], None
+    return None, load_timeline(value)
 
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _stream(args: argparse.Namespace) -> int:
-    from voxrig.core.config import IdleConfig
-    from voxrig.core.living_stream import LivingStream
+def _stream(args: argparse.Namespace, face) -> int:
+    """Stream with `face` (a LiveFace) on the engine's frames."""
     from voxrig.core.naming import resolve_names
 
     from .protocols import PROTOCOLS, Encoder
@@ -133,8 +172,7 @@ def _stream(args: argparse.Namespace) -> int:
                  f"{args.fps:g} fps, {channels} values per frame, "
                  f"{output_delay(engine, args.speed) * 1000:.0f} ms behind the audio "
                  f"({kind} engine); Ctrl-C stops")
-        living = LivingStream(IdleConfig(enabled=args.idle == "on"))
-        result = run_session(source, engine, encoder, sender, speed=args.speed, living=living)
+        result = run_session(source, engine, encoder, sender, speed=args.speed, living=face)
         if not args.quiet:  # before the engine process is shut down: the user waits
             _say(_summary(result))
         if args.speed > 1.0 and result.counters.dropped:

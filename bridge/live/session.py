@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voxrig.core.living_stream import LivingStream
+from voxrig.core.live_face import Layer
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.streaming import Frame, StreamingAnimator
 
@@ -65,7 +65,7 @@ class _EngineThread(threading.Thread):
     def __init__(self, source, engine: Engine, clock: AudioClock,
                  pacer: FramePacer, lock: threading.Lock, stop: threading.Event,
                  on_block: Callable[[Block], None] | None,
-                 living: LivingStream | None = None) -> None:
+                 living: Layer | None = None) -> None:
         super().__init__(name="voxrig-engine", daemon=True)
         self.source, self.engine, self.clock, self.pacer = source, engine, clock, pacer
         self.lock, self.stop, self.on_block = lock, stop, on_block
@@ -93,8 +93,10 @@ class _EngineThread(threading.Thread):
                     for block in blocks:
                         if self.on_block is not None:
                             self.on_block(block)
-                    frames = self._living(
-                        self.engine.push(np.concatenate([b.samples for b in blocks])))
+                    samples = np.concatenate([b.samples for b in blocks])
+                    if self.living is not None:
+                        self.living.hear(samples)
+                    frames = self._living(self.engine.push(samples))
                     with self.lock:
                         for block in blocks:
                             self.clock.observe(block.audio_end, block.wall)
@@ -124,11 +126,12 @@ def run_session(
     stop: threading.Event | None = None,
     on_block: Callable[[Block], None] | None = None,
     on_send: Callable[[Frame, float, float], None] | None = None,
-    living: LivingStream | None = None,
+    living: Layer | None = None,
 ) -> SessionResult:
     """Stream until the input ends (all frames sent) or `stop` is set. `on_block(block)` and
     `on_send(frame, due, sent_at)` let a caller (bench, tests) timestamp both ends; `living`
-    adds blinks, gaze and head motion to the engine's frames."""
+    (a LiveFace) hears the audio and adds expression, blinks, gaze and head motion to the
+    engine's frames."""
     stop = stop or threading.Event()
     clock = AudioClock(speed=speed)
     pacer = FramePacer(engine.fps, output_delay(engine, speed), clock)

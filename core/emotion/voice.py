@@ -60,18 +60,19 @@ def _block_f0(windows: np.ndarray, sample_rate: int, win: int) -> np.ndarray:
     block = windows - windows.mean(axis=1, keepdims=True)
     n_fft = 2 * win  # the linear autocorrelation up to lag win needs no more (nor a power of 2)
     spec = np.fft.rfft(block, n_fft, axis=1)
-    acf = np.fft.irfft(np.abs(spec) ** 2, n_fft, axis=1)[:, :win]
+    acf = np.fft.irfft(np.abs(spec) ** 2, n_fft, axis=1)
     energy = acf[:, :1]
-    # unbiased normalisation: shorter overlaps at long lags would otherwise lose height
-    norm = acf / np.maximum(energy, 1e-12) * (win / (win - np.arange(win)))
     lo = int(sample_rate / F0_MAX)
     hi = min(int(sample_rate / F0_MIN), win - 1)
-    band = norm[:, lo:hi]
+    # unbiased normalisation: shorter overlaps at long lags would otherwise lose height
+    # (only the pitch range's lags are normalised: no other lag is looked at)
+    band = acf[:, lo:hi] / np.maximum(energy, 1e-12) * (win / (win - np.arange(lo, hi)))
     best = band.max(axis=1, keepdims=True)
     # the shortest lag nearly as periodic as the best: multiples of the period (octave
     # errors) score as high as the period itself
-    lags = np.argmax(band >= 0.9 * best, axis=1) + lo
-    peak = norm[np.arange(len(block)), lags]
+    offsets = np.argmax(band >= 0.9 * best, axis=1)
+    lags = offsets + lo
+    peak = band[np.arange(len(block)), offsets]
     voiced = (peak > VOICING) & (energy[:, 0] > 1e-6 * win)
     f0 = np.zeros(len(block))
     f0[voiced] = sample_rate / lags[voiced]
@@ -94,7 +95,7 @@ def arousal_steps(p: Prosody, phones: list[Phone], step: float
     count = max(1, int(np.ceil(duration / step)))
     centres = (np.arange(count) + 0.5) * step
     voiced = p.f0 > 0
-    semitones = np.where(voiced, 12 * np.log2(np.maximum(p.f0, 1.0) / 100.0), np.nan)
+    semitones = semitones_of(p.f0)
     median_st = float(np.nanmedian(semitones)) if voiced.any() else 0.0
     speech = p.loudness > 0.35
     med_loud = float(np.median(p.loudness[speech])) if speech.any() else 0.5
@@ -103,16 +104,31 @@ def arousal_steps(p: Prosody, phones: list[Phone], step: float
     out = np.full(count, 0.5)
     for i in range(count):
         a, b = int(i * step * RATE), int((i + 1) * step * RATE)
-        seg_speech = speech[a:b]
-        if not seg_speech.any():
+        if not speech[a:b].any():
             continue
-        loud_term = (float(p.loudness[a:b][seg_speech].mean()) - med_loud) * 2.0
-        st = semitones[a:b][~np.isnan(semitones[a:b])]
-        pitch_term = ((float(st.mean()) - median_st) / 6.0 + float(st.std()) / 6.0 - 0.3) \
-            if st.size > 2 else 0.0
         window = (starts >= i * step - step) & (starts < (i + 1) * step + step)
         rate = window.sum() / (3 * step)
         rate_term = (rate / overall_rate - 1.0) * 0.5 if overall_rate > 0 else 0.0
-        z = loud_term + 0.5 * pitch_term + 0.3 * rate_term
-        out[i] = 1.0 / (1.0 + np.exp(-3.0 * z))
+        out[i] = step_arousal(p.loudness[a:b], semitones[a:b], speech[a:b], med_loud,
+                              median_st, rate_term)
     return centres, out
+
+
+def semitones_of(f0: np.ndarray) -> np.ndarray:
+    """Pitch in semitones above 100 Hz, NaN where unvoiced."""
+    return np.where(f0 > 0, 12 * np.log2(np.maximum(f0, 1.0) / 100.0), np.nan)
+
+
+def step_arousal(loudness: np.ndarray, semitones: np.ndarray, speech: np.ndarray,
+                 med_loud: float, median_st: float, rate_term: float = 0.0) -> float:
+    """Arousal in [0, 1] of one analysis step (0.5 without speech), from its loudness and
+    pitch against the voice's medians: shared by the bake and the live stream, which only
+    differ in where the medians come from (the whole clip, or what has been heard)."""
+    if not speech.any():
+        return 0.5
+    loud_term = (float(loudness[speech].mean()) - med_loud) * 2.0
+    st = semitones[~np.isnan(semitones)]
+    pitch_term = ((float(st.mean()) - median_st) / 6.0 + float(st.std()) / 6.0 - 0.3) \
+        if st.size > 2 else 0.0
+    z = loud_term + 0.5 * pitch_term + 0.3 * rate_term
+    return float(1.0 / (1.0 + np.exp(-3.0 * z)))

@@ -1,0 +1,89 @@
+"""The voice, live: loudness and pitch of the audio heard so far, and its arousal judged
+against this voice's own running statistics (no look-ahead).
+
+The bake judges every step against the whole clip's medians (core/emotion/voice.py); a stream
+has only what it has heard, so here the medians and the speech level are those of the last
+MEMORY seconds. The per-10 ms loudness and pitch are the bake's own functions on the same
+windows (the first window padded with zeros as the bake pads the clip), so they are equal;
+the arousal of a step differs only by those medians and by the phone rate the bake adds (a
+stream has no phones)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from ..config import ANALYSIS_RATE
+from ..features import loudness_db, normalised_loudness
+from .voice import RATE, pitch_track, semitones_of, step_arousal
+
+HOP = int(ANALYSIS_RATE / RATE)  # samples per 10 ms analysis hop
+REACH = HOP * 2  # samples a hop's windows reach on each side (pitch: 40 ms, loudness: 30 ms)
+MEMORY = 120.0  # s of the voice's history its running statistics keep
+SPEECH = 0.35  # normalised loudness above which a hop counts as speech (as the bake's)
+
+
+class VoiceTracker:
+    """Audio in (mono float32 at ANALYSIS_RATE, any chunk size); per analysis step of `step`
+    seconds, the arousal of that step once all of its audio has been heard."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self._audio = np.zeros(REACH, np.float32)  # from sample `_base` on
+        self._base = -REACH
+        self._received = 0
+        self._db: deque[float] = deque(maxlen=int(MEMORY * RATE))
+        self._f0: deque[float] = deque(maxlen=int(MEMORY * RATE))
+        self._hops = 0  # hops analysed so far
+        self._arousal: list[float] = []  # per finished step
+        self._step_hops = int(round(step * RATE))
+
+    @property
+    def f0(self) -> np.ndarray:
+        """Pitch (Hz, 0 unvoiced) of the remembered hops, the newest last."""
+        return np.array(self._f0)
+
+    @property
+    def hops(self) -> int:
+        return self._hops
+
+    def hear(self, samples: np.ndarray) -> None:
+        """Take more audio; analyse every hop whose windows it completes."""
+        x = np.asarray(samples, np.float32).reshape(-1)
+        self._audio = np.concatenate([self._audio, x])
+        self._received += x.size
+        ready = (self._received - REACH) // HOP + 1  # hops whose windows are all heard
+        if ready <= self._hops:
+            return
+        first = self._hops * HOP - REACH - self._base
+        segment = self._audio[first:first + (ready - 1 - self._hops) * HOP + 2 * REACH]
+        new = ready - self._hops
+        self._db.extend(loudness_db(segment, ANALYSIS_RATE, RATE)[2:2 + new])
+        self._f0.extend(pitch_track(segment, ANALYSIS_RATE)[2:2 + new])
+        self._hops = ready
+        keep = self._hops * HOP - REACH - self._base
+        self._audio, self._base = self._audio[keep:], self._base + keep
+        while (len(self._arousal) + 1) * self._step_hops <= self._hops:
+            self._arousal.append(self._judge(len(self._arousal)))
+
+    def arousal_at(self, t: float) -> float:
+        """Arousal of the last step finished by `t` seconds (0.5, the voice's usual, before
+        any)."""
+        done = min(len(self._arousal), int(t / self.step + 1e-9))
+        return self._arousal[done - 1] if done > 0 else 0.5
+
+    def _judge(self, index: int) -> float:
+        """Step `index`'s arousal against the remembered voice."""
+        db = np.array(self._db)
+        loud = normalised_loudness(db)
+        semitones = semitones_of(np.array(self._f0))
+        speech = loud > SPEECH
+        med_loud = float(np.median(loud[speech])) if speech.any() else 0.5
+        voiced = ~np.isnan(semitones)
+        median_st = float(np.median(semitones[voiced])) if voiced.any() else 0.0
+        # the step's hops are the newest ones unless more have come since
+        end = len(db) - (self._hops - (index + 1) * self._step_hops)
+        rows = slice(max(0, end - self._step_hops), max(0, end))
+        return step_arousal(loud[rows], semitones[rows], speech[rows], med_loud, median_st)
+

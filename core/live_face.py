@@ -1,0 +1,56 @@
+"""The whole live face: a stream's layers over the engine's frames, in one order.
+
+Expression (core/emotion/live.py), then the speaker's living layer (core/living_stream.py)
+or, in listening mode, the listener (core/listening_stream.py). Each layer hears the audio
+as it arrives and changes each frame from that frame and earlier ones only."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from .streaming import RATE, Frame
+
+
+class Layer(Protocol):
+    def hear(self, samples: np.ndarray) -> None: ...
+    def say(self, text: str) -> None: ...
+    def apply(self, frame: Frame) -> Frame: ...
+
+
+class LiveFace:
+    """`hear` the audio, `say` lines of dialogue (any thread), `apply` each engine frame."""
+
+    def __init__(self, *layers: Layer) -> None:
+        self.layers = layers
+
+    def hear(self, samples: np.ndarray) -> None:
+        for layer in self.layers:
+            layer.hear(samples)
+
+    def say(self, text: str) -> None:
+        for layer in self.layers:
+            layer.say(text)
+
+    def apply(self, frame: Frame) -> Frame:
+        for layer in self.layers:
+            frame = layer.apply(frame)
+        return frame
+
+
+def live_frames(samples: np.ndarray, engine, face: LiveFace, chunk: float = 0.02,
+                lines: dict[float, str] | None = None) -> list[Frame]:
+    """Every frame a stream of `samples` sends, with the face's layers, computed as fast as
+    possible: each `chunk` is heard by the face, then pushed to the engine, and the frames
+    it completes are applied in order. `lines` are said when the audio reaches their time
+    (a text feed's lines, for tests and the bench)."""
+    step = max(1, int(chunk * RATE))
+    waiting = sorted((lines or {}).items())
+    out: list[Frame] = []
+    for i in range(0, len(samples), step):
+        while waiting and waiting[0][0] <= i / RATE:
+            face.say(waiting.pop(0)[1])
+        face.hear(samples[i:i + step])
+        out += [face.apply(f) for f in engine.push(samples[i:i + step])]
+    return out + [face.apply(f) for f in engine.finish()]
