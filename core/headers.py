@@ -17,7 +17,6 @@ MAX_CHUNKS = 64  # chunk headers looked at before giving up (a header is never t
 _PCM_TAGS = {1, 3, 6, 7}  # WAVE_FORMAT_PCM, IEEE_FLOAT, ALAW, MULAW: frames = bytes / align
 _EXTENSIBLE = 0xFFFE  # its sub-format's first two bytes are one of the tags above
 _W64_RIFF = b"riff\x2e\x91\xcf\x11\xa5\xd6\x28\xdb\x04\xc1\x00\x00"
-_W64_WAVE = b"wave\xf3\xac\xd3\x11\x8c\xd1\x00\xc0\x4f\x8e\xdb\x8a"
 _AU_BYTES = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 8, 27: 1}  # encoding: bytes a sample
 _UNKNOWN_SIZES = {0, 0xFFFFFFFF}  # what writers that never finished leave in a size field
 

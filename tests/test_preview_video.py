@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from video_probe import probe_video, read_frames
 
 from voxrig.bridge.cli import SAMPLE_AUDIO, main
 from voxrig.bridge.clipio import save_clip
-from voxrig.bridge.preview.video import encode_mp4, probe_video, read_frames
+from voxrig.bridge.preview.video import encode_mp4
 from voxrig.core.clip import Clip, frame_count_for
 from voxrig.core.errors import VoxrigError
 from voxrig.core.names import ARKIT52

@@ -4,11 +4,9 @@ writes the temporary file bridge/atomic.py gives, renamed over the target only w
 
 from __future__ import annotations
 
-import re
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -93,42 +91,3 @@ def _run_ffmpeg(exe: str, frames: Iterable[np.ndarray], fps: float, tmp: Path,
 def _chain(first: np.ndarray, rest: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
     yield first
     yield from rest
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    duration: float  # seconds, from the container
-    fps: float
-    width: int
-    height: int
-    video_codec: str
-    pixel_format: str
-    audio_codec: str | None  # None: no audio stream
-
-
-def probe_video(path: str | Path) -> VideoInfo:
-    """What `ffmpeg -i` reports about a video (the wheel ships no ffprobe)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-                          capture_output=True, text=True)
-    text = proc.stderr
-    duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", text)
-    video = re.search(r"Stream #\S+: Video: (\w+)[^,\n]*, (\w+)[^\n]*?, (\d+)x(\d+)[^\n]*?"
-                      r"([\d.]+) fps", text)
-    if not duration or not video:
-        raise VoxrigError(f"cannot read video {str(path)!r}")
-    audio = re.search(r"Stream #\S+: Audio: (\w+)", text)
-    h, m, s = duration.groups()
-    return VideoInfo(duration=int(h) * 3600 + int(m) * 60 + float(s), fps=float(video.group(5)),
-                     width=int(video.group(3)), height=int(video.group(4)),
-                     video_codec=video.group(1), pixel_format=video.group(2),
-                     audio_codec=audio.group(1) if audio else None)
-
-
-def read_frames(path: str | Path, width: int, height: int) -> np.ndarray:
-    """Decode every frame of a video to (N, H, W, 3) uint8 (for checks and tests)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-                           "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
-                          capture_output=True)
-    if proc.returncode != 0:
-        raise VoxrigError(f"cannot decode video {str(path)!r}")
-    return np.frombuffer(proc.stdout, dtype=np.uint8).reshape(-1, height, width, 3)
