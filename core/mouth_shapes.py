@@ -48,8 +48,6 @@ from .resample import resample_curves
 from .rig import mouth_signals
 from .shape_visemes import mouth_active, shape_visemes, speaking_frames
 
-SHAPES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F", "G", "H", "X")
-
 OPEN_MM = 4.0  # lip gap from which a mouth reads as open (C rather than B)
 WIDE_MM = 8.0  # lip gap from which an open vowel reads as wide open (D)
 SHUT_MM = 1.5  # lip gap below which the lips read as together (neutral is 0.76)
@@ -87,7 +85,7 @@ LOUDNESS_SOURCE = "loudness"  # phone_source of a timeline that knows only speec
 class MouthCue:
     start: float  # seconds
     end: float
-    shape: str  # one of SHAPES
+    shape: str  # one of A-H, X
 
 
 def frame_shapes(clip: Clip) -> list[str]:

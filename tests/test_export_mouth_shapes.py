@@ -8,10 +8,11 @@ from bench import datasets
 from bench.cues import DRAWN_SHAPES  # a typical drawing of each shape (one table, in bench)
 from voxrig.core.animator import animate
 from voxrig.core.clip import Clip
-from voxrig.core.mouth_shapes import SHAPES, frame_shapes, mouth_cues
+from voxrig.core.mouth_shapes import frame_shapes, mouth_cues
 from voxrig.core.names import ARKIT52, OVR15
 
 FPS = 30.0
+SHAPES = tuple("ABCDEFGHX")  # the nine Rhubarb / Preston Blair mouth shapes
 needs_data = pytest.mark.skipif(
     not (datasets.data_root() / "english").is_dir(), reason="shared data not present"
 )
