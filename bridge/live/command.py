@@ -15,6 +15,7 @@ EXAMPLES = """examples:
   voxrig stream --mic --device 2 --protocol generic --port 8000 --names pascal
   voxrig stream --input line.wav --names my-avatar.json  # a voxrig.mapping file
   voxrig stream --mic --engine phonetic                 # recognised phones, not the model
+  tts.py | voxrig stream --mic --text-feed -            # each line's emotion as it is spoken
   voxrig stream --list-devices
 """
 PROTOCOL_NAMES = ("vmc", "vrchat", "generic", "livelink")
@@ -69,6 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="expression: auto (from --text-feed lines, its intensity from "
                         "the voice), none, a tag such as happy or angry:0.6 held throughout, "
                         "or a voxrig.emotion timeline file in stream time (default auto)")
+    parser.add_argument("--text-feed", metavar="FILE|-",
+                        help="lines of dialogue as they are spoken (a file, a named pipe or - "
+                        "for standard input): each line's emotion shows from the next speech "
+                        "onset after it arrives")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -89,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
     if args.protocol == "livelink" and args.names:
         raise VoxrigError("--names does not apply to livelink (Live Link sends the 61 values "
                           "by position)")
+    if args.text_feed:
+        from .text_feed import check_feed
+
+        check_feed(args.text_feed)
     return _stream(args, _face(args))
 
 
@@ -172,7 +181,15 @@ def _stream(args: argparse.Namespace, face) -> int:
                  f"{args.fps:g} fps, {channels} values per frame, "
                  f"{output_delay(engine, args.speed) * 1000:.0f} ms behind the audio "
                  f"({kind} engine); Ctrl-C stops")
+        feed = None
+        if args.text_feed:
+            from .text_feed import TextFeed
+
+            feed = TextFeed(args.text_feed, face.say)
+            feed.start()
         result = run_session(source, engine, encoder, sender, speed=args.speed, living=face)
+        if feed is not None and feed.error:
+            report(f"the text feed {args.text_feed!r} stopped: {feed.error}")
         if not args.quiet:  # before the engine process is shut down: the user waits
             _say(_summary(result))
         if args.speed > 1.0 and result.counters.dropped:
