@@ -33,7 +33,7 @@ PID_STALE_SECONDS = 24 * 3600.0  # ... and one whose pid lives on (reused after 
 
 
 def temp_name(target: Path) -> str:
-    """A fresh temporary name for `target`, in the one pattern `is_temp_of` recognises."""
+    """A fresh temporary name for `target`, in the one pattern `remove_stale` recognises."""
     return f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}"
 
 
@@ -41,11 +41,6 @@ def _temp_pattern(target: Path) -> re.Pattern[str]:
     # pid-random (this version) or mkstemp's 8 characters (earlier versions)
     return re.compile(rf"\.{re.escape(target.name)}\.(?:(\d+)-[0-9a-f]{{8}}|[a-z0-9_]{{8}})"
                       rf"{re.escape(TEMP_SUFFIX)}")
-
-
-def is_temp_of(name: str, target: Path) -> bool:
-    """True if a file called `name` is a temporary file of a write to `target`."""
-    return _temp_pattern(target).fullmatch(name) is not None
 
 
 def remove_stale(target: Path, now: float | None = None) -> list[Path]:

@@ -13,6 +13,7 @@ tests/test_atomic_writes.py (a few moments) and run alone for the acceptance's 2
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from voxrig.bridge.atomic import is_temp_of
 from voxrig.bridge.cli import SAMPLE_AUDIO
 from voxrig.bridge.clipio import load_clip, save_clip
 from voxrig.core.audio import load_audio
@@ -69,6 +69,12 @@ def commands(kind: str, source: Path, out: Path) -> tuple[list[str], list[str]]:
         return base + ["--fps", "30"], base + ["--fps", "60"]
     base = [str(VOXRIG), "export", str(source), "-o", str(out), "-q"]
     return base, base + ["--keypoints"]
+
+
+def is_temp_of(name: str, target: Path) -> bool:
+    """True for the name this version gives a write's temporary file: `.<name>.<pid>-<8 hex
+    digits>.tmp` beside the target (docs/formats.md)."""
+    return re.fullmatch(rf"\.{re.escape(target.name)}\.\d+-[0-9a-f]{{8}}\.tmp", name) is not None
 
 
 def temp_files(out: Path) -> list[Path]:
