@@ -5,7 +5,6 @@ was said, so a wrong transcript degrades to recognition instead of to nonsense t
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +13,7 @@ import pocketsphinx
 from . import espeak_phones
 from .audio import Audio
 from .audio_resample import resample
+from .background import can_fork, in_two_processes
 from .config import ANALYSIS_RATE as RATE  # the rate the acoustic model was trained at
 from .config import AlignConfig
 from .features import loudness_db, runs, speech_level
@@ -110,43 +110,50 @@ def _allphone_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[s
     return [(s.word, s.start_frame, s.end_frame + 1) for s in decoder.seg()]
 
 
-def _quietest(samples: np.ndarray, lo: float, hi: float) -> int:
-    """Sample index of the quietest 100 ms between `lo` and `hi` seconds: a cut there splits
-    no phone."""
+def _energy_db(samples: np.ndarray) -> np.ndarray:
+    """Level of the 100 ms around each 10 ms frame, in dB."""
     hop = RATE // 100
     n = len(samples) // hop
     energy = np.convolve((samples[: n * hop].reshape(n, hop) ** 2).mean(axis=1),
                          np.ones(10) / 10, mode="same")  # fmt: skip
+    return 10.0 * np.log10(energy + 1e-12)
+
+
+def _quietest(samples: np.ndarray, lo: float, hi: float, near: float | None = None) -> int:
+    """Sample index of the quietest 100 ms between `lo` and `hi` seconds: a cut there splits
+    no phone. With `near`, the pause closest to `near` seconds instead: any 100 ms nearly as
+    quiet as the quietest, or PAUSE_DEPTH_DB below the voice, is a pause too."""
+    hop = RATE // 100
+    db = _energy_db(samples)
+    n = len(db)
     first, last = max(1, int(lo / FRAME)), min(n - 1, int(hi / FRAME))
     if last <= first:
         return min(max(first, 0), n) * hop
-    return (first + int(np.argmin(energy[first:last]))) * hop
+    window = db[first:last]
+    quietest = int(np.argmin(window))
+    if near is None:
+        return (first + quietest) * hop
+    pause = max(window[quietest] + PAUSE_MARGIN_DB, np.percentile(db, 95) - PAUSE_DEPTH_DB)
+    candidates = np.flatnonzero(window <= pause)
+    best = candidates[np.argmin(np.abs(candidates + first - near / FRAME))]
+    return (first + int(best)) * hop
+
+
+PAUSE_MARGIN_DB = 3.0  # this close to the quietest 100 ms of the search, a frame is a pause
+PAUSE_DEPTH_DB = 40.0  # or this far below the loud (95th percentile) frames of the audio
 
 
 def _pause_near_middle(samples: np.ndarray, search_seconds: float = 4.0) -> int:
+    """The pause nearest the middle: two halves of equal length take equal time to decode
+    (the quietest point of the search alone left one half a quarter longer)."""
     middle = len(samples) / RATE / 2
-    return _quietest(samples, middle - search_seconds, middle + search_seconds)
-
-
-def _in_two_processes(task, here: tuple, there: tuple) -> tuple:
-    """task(*here) in this process while task(*there) runs in a forked one (the decoders
-    already built are inherited, so the second process starts in milliseconds)."""
-    context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
-        pending = pool.apply_async(task, there)
-        first = task(*here)
-        return first, pending.get()
+    return _quietest(samples, middle - search_seconds, middle + search_seconds, near=middle)
 
 
 def _worth_splitting(samples: np.ndarray, config: AlignConfig) -> bool:
-    """Two processes only where a fork is possible and cheap: not on platforms without fork,
-    and not inside a daemonic worker (a batch runner's pool), which may not have children."""
-    return (
-        config.workers >= 2
-        and len(samples) >= config.parallel_min_seconds * RATE
-        and "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon
-    )
+    """Two processes only for long audio, and where a fork is possible (core/background)."""
+    return (config.workers >= 2 and len(samples) >= config.parallel_min_seconds * RATE
+            and can_fork())  # fmt: skip
 
 
 def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[str, int, int]]:
@@ -155,7 +162,7 @@ def _recognise_segments(samples: np.ndarray, config: AlignConfig) -> list[tuple[
     if not _worth_splitting(samples, config):
         return _allphone_segments(samples, config)
     cut = _pause_near_middle(samples)
-    first, later = _in_two_processes(
+    first, later = in_two_processes(
         _allphone_segments, (samples[:cut], config), (samples[cut:], config)
     )
     shift = cut // (RATE // 100)
@@ -280,7 +287,7 @@ def _forced_in_halves(samples: np.ndarray, words: list[str], config: AlignConfig
         cut = _pause_near_middle(samples)
         k = _words_before(samples, cut, words, config, loud)
         if 0 < k < len(words):
-            first, second = _in_two_processes(
+            first, second = in_two_processes(
                 _forced, (samples[:cut], words[:k], config), (samples[cut:], words[k:], config)
             )
             if (_mismatch(first, words[:k], config) is None

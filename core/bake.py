@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 
 from .audio import Audio, iter_chunks, load_audio, probe
+from .background import in_background
 from .clip import Clip, frame_count_for
 from .config import Config
 from .emotion.text import EMOTIONS
+from .emotion.voice import Prosody
 from .engines import ENGINES, Part, engine_for
 from .engines import create as create_engine
 from .phones import Phone, Word, moved
@@ -42,9 +44,10 @@ def bake(
     engine = create_engine(config, transcript)
     grid = FrameGrid(frame_count_for(total, config.fps), config.fps)
     heard = Heard()
-    whole: Audio | None = None  # the audio, when it came in one chunk (prosody needs it)
+    voice = _no_voice
     for index, (chunk, is_last) in enumerate(_with_last(chunks)):
-        whole = chunk if index == 0 and is_last else None
+        if index == 0 and is_last:  # the whole audio at hand: the voice can be analysed
+            voice = _voice(chunk, config)
         report(chunk.offset / max(total, 1e-9), "finding phones")
         part = engine.animate(chunk, is_last)
         grid.place(part, chunk)
@@ -66,10 +69,11 @@ def bake(
     }
     weights = grid.weights
     head = emotion = None
+    p = voice()
     if heard.speech:  # sound that is not speech keeps a face at rest (see the warning)
         report(0.95, "expression")
         weights, head, emotion = _living(weights, total, heard.phones, heard.words,
-                                         transcript, tags, whole, config, meta)
+                                         transcript, tags, p, config, meta)
     clip = Clip(
         fps=config.fps,
         weights=weights,
@@ -160,16 +164,31 @@ def _keypoints(weights: np.ndarray, points: np.ndarray | None) -> np.ndarray:
     return points.reshape(len(points), 68, 3)
 
 
+def _no_voice() -> Prosody | None:
+    return None
+
+
+def _voice(whole: Audio, config: Config) -> Callable[[], Prosody | None]:
+    """The voice's pitch and loudness for the living layers, when they need it. Long audio
+    has it computed on the other core while the engine runs (core/background)."""
+    from .emotion.voice import prosody
+
+    if not config.idle.listen and config.emotion.mode == "none" and not config.idle.enabled:
+        return _no_voice
+    if (config.align.workers >= 2
+            and whole.duration >= config.align.parallel_min_seconds):  # fmt: skip
+        return in_background(prosody, whole.samples, whole.sample_rate)
+    return lambda: prosody(whole.samples, whole.sample_rate)
+
+
 def _living(weights: np.ndarray, total: float, phones: list[Phone], words: list[Word],
-            transcript: str | None, tags: list, whole: Audio | None, config: Config,
+            transcript: str | None, tags: list, p: Prosody | None, config: Config,
             meta: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Emotion, idle motion or listening on top of the lip sync: (weights, head, emotion).
     Prosody needs the audio, which is at hand when it came in one chunk; longer files get
     text-only emotion and head motion without pitch accents."""
     from .emotion.blend import ROUNDED, bilabial_mask, blend
-    from .emotion.voice import prosody
 
-    p = prosody(whole.samples, whole.sample_rate) if whole is not None else None
     if config.idle.listen:
         from .listening import listen
 

@@ -36,7 +36,7 @@ class AlignConfig:
     # Weight of the phone bigram in recognition; pocketsphinx's 6.5 over-trusts it: 3 cut the
     # phone error rate from 0.55 to 0.43 on the reference tiers (0.59 to 0.49 on LJSpeech).
     phone_lm_weight: float = 3.0
-    workers: int = 2  # processes for decoding long audio (recognition and alignment)
+    workers: int = 2  # processes for long audio (decoding; the voice analysed beside the engine)
     parallel_min_seconds: float = 20.0  # shorter audio is decoded in one process
     max_words_per_second: float = 6.0  # transcript words offered to one chunk of a long file
     # Prior for a chunk of a long file to start past unspoken transcript words (resyncing
