@@ -33,6 +33,17 @@ BREATH_JAW = 0.02  # jawOpen of a breath
 BREATH_WIDTH = 1.2  # s: the longest breath
 
 
+LAYERS = ("blink", "gaze", "pitch", "yaw", "roll", "phrase", "sway")  # one random stream each
+
+
+def layer_rngs(seed: int) -> dict[str, np.random.Generator]:
+    """One random stream per layer from the seed, so one layer's draws never shift another's
+    and the bake and the live stream draw the same events (a stream cannot know how many
+    draws a clip's length would take from a shared one)."""
+    streams = np.random.SeedSequence(seed).spawn(len(LAYERS))
+    return {name: np.random.default_rng(s) for name, s in zip(LAYERS, streams, strict=True)}
+
+
 @dataclass
 class Motion:
     """Weights to add (T, 52) and head rotation (T, 3: pitch down+, yaw left+, roll) degrees."""
@@ -58,6 +69,19 @@ def next_blink_gap(rng: np.random.Generator, rate: float) -> float:
     """Seconds to the next spontaneous blink (gamma around 60 / rate): one event, so the
     offline bake and the live stream draw blinks the same way."""
     return float(rng.gamma(3.0, blink_mean(rate) / 3.0))
+
+
+def blink_lag(rng: np.random.Generator) -> float:
+    """Seconds the right eye's blink follows the left's: the eyes are a few ms apart."""
+    return float(rng.uniform(0.0, 0.012))
+
+
+def phrase_draws(rng: np.random.Generator) -> tuple[float, bool, float, float]:
+    """The random part of one phrase end, drawn whole so every phrase end takes the same
+    draws: (tilt degrees, whether it blinks, the blink's delay s, its eye lag s)."""
+    tilt = float(rng.uniform(-PHRASE_TILT[2], PHRASE_TILT[2]))
+    blinks = bool(rng.random() < PHRASE_END_BLINK)
+    return tilt, blinks, float(rng.uniform(0.05, 0.2)), blink_lag(rng)
 
 
 def blink_mean(rate: float) -> float:

@@ -18,6 +18,11 @@ NOD_DEGREES = 4.0  # head pitch (down) of a listener's nod
 SMILE = 0.4  # smile at a positive statement
 BROWS = 0.5  # brow raise at a question
 POSITIVE = 0.3  # VADER valence above which a statement counts as positive
+NOD = (0.25, 0.6)  # a listener's nod after a phrase end: (delay s, width s)
+GAZE = (0.1, 4.0)  # a listener's gaze: (chance of looking away, spread degrees): attentive
+SWAY = (1.0, 7.0)  # slow yaw sway: (degrees, period s)
+SMILE_RISE, SMILE_HOLD, SMILE_FALL = 0.4, 1.0, 0.6  # s: a smile's growth, hold, fading
+BROW_RAISE = (0.1, 1.2)  # brows after a question: (delay s, width s)
 
 
 def is_question(phrase: Phrase, p: Prosody | None) -> bool:
@@ -49,7 +54,7 @@ def listen(duration: float, fps: float, phones: list[Phone], words: list[Word],
     ends = [ph.end for ph in phrases]
     add_blinks(weights, times, blink_times(duration, ends, config.blink_rate, rng), rng,
                max(s, 1.0))
-    gaze_weights(gaze_track(times, rng, aversion=0.1, spread=4.0), weights)  # attention
+    gaze_weights(gaze_track(times, rng, *GAZE), weights)  # attention
     smile = np.zeros(times.size)
     brows = np.zeros(times.size)
     # nods answer every pause of the speaker, and every sentence end
@@ -57,20 +62,20 @@ def listen(duration: float, fps: float, phones: list[Phone], words: list[Word],
     for i, end in enumerate(nods):
         if i + 1 < len(nods) and nods[i + 1] - end < 0.5:
             continue  # the same phrase end found twice
-        add_bump(head[:, 0], times, end + 0.25, 0.6, NOD_DEGREES * s)
+        add_bump(head[:, 0], times, end + NOD[0], NOD[1], NOD_DEGREES * s)
     for ph in phrases:
         if ph.text and classify(ph.text).valence > POSITIVE:
             # the smile grows during the statement and fades a second after it
-            rise = np.clip((times - (ph.start + ph.end) / 2) / 0.4, 0, 1)
-            fall = np.clip(1 - (times - ph.end - 1.0) / 0.6, 0, 1)
+            rise = np.clip((times - (ph.start + ph.end) / 2) / SMILE_RISE, 0, 1)
+            fall = np.clip(1 - (times - ph.end - SMILE_HOLD) / SMILE_FALL, 0, 1)
             smile = np.maximum(smile, np.minimum(rise, fall))
         if is_question(ph, p):
-            brows = np.maximum(brows, bump(times, ph.end + 0.1, 1.2))
+            brows = np.maximum(brows, bump(times, ph.end + BROW_RAISE[0], BROW_RAISE[1]))
     for name in ("mouthSmileLeft", "mouthSmileRight"):
         weights[:, ARKIT_INDEX[name]] += SMILE * s * smile
     for name in ("cheekSquintLeft", "cheekSquintRight"):
         weights[:, ARKIT_INDEX[name]] += 0.5 * SMILE * s * smile
     for name in ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"):
         weights[:, ARKIT_INDEX[name]] += BROWS * s * brows
-    head[:, 1] += 1.0 * s * np.sin(2 * np.pi * times / 7.0 + float(rng.uniform(0, 6.3)))
+    head[:, 1] += SWAY[0] * s * np.sin(2 * np.pi * times / SWAY[1] + float(rng.uniform(0, 6.3)))
     return Motion(np.clip(weights, 0, 1).astype(np.float32), head.astype(np.float32))

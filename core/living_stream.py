@@ -27,17 +27,20 @@ from .idle import (
     HOLD,
     MIN_BLINK_GAP,
     OPEN,
-    PHRASE_END_BLINK,
     PHRASE_NOD,
     PHRASE_TILT,
     SACCADE,
     blink_curve,
+    blink_lag,
     blink_mean,
     bump,
     gaze_weights,
+    layer_rngs,
     next_blink_gap,
     next_fixation,
+    phrase_draws,
 )
+from .listening import GAZE
 from .names import ARKIT_INDEX
 from .streaming import SPEAKING_JAW, Frame
 
@@ -67,14 +70,17 @@ class LivingStream:
 
     def __init__(self, config: IdleConfig) -> None:
         self.config = config
-        blink, gaze, head, phrase = (np.random.default_rng(s)
-                                     for s in np.random.SeedSequence(config.seed).spawn(4))
-        self._blink_rng, self._gaze_rng, self._phrase_rng = blink, gaze, phrase
-        self._next_blink = float(blink.uniform(0.2, blink_mean(config.blink_rate)))
+        rngs = layer_rngs(config.seed)
+        self._blink_rng, self._gaze_rng, self._phrase_rng = (rngs["blink"], rngs["gaze"],
+                                                             rngs["phrase"])
+        self._listener = config.listen  # attentive gaze; no drift, phrase nods or breaths
+        self._next_blink = float(self._blink_rng.uniform(0.2, blink_mean(config.blink_rate)))
         self._blinks: list[tuple[float, float]] = []  # (start, the right eye's lag)
         self._fixation = (0.0, 0.0)  # (start, hold) of the current fixation
         self._gaze = (np.zeros(2), np.zeros(2))  # (from, to) degrees yaw/pitch
-        self._drift = [_Drift(head, period) for _, period in HEAD_DRIFT]
+        self._drift = [_Drift(rngs[axis], period)
+                       for axis, (_, period) in zip(("pitch", "yaw", "roll"), HEAD_DRIFT,
+                                                    strict=True)]
         self._bumps: list[tuple[int, float, float, float]] = []  # (axis, centre, width, deg)
         self._speaking_until: float | None = None  # the last speaking frame of this phrase
         self._last_speech: float | None = None  # the last speaking frame of all
@@ -99,8 +105,8 @@ class LivingStream:
         head = np.array(frame.head, np.float64)
         self._hear(t, float(weights[ARKIT_INDEX["jawOpen"]]))
         self._add_blinks(t, weights)
-        gaze_weights(self._gaze_at(t)[None] * s, weights[None])
-        for axis, (amount, _) in enumerate(HEAD_DRIFT):
+        gaze_weights(self._gaze_at(t)[None] * (1.0 if self._listener else s), weights[None])
+        for axis, (amount, _) in enumerate(HEAD_DRIFT if not self._listener else ()):
             head[axis] += amount * s * self._drift[axis].at(t)
         for axis, centre, width, degrees in self._bumps:
             head[axis] += degrees * float(bump(np.array([t]), centre, width)[0])
@@ -123,35 +129,36 @@ class LivingStream:
         if end is None or t - end < PAUSE:
             return
         self._speaking_until = None
-        s = self.config.strength
-        delay, width, degrees = PHRASE_NOD  # a nod (pitch), the same way every time
-        self._bumps.append((0, max(end + delay, t + width / 2), width, degrees * s))
-        delay, width, degrees = PHRASE_TILT  # a tilt (roll) to either side
-        tilt = float(self._phrase_rng.uniform(-degrees, degrees))
-        self._bumps.append((2, max(end + delay, t + width / 2), width, tilt * s))
-        if self._phrase_rng.random() < PHRASE_END_BLINK:
-            self._start_blink(max(t, end + float(self._phrase_rng.uniform(0.05, 0.2))))
+        tilt, blinks, offset, lag = phrase_draws(self._phrase_rng)
+        if not self._listener:  # a listener nods its own way (core/listening_stream.py)
+            s = self.config.strength
+            delay, width, degrees = PHRASE_NOD  # a nod (pitch), the same way every time
+            self._bumps.append((0, max(end + delay, t + width / 2), width, degrees * s))
+            delay, width, _ = PHRASE_TILT  # a tilt (roll) to either side
+            self._bumps.append((2, max(end + delay, t + width / 2), width, tilt * s))
+        if blinks:
+            self._start_blink(max(t, end + offset), lag)
 
     def _breathe(self, t: float) -> None:
         """A breath in a pause once it has lasted BREATH_PAUSE (the bake's shortest pause
         with a breath; the bake centres it on the pause, whose end a stream cannot know):
         the head rises and the lips part a little over the next BREATH_WIDTH seconds."""
         last = self._last_speech
-        if last is None or t - last < BREATH_PAUSE:
+        if last is None or t - last < BREATH_PAUSE or self._listener:
             return
         self._last_speech = None
         centre = t + BREATH_WIDTH / 2
         self._breaths.append(centre)
         self._bumps.append((0, centre, BREATH_WIDTH, BREATH_HEAD * self.config.strength))
 
-    def _start_blink(self, start: float) -> None:
+    def _start_blink(self, start: float, lag: float) -> None:
         last = self._blinks[-1][0] if self._blinks else -np.inf
         if start - last >= MIN_BLINK_GAP:
-            self._blinks.append((start, float(self._blink_rng.uniform(0.0, 0.012))))
+            self._blinks.append((start, lag))
 
     def _add_blinks(self, t: float, weights: np.ndarray) -> None:
         while self._next_blink <= t:
-            self._start_blink(self._next_blink)
+            self._start_blink(self._next_blink, blink_lag(self._blink_rng))
             self._next_blink += next_blink_gap(self._blink_rng, self.config.blink_rate)
         self._blinks = [b for b in self._blinks if b[0] + b[1] + _BLINK >= t
                         or b is self._blinks[-1]]
@@ -166,7 +173,7 @@ class LivingStream:
         start, hold = self._fixation
         while t >= start + hold:
             start += hold
-            hold, target = next_fixation(self._gaze_rng)
+            hold, target = next_fixation(self._gaze_rng, *(GAZE if self._listener else ()))
             self._gaze = (self._gaze[1], target)
             self._fixation = (start, hold)
         source, target = self._gaze

@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   voxrig stream --input line.wav --names my-avatar.json  # a voxrig.mapping file
   voxrig stream --mic --engine phonetic                 # recognised phones, not the model
   tts.py | voxrig stream --mic --text-feed -            # each line's emotion as it is spoken
+  voxrig stream --mic --listen                          # nods and smiles, lips still
   voxrig stream --list-devices
 """
 PROTOCOL_NAMES = ("vmc", "vrchat", "generic", "livelink")
@@ -70,6 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="expression: auto (from --text-feed lines, its intensity from "
                         "the voice), none, a tag such as happy or angry:0.6 held throughout, "
                         "or a voxrig.emotion timeline file in stream time (default auto)")
+    parser.add_argument("--listen", action="store_true",
+                        help="listening mode: the avatar listens to the audio (nods, smiles at "
+                        "positive --text-feed lines, brows at questions, gaze) with its lips "
+                        "still, as bake's --listen")
     parser.add_argument("--text-feed", metavar="FILE|-",
                         help="lines of dialogue as they are spoken (a file, a named pipe or - "
                         "for standard input): each line's emotion shows from the next speech "
@@ -109,6 +114,10 @@ def _face(args: argparse.Namespace):
     from voxrig.core.live_face import LiveFace
     from voxrig.core.living_stream import LivingStream
 
+    if args.listen:  # as in bake, a listener shows no emotion of its own
+        from voxrig.core.listening_stream import ListeningStream
+
+        return LiveFace(ListeningStream(IdleConfig(listen=True)))
     mode = "none" if args.emotion == "none" else "auto"
     tag, timeline = _emotion_setting(args.emotion)
     emotion = LiveEmotion(EmotionConfig(mode=mode), timeline, tag)
