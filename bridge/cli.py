@@ -26,6 +26,7 @@ from .exporters.options import DEFAULT_UNITY_PATH
 from .exporters.rhubarb import centisecond_cues
 from .live import command as stream_command
 from .preview import command as preview_command
+from .render import command as render_command
 from .progress import ProgressBar
 from .termination import Terminated, signals_raise
 from .transcripts import transcript_from
@@ -175,6 +176,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview_command.add_arguments(preview_cmd)
     preview_cmd.set_defaults(run=preview_command.run)
+
+    render_cmd = commands.add_parser(
+        "render", help="dub a person's video: their mouth says the audio (mp4)",
+        description="Bake speech (or take a baked clip) and redraw the mouth of a person's "
+        "video to say it, at the video's size and frame rate. See docs/cli.md.",
+        epilog=render_command.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    render_command.add_arguments(render_cmd)
+    render_cmd.set_defaults(run=render_command.run)
 
     stream_cmd = commands.add_parser(
         "stream",

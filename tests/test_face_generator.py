@@ -8,18 +8,20 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="torch is the 'train' extra")
 
-from training.face import crops, generator, mouth_map  # noqa: E402
+from training.face import generator  # noqa: E402
+from voxrig.core import face_canvas, face_render  # noqa: E402
 
 
 def canvas_points(gap: float) -> np.ndarray:
-    """Mouth points (mouth_map order) of a mouth at canvas (96, 128), open by `gap` pixels."""
+    """Mouth points (face_render.ICT_MOUTH's order) of a mouth at canvas (96, 128), open by
+    `gap` pixels."""
     outer = [78 + 128j, 96 + (124 - gap / 2) * 1j, 114 + 128j, 96 + (133 + gap / 2) * 1j]
     inner = [82 + 128j, 96 + (127 - gap / 2) * 1j, 110 + 128j, 96 + (129 + gap / 2) * 1j]
     return np.array(outer + inner + [96 + 160j])
 
 
 def test_the_template_draws_each_point_where_the_crop_sees_it() -> None:
-    maps = mouth_map.mouth_map(canvas_points(6))
+    maps = face_render.mouth_template(canvas_points(6))
     assert maps.shape == (3, 96, 96) and maps.max() <= 1
     # canvas (96, 160) is crop pixel (row 64, column 48): the chin channel peaks there
     assert np.unravel_index(maps[2].argmax(), maps[2].shape) == (64, 48)
@@ -29,7 +31,8 @@ def test_the_template_draws_each_point_where_the_crop_sees_it() -> None:
 
 
 def test_an_open_mouth_draws_its_inner_lips_apart_and_a_closed_one_together() -> None:
-    closed, opened = mouth_map.mouth_map(canvas_points(0)), mouth_map.mouth_map(canvas_points(12))
+    closed = face_render.mouth_template(canvas_points(0))
+    opened = face_render.mouth_template(canvas_points(12))
     column = 48  # the midline
     # on the midline the inner loop's two lips are 14 rows apart open, 2 closed
     assert np.ptp(np.flatnonzero(opened[1, :, column] > 0.5)) > 10
@@ -39,26 +42,26 @@ def test_an_open_mouth_draws_its_inner_lips_apart_and_a_closed_one_together() ->
 def test_a_frame_without_a_face_draws_an_empty_template() -> None:
     points = canvas_points(4)
     points[3] = np.nan
-    assert not mouth_map.mouth_map(points).any()
+    assert not face_render.mouth_template(points).any()
 
 
 def test_the_input_hides_the_lower_face_of_the_frame_to_redraw() -> None:
     rng = np.random.default_rng(0)
     target = rng.integers(0, 256, (2, 96, 96, 3), dtype=np.uint8)
     changed = target.copy()
-    changed[:, generator.MASK_ROW:] = 255 - changed[:, generator.MASK_ROW:]
+    changed[:, face_render.MASK_ROW:] = 255 - changed[:, face_render.MASK_ROW:]
     ref, maps = target[::-1], np.zeros((2, 3, 96, 96), np.float32)
-    a, b = generator.model_inputs(target, ref, maps), generator.model_inputs(changed, ref, maps)
-    assert a.shape == (2, generator.IN_CHANNELS, 96, 96)
+    a, b = face_render.model_inputs(target, ref, maps), face_render.model_inputs(changed, ref, maps)
+    assert a.shape == (2, face_render.IN_CHANNELS, 96, 96)
     assert np.array_equal(a, b)  # the mouth of the frame itself never reaches the network
-    changed[:, : generator.MASK_ROW] = 0
-    assert not np.array_equal(a, generator.model_inputs(changed, ref, maps))
+    changed[:, : face_render.MASK_ROW] = 0
+    assert not np.array_equal(a, face_render.model_inputs(changed, ref, maps))
 
 
 def test_the_network_draws_a_batch_of_crops_in_zero_to_one() -> None:
     torch.manual_seed(0)
     model = generator.MouthUNet((8, 12, 16, 24))
-    out = model(torch.rand(2, generator.IN_CHANNELS, 96, 96))
+    out = model(torch.rand(2, face_render.IN_CHANNELS, 96, 96))
     assert out.shape == (2, 3, 96, 96) and out.min() >= 0 and out.max() <= 1
 
 
@@ -66,8 +69,8 @@ def test_a_feathered_paste_is_the_frame_at_the_box_edge_and_the_crop_inside() ->
     frame = np.full((288, 360, 3), 40, np.uint8)
     patch = np.full((96, 96, 3), 200, np.uint8)
     a, t = complex(1, 0), complex(-100, -50)  # canvas = frame shifted: box at x 148.., y 146..
-    out = crops.paste(frame, patch, a, t, crops.MOUTH_BOX, feather=8)
-    hard = crops.paste(frame, patch, a, t, crops.MOUTH_BOX)
+    out = face_canvas.paste(frame, patch, a, t, face_canvas.MOUTH_BOX, feather=8)
+    hard = face_canvas.paste(frame, patch, a, t, face_canvas.MOUTH_BOX)
     assert out[146 + 48, 148 + 48, 0] == 200  # the middle is the crop's
     assert out[146 + 48, 148, 0] == 40  # its edge column is still the frame's
     assert 40 < out[146 + 48, 148 + 4, 0] < 200  # and between, a blend

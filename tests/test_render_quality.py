@@ -9,7 +9,7 @@ import pytest
 
 from bench import face_tracks, grid
 from bench import render_quality as rq
-from training.face import crops
+from voxrig.core import face_canvas
 
 CLIP = face_tracks.CLIPS / "bbaf2n.mp4"
 needs_clips = pytest.mark.skipif(not CLIP.exists(), reason=f"GRID clips not found at {CLIP}")
@@ -99,16 +99,16 @@ def test_the_still_baseline_holds_the_first_frame_with_a_face() -> None:
 def test_fit_similarity_recovers_a_known_scale_rotation_and_shift() -> None:
     src = np.array([10 + 20j, 50 + 22j, 30 + 40j, 31 + 60j])
     a, t = 0.9 * np.exp(1j * np.deg2rad(4)), complex(-12, 7)
-    fitted_a, fitted_t = crops.fit_similarity(src, a * src + t)
+    fitted_a, fitted_t = face_canvas.fit_similarity(src, a * src + t)
     assert fitted_a == pytest.approx(a) and fitted_t == pytest.approx(t)
 
 
-def test_clip_transform_fills_frames_without_a_face_from_their_neighbours() -> None:
+def test_the_frame_transforms_fill_frames_without_a_face_from_their_neighbours() -> None:
     template = np.array([60 + 70j, 85 + 72j, 107 + 72j, 130 + 70j, 96 + 74j, 96 + 90j])
     landmarks = np.zeros((5, 468, 2))
-    landmarks[:, crops.STABLE] = np.stack([template.real, template.imag], axis=-1)
+    landmarks[:, face_canvas.STABLE] = np.stack([template.real, template.imag], axis=-1)
     landmarks[2] = np.nan
-    sim = crops.clip_transform(landmarks, template)
+    sim = face_canvas.frame_transforms(landmarks, template)
     assert np.allclose(sim.a, 1) and np.allclose(sim.t, 0, atol=1e-9)
 
 
@@ -119,8 +119,8 @@ def test_a_crop_pasted_back_reproduces_the_real_mouth_region(frames: np.ndarray)
     frame = frames[30]
     a = 0.95 * np.exp(1j * np.deg2rad(2))
     t = complex(96, 140) - a * complex(180, 200)
-    mouth = crops.crop(frame, a, t, crops.MOUTH_BOX, crops.MOUTH_SIZE)
-    back = crops.paste(frame, mouth, a, t, crops.MOUTH_BOX)
+    mouth = face_canvas.crop(frame, a, t, face_canvas.MOUTH_BOX, face_canvas.MOUTH_SIZE)
+    back = face_canvas.paste(frame, mouth, a, t, face_canvas.MOUTH_BOX)
     changed = np.any(back != frame, axis=-1)
     region = np.abs(back.astype(int) - frame.astype(int))[changed]
     assert 4000 < changed.sum() < 96 * 96 / 0.95 ** 2  # the box's area in frame pixels

@@ -1,13 +1,16 @@
-"""The first mouth generator (issue 17, seed S0): a small CPU U-Net that draws the person's
-96x96 mouth crop from (the current frame's crop with its lower face masked, a reference crop
-of the same person, the template image of the target lips). L1 + an image-gradient L1; the
-sync and GAN losses of S0 come later.
+"""The mouth generator (issue 17, seed S0): a small CPU U-Net that draws the person's 96x96
+mouth crop from (the current frame's crop with its lower face masked, a reference crop of the
+same person, the template image of the target lips) as a change to the reference crop. L1 +
+an image-gradient L1; the sync and GAN losses of S0 come later.
 
-    nice -n 5 .venv/bin/python -m training.face.generator --minutes 20 --seed 0
+    .venv/bin/python -m training.face.driven          # the clips' own audio, baked (2 min)
+    nice -n 5 .venv/bin/python -m training.face.generator --minutes 30 --seed 0
 
-Trains on the tracked lips of the 720 clips outside the renderer's validation split, one
-thread, for a wall-clock budget; writes build/face/generator/mouth.onnx and .pt, and
-training/results/render-generator-<date>.json (the recipe and the loss curve)."""
+Trains on clips outside the renderer's validation split, one thread, for a wall-clock budget.
+The templates are drawn from voxrig's bake of each clip's own audio (training/face/driven.py),
+what `voxrig render` feeds the generator, not from the tracked lips. Writes
+build/face/generator/mouth.onnx and .pt, and training/results/render-generator-<date>.json
+(the recipe and the loss curve)."""
 
 from __future__ import annotations
 
@@ -22,20 +25,26 @@ import torch
 from torch import nn
 
 from bench.face_tracks import LANDMARKS, load_landmarks
-from bench.render_quality import renderer_validation
 from bench.results import REPO, git_sha, stamped, write_results
 from training.face.crops import CROPS
-from training.face.mouth_map import CHANNELS, tracked_maps
+from training.face.driven import load_driven, training_pool
+from voxrig.core.face_render import (
+    IN_CHANNELS,
+    MASK_ROW,
+    Placement,
+    clip_mouth_points,
+    model_inputs,
+    mouth_template,
+)
 
 OUT = REPO / "build" / "face" / "generator"
 RESULTS = REPO / "training" / "results"
-MASK_ROW = 20  # crop rows from here down are hidden (canvas y 116: just below the nose base)
-IN_CHANNELS = 3 + 3 + CHANNELS  # masked frame, reference, lip template
 WIDTHS = (16, 32, 48, 64)  # at 96, 48, 24, 12 pixels
 BATCH = 16
 LEARNING_RATE = 2e-3
 GRADIENT_WEIGHT = 1.0
-TRAIN_CLIPS = 240  # of the 720 (memory and load time; a 20-min budget sees ~10k samples)
+TRAIN_CLIPS = 400  # of the 720 (memory and load time; a 30-min budget sees ~10k samples)
+REFERENCE = slice(3, 6)  # the reference crop's channels in the input
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -44,7 +53,9 @@ def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
 
 
 class MouthUNet(nn.Module):
-    """Encoder of strided 3x3 blocks, nearest-upsampling decoder with skip connections."""
+    """Encoder of strided 3x3 blocks, nearest-upsampling decoder with skip connections; the
+    output is the reference crop plus the drawn change (most of the lower face is the
+    reference's already, so training starts from the still mouth, not from grey)."""
 
     def __init__(self, widths: tuple[int, ...] = WIDTHS) -> None:
         super().__init__()
@@ -53,8 +64,11 @@ class MouthUNet(nn.Module):
         self.up = nn.ModuleList([_block(b + a, a) for a, b in
                                  zip(widths[:-1], widths[1:], strict=True)][::-1])
         self.head = nn.Conv2d(widths[0], 3, 1)
+        nn.init.zeros_(self.head.weight)  # the first output is the reference crop itself
+        nn.init.zeros_(self.head.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        reference = x[:, REFERENCE]
         skips = []
         for block in self.down:
             x = block(x)
@@ -63,46 +77,40 @@ class MouthUNet(nn.Module):
         for block in self.up:
             skip = skips.pop()
             x = block(torch.cat([nn.functional.interpolate(x, scale_factor=2.0), skip], 1))
-        return torch.sigmoid(self.head(x))
+        return torch.clamp(reference + self.head(x), 0.0, 1.0)
 
 
-def model_inputs(target: np.ndarray, reference: np.ndarray, maps: np.ndarray) -> np.ndarray:
-    """(N, IN_CHANNELS, 96, 96) float32 network input from uint8 crops (N, 96, 96, 3) (the
-    frames to redraw, their lower face is masked here), reference crops of the same shape and
-    lip templates (N, CHANNELS, 96, 96)."""
-    masked = target.astype(np.float32) / 255
-    masked[:, MASK_ROW:] = 0.5
-    ref = reference.astype(np.float32) / 255
-    return np.concatenate([masked.transpose(0, 3, 1, 2), ref.transpose(0, 3, 1, 2), maps], 1)
-
-
-def load_training(clip_ids: list[str]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Mouth crops (T, 96, 96, 3) and lip templates of the given clips, tracked frames only."""
+def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray]
+                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:  # fmt: skip
+    """Mouth crops (T, 96, 96, 3) of the given clips' tracked frames and, for each frame, the
+    clip's baked mouth points on the canvas (T, 9) complex."""
     ids, landmarks = load_landmarks(LANDMARKS)
     index = {c: k for k, c in enumerate(ids)}
-    crops, maps = [], []
+    crops, mouths = [], []
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
-            mouth, a, t = z["mouth"], z["a"], z["t"]
-        lm = landmarks[index[clip_id], :len(mouth)]
-        keep = np.isfinite(lm).all(axis=(1, 2))
+            mouth = z["mouth"]
+        points = clip_mouth_points(keypoints[clip_id], place)
+        n = min(len(mouth), len(points))
+        keep = np.isfinite(landmarks[index[clip_id], :n]).all(axis=(1, 2))
         if keep.sum() < 2:
             continue
-        crops.append(mouth[keep])
-        maps.append(tracked_maps(lm[keep], a[keep], t[keep]).astype(np.float16))
-    return crops, maps
+        crops.append(mouth[:n][keep])
+        mouths.append(points[:n][keep])
+    return crops, mouths
 
 
 def sample_batch(rng: np.random.Generator, crops: list[np.ndarray],
-                 maps: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+                 mouths: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     """A batch of (input, target): random frames, each with another frame of its own clip as
     the reference (so the reference's mouth never tells the answer)."""
     clips = rng.integers(len(crops), size=BATCH)
     frames = [rng.choice(len(crops[c]), 2, replace=False) for c in clips]
-    target = np.stack([crops[c][k] for c, (k, _) in zip(clips, frames, strict=True)])
-    reference = np.stack([crops[c][r] for c, (_, r) in zip(clips, frames, strict=True)])
-    lips = np.stack([maps[c][k] for c, (k, _) in zip(clips, frames, strict=True)])
-    x = model_inputs(target, reference, lips.astype(np.float32))
+    pairs = list(zip(clips, frames, strict=True))
+    target = np.stack([crops[c][k] for c, (k, _) in pairs])
+    reference = np.stack([crops[c][r] for c, (_, r) in pairs])
+    lips = np.stack([mouth_template(mouths[c][k]) for c, (k, _) in pairs])
+    x = model_inputs(target, reference, lips)
     y = target.astype(np.float32).transpose(0, 3, 1, 2) / 255
     return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
 
@@ -116,17 +124,16 @@ def loss_terms(out: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, t
     return l1, grad
 
 
-def train(minutes: float, seed: int) -> dict:
+def train(minutes: float, seed: int, out: Path = OUT) -> dict:
     """Train for a wall-clock budget (cosine learning rate over it), one thread."""
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    ids, _ = load_landmarks(LANDMARKS)
-    held_out = set(renderer_validation())
-    pool = sorted(c for c in ids if c not in held_out)
+    place, keypoints = load_driven()
+    pool = sorted(set(training_pool(load_landmarks(LANDMARKS)[0])) & set(keypoints))
     chosen = sorted(rng.choice(pool, min(TRAIN_CLIPS, len(pool)), replace=False).tolist())
     t0 = time.perf_counter()
-    crops, maps = load_training(chosen)
+    crops, mouths = load_training(chosen, place, keypoints)
     load_s = time.perf_counter() - t0
     model = MouthUNet()
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
@@ -135,7 +142,7 @@ def train(minutes: float, seed: int) -> dict:
     while (elapsed := time.perf_counter() - start) < budget:
         for group in opt.param_groups:
             group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
-        x, y = sample_batch(rng, crops, maps)
+        x, y = sample_batch(rng, crops, mouths)
         l1, grad = loss_terms(model(x), y)
         opt.zero_grad()
         (l1 + GRADIENT_WEIGHT * grad).backward()
@@ -145,15 +152,17 @@ def train(minutes: float, seed: int) -> dict:
         if step % 50 == 0:
             curve.append({"step": step, "seconds": round(elapsed), "l1": round(running, 5)})
             print(f"step {step} {elapsed:.0f}s l1 {running:.4f}", flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), OUT / "mouth.pt")
-    export(model, OUT / "mouth.onnx")
-    return {"seed": seed, "minutes": minutes, "steps": step, "batch": BATCH,
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), out / "mouth.pt")
+    export(model, out / "mouth.onnx")
+    return {"seed": seed, "minutes": minutes, "driven_by": "voxrig's bake of each clip's audio",
+            "ict_a": [place.a.real, place.a.imag], "ict_t": [place.t.real, place.t.imag],
+            "steps": step, "batch": BATCH,
             "train_clips": len(crops), "frames": int(sum(len(c) for c in crops)),
             "load_seconds": round(load_s, 1), "widths": list(WIDTHS), "mask_row": MASK_ROW,
             "learning_rate": LEARNING_RATE, "gradient_weight": GRADIENT_WEIGHT,
             "parameters": sum(p.numel() for p in model.parameters()),
-            "onnx_bytes": (OUT / "mouth.onnx").stat().st_size, "curve": curve}
+            "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": curve}
 
 
 def export(model: nn.Module, path: Path) -> None:
@@ -169,8 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
+    parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
-    summary = train(args.minutes, args.seed)
+    summary = train(args.minutes, args.seed, args.output)
+    if args.no_results:
+        print({k: v for k, v in summary.items() if k != "curve"})
+        return 0
     sha = git_sha()
     write_results(RESULTS / f"render-generator-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))

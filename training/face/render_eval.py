@@ -20,11 +20,11 @@ import numpy as np
 from bench import render_quality as rq
 from bench.face_tracks import LANDMARKS, load_landmarks
 from bench.results import git_sha, stamped, write_results
-from training.face.crops import CROPS, MOUTH_BOX, paste
-from training.face.generator import OUT, RESULTS, model_inputs
+from training.face.crops import CROPS
+from training.face.generator import OUT, RESULTS
 from training.face.mouth_map import tracked_maps
-
-FEATHER = 8.0  # crop pixels of blend at the pasted box's edge
+from voxrig.core.face_canvas import FEATHER, MOUTH_BOX, paste
+from voxrig.core.face_render import model_inputs
 
 
 def session(path: Path = OUT / "mouth.onnx", threads: int = 1) -> object:

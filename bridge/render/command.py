@@ -1,0 +1,160 @@
+"""`voxrig render`: a person's video speaking new audio. The audio is baked as `voxrig bake`
+bakes it (or an edited clip is read), the clip's 68 keypoints are put onto the person's face,
+the mouth of every video frame is redrawn by the face model's generator and the video is
+written with the new audio."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from voxrig import core
+from voxrig.core.audio import probe as probe_audio
+from voxrig.core.clip import Clip
+from voxrig.core.errors import VoxrigError
+from voxrig.core.face_render import (
+    Placement,
+    clip_mouth_points,
+    keypoints_at,
+    ping_pong,
+    render_frames,
+)
+
+from ..bake_config import add_bake_options, config_from_args
+from ..clipio import load_clip
+from ..transcripts import transcript_from
+from .tracking import Track, load_track, track_video
+from .video import VideoInfo, probe, read_frames, write_video
+from .voxface import Face, open_generator, read_face
+
+ASSETS = Path(core.__file__).parent / "assets" / "face"
+DEMO_FACE = ASSETS / "grid-s1.voxface"
+DEMO_VIDEO = ASSETS / "grid-s1-demo.mp4"
+DEMO_TRACK = ASSETS / "grid-s1-demo.track.npz"
+CLIP_SUFFIXES = (".json", ".csv")
+
+EXAMPLES = """examples:
+  voxrig render line.wav -o line.mp4                       # the bundled demo face says it
+  voxrig render line.wav --text line.txt --video me.mp4 -o dub.mp4
+  voxrig render line.voxrig.json --audio line.wav -o line.mp4   # an edited clip
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="speech audio to bake, or a baked clip (.json / .csv)")
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8) for baking")
+    text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
+    parser.add_argument("--audio", metavar="AUDIO",
+                        help="the clip's audio, muxed into the video (when INPUT is a clip)")
+    parser.add_argument("--video", metavar="V.mp4",
+                        help="the person to dub (default: the bundled demo video); its face "
+                        "is tracked with mediapipe (see docs/render.md)")
+    parser.add_argument("--face", metavar="NAME.voxface",
+                        help="face model (default: the bundled GRID s1 demo face)")
+    parser.add_argument("-o", "--output", metavar="OUT.mp4",
+                        help="video file (default: <input>.render.mp4 beside the input)")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    add_bake_options(parser.add_argument_group("baking audio (as voxrig bake)"), tracks=False)
+    parser.set_defaults(fps=None)  # the video's frame rate
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    source = Path(args.input)
+    output = Path(args.output) if args.output else _default_output(source)
+    _check_output(output, source, args.force)
+    face_path = Path(args.face) if args.face else DEMO_FACE
+    face = read_face(face_path)
+    generate = open_generator(face, str(face_path))
+    video_path = Path(args.video) if args.video else DEMO_VIDEO
+    info = probe(video_path)
+    if args.fps is not None and abs(args.fps - info.fps) > 1e-3:
+        raise VoxrigError(f"render writes at the video's frame rate ({info.fps:g} fps); "
+                          f"leave out --fps")
+    clip, audio = _clip(args, source, info.fps)
+    keypoints = keypoints_at(clip, info.fps)
+    frames = read_frames(video_path, info, limit=len(keypoints))
+    track = _track(args.video, video_path, frames, face)
+    from voxrig.core.rig import load_rig
+
+    neutral = load_rig().neutral_landmarks
+    place = face.placement(neutral)
+    if track.ict_a is not None:
+        place = Placement(track.ict_a, track.ict_t, neutral)
+    reference = face.reference if track.reference is None else track.reference
+    shown = ping_pong(len(keypoints), len(frames))
+    mouths = clip_mouth_points(keypoints, place)
+    out = render_frames((frames[k] for k in shown), track.a[shown], track.t[shown],
+                        reference, mouths, generate)
+    write_video(out, info.fps, output, audio)
+    if not args.quiet:
+        _report(args, clip, output, info, len(keypoints), len(frames), audio, started)
+    return 0
+
+
+def _clip(args: argparse.Namespace, source: Path, fps: float) -> tuple[Clip, Path | None]:
+    """The clip to render and the audio for the output: baked from INPUT, or an edited clip
+    with its --audio."""
+    if source.suffix.lower() in CLIP_SUFFIXES:
+        if args.text or args.transcript:
+            raise VoxrigError("--text/--transcript are for baking audio; INPUT is a baked clip")
+        clip = load_clip(source)
+        audio = Path(args.audio) if args.audio else None
+        if audio is not None:
+            probe_audio(audio)
+        return clip, audio
+    if args.audio:
+        raise VoxrigError("--audio is for a baked clip; INPUT is already the audio")
+    probe_audio(source)
+    transcript = transcript_from(args.text, args.transcript)
+    from voxrig.core.bake import bake
+
+    args.fps = fps
+    config = config_from_args(args)
+    config.keypoints = True
+    return bake(source, transcript, config), source
+
+
+def _track(given: str | None, path: Path, frames: np.ndarray, face: Face) -> Track:
+    if given is None:
+        return load_track(DEMO_TRACK)
+    from voxrig.core.rig import load_rig
+
+    return track_video(path, frames, face.template, load_rig().neutral_landmarks)
+
+
+def _check_output(output: Path, source: Path, force: bool) -> None:
+    if output.suffix.lower() != ".mp4":
+        raise VoxrigError(f"cannot write {str(output)!r}: render writes an .mp4 video")
+    if output.exists() and output.resolve() == source.resolve():
+        raise VoxrigError("the output would overwrite the input")
+    if output.exists() and not force:
+        raise VoxrigError(f"{str(output)!r} exists; choose another -o or pass --force to "
+                          f"overwrite it")
+    if not output.parent.is_dir():
+        raise VoxrigError(f"cannot write {str(output)!r}: folder {str(output.parent)!r} "
+                          f"does not exist")
+
+
+def _report(args: argparse.Namespace, clip: Clip, output: Path, info: VideoInfo, count: int,
+            video_frames: int, audio: Path | None, started: float) -> None:
+    for warning in clip.meta.get("warnings", []):
+        print(f"voxrig: warning: {warning}", file=sys.stderr)
+    if count > video_frames:
+        print(f"voxrig: note: the audio ({count / info.fps:.2f} s) is longer than the video "
+              f"({video_frames / info.fps:.2f} s): the video plays forwards and backwards to "
+              f"cover it", file=sys.stderr)
+    if audio is None:
+        print("voxrig: note: no --audio given, the video is silent", file=sys.stderr)
+    print(f"wrote {output} ({count} frames at {info.fps:g} fps, {info.width}x{info.height}) "
+          f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+def _default_output(source: Path) -> Path:
+    return source.with_name(source.stem.removesuffix(".voxrig") + ".render.mp4")

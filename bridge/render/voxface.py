@@ -1,0 +1,143 @@
+"""The .voxface file: one person's face model for `voxrig render --face`. A zip holding
+
+- `header.json`: {"format": "voxrig.face", "version": 1, "name", "canvas": the canvas
+  constants it was trained on, "template": the canvas positions of the stable points (how a
+  video of the person is held still), "ict_to_canvas": {"a", "t"} (the similarity that puts
+  voxrig's 68 ICT keypoints onto the person's canvas face), "source", "license"};
+- `generator.onnx`: the mouth generator (core/face_render.py's input -> a 96x96 crop);
+- `reference.npy`: the person's closed-mouth crop (96, 96, 3) uint8.
+
+Why a zip of plain parts: each can be read and checked on its own, with nothing executable
+but the ONNX graph, and one file is easy to pass around."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voxrig.core.errors import VoxrigError
+from voxrig.core.face_canvas import CANVAS, FEATHER, MOUTH_BOX, MOUTH_SIZE, STABLE
+from voxrig.core.face_render import IN_CHANNELS, MASK_ROW, Generator, Placement
+
+FORMAT, VERSION = "voxrig.face", 1
+HEADER, GENERATOR, REFERENCE = "header.json", "generator.onnx", "reference.npy"
+MAX_BYTES = 256 * 2 ** 20  # a face model is a few MB; refuse anything absurd before unzipping
+
+
+def canvas_constants() -> dict:
+    """The canvas a generator is trained on: a face made for another cannot be rendered."""
+    return {"size": CANVAS, "mouth_box": list(MOUTH_BOX), "mouth_size": list(MOUTH_SIZE),
+            "mask_row": MASK_ROW, "feather": FEATHER}
+
+
+@dataclass(frozen=True)
+class Face:
+    """A loaded .voxface."""
+
+    name: str
+    generator: bytes  # ONNX
+    reference: np.ndarray  # (96, 96, 3) uint8
+    template: np.ndarray  # (len(STABLE),) complex canvas positions
+    ict_a: complex
+    ict_t: complex
+
+    def placement(self, neutral: np.ndarray) -> Placement:
+        """Where a clip's keypoints land on this person's canvas face."""
+        return Placement(self.ict_a, self.ict_t, neutral)
+
+
+def write_face(path: str | Path, face: Face, *, source: str, license: str) -> None:
+    """Write a .voxface (training's packaging step uses this)."""
+    header = {"format": FORMAT, "version": VERSION, "name": face.name,
+              "canvas": canvas_constants(),
+              "template": [[p.real, p.imag] for p in face.template],
+              "ict_to_canvas": {"a": [face.ict_a.real, face.ict_a.imag],
+                                "t": [face.ict_t.real, face.ict_t.imag]},
+              "source": source, "license": license}
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(face.reference, dtype=np.uint8), allow_pickle=False)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(HEADER, json.dumps(header, indent=1))
+        zf.writestr(GENERATOR, face.generator)
+        zf.writestr(REFERENCE, buffer.getvalue())
+
+
+def read_face(path: str | Path) -> Face:
+    """A .voxface, checked; every problem is one VoxrigError line naming the file."""
+    name = str(path)
+    path = Path(path)
+    if not path.is_file():
+        reason = "it is a directory" if path.is_dir() else "file not found"
+        raise VoxrigError(f"cannot read face model {name!r}: {reason}")
+    if path.stat().st_size > MAX_BYTES:
+        raise VoxrigError(f"face model {name!r} is too large to be a .voxface "
+                          f"({path.stat().st_size / 2 ** 20:.0f} MB)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = {n: zf.read(n) for n in (HEADER, GENERATOR, REFERENCE) if n in zf.namelist()}
+    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+        raise VoxrigError(f"face model {name!r} is not a .voxface (not a readable zip: "
+                          f"{exc})") from None
+    missing = [n for n in (HEADER, GENERATOR, REFERENCE) if n not in parts]
+    if missing:
+        raise VoxrigError(f"face model {name!r} is incomplete: no {missing[0]} inside")
+    return _parse(name, parts)
+
+
+def _parse(name: str, parts: dict[str, bytes]) -> Face:
+    try:
+        header = json.loads(parts[HEADER].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VoxrigError(f"face model {name!r}: {HEADER} is not JSON ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise VoxrigError(f"face model {name!r}: not a voxrig face (format is not {FORMAT!r})")
+    if header.get("version") != VERSION:
+        raise VoxrigError(f"face model {name!r}: unsupported version {header.get('version')!r} "
+                          f"(this voxrig reads version {VERSION})")
+    if header.get("canvas") != canvas_constants():
+        raise VoxrigError(f"face model {name!r} was made for another canvas than this voxrig's")
+    try:
+        template = np.array([complex(x, y) for x, y in header["template"]])
+        ict_a, ict_t = (complex(*header["ict_to_canvas"][k]) for k in ("a", "t"))
+        reference = np.load(io.BytesIO(parts[REFERENCE]), allow_pickle=False)
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise VoxrigError(f"face model {name!r} is damaged ({type(exc).__name__}: "
+                          f"{exc})") from None
+    if template.shape != (len(STABLE),) or not np.isfinite(template).all() or ict_a == 0:
+        raise VoxrigError(f"face model {name!r} is damaged (bad template or ICT transform)")
+    if reference.shape != (MOUTH_SIZE[1], MOUTH_SIZE[0], 3) or reference.dtype != np.uint8:
+        raise VoxrigError(f"face model {name!r} is damaged (reference crop of shape "
+                          f"{reference.shape})")
+    return Face(str(header.get("name", "")), parts[GENERATOR], reference, template, ict_a, ict_t)
+
+
+def open_generator(face: Face, name: str, threads: int = 0) -> Generator:
+    """The face's generator as a function, run by onnxruntime (threads 0: its default, every
+    core). A graph onnxruntime cannot load, or one that does not draw a 96x96 crop from the
+    renderer's input, is a damaged face model."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 4  # its own messages would not be one line
+    try:
+        session = ort.InferenceSession(face.generator, options,
+                                       providers=["CPUExecutionProvider"])
+        (given,), (drawn,) = session.get_inputs(), session.get_outputs()
+    except Exception as exc:  # onnxruntime raises its own, undocumented, exception types
+        raise VoxrigError(f"face model {name!r}: its generator is not a usable ONNX model "
+                          f"({type(exc).__name__})") from None
+    if list(given.shape[1:]) != [IN_CHANNELS, MOUTH_SIZE[1], MOUTH_SIZE[0]]:
+        raise VoxrigError(f"face model {name!r}: its generator takes input {given.shape}, "
+                          f"not the renderer's")
+
+    def generate(x: np.ndarray) -> np.ndarray:
+        return session.run([drawn.name], {given.name: x})[0]
+
+    return generate

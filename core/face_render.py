@@ -1,0 +1,152 @@
+"""The face renderer's per-frame computation (issue 17, seed S0): a clip's 68 ICT keypoints
+-> the person's lips on the canvas -> a template image of them -> with the frame's masked
+mouth crop and a reference crop, the generator's input -> the generated crop pasted back into
+the video frame with a feathered edge.
+
+Why a template of only these 9 points: they are the ones voxrig's ICT keypoints and FaceMesh
+both have (face_canvas.ICT_TO_MESH), so the same drawing comes from a person's tracked lips
+and from a voxrig clip mapped onto the person. The generator is trained on the clip's drawing
+(training/face/generator.py), so what it sees at render time is what it learned from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .clip import Clip, frame_count_for
+from .face_canvas import FEATHER, ICT_TO_MESH, MOUTH_BOX, MOUTH_SIZE, crop, ict_points, paste
+from .names import ARKIT_INDEX
+
+ICT_OUTER_LIP = (48, 51, 54, 57)  # corners and midlines, drawn as a closed loop
+ICT_INNER_LIP = (60, 62, 64, 66)
+ICT_CHIN = 8
+ICT_MOUTH = ICT_OUTER_LIP + ICT_INNER_LIP + (ICT_CHIN,)
+MESH_MOUTH = tuple(ICT_TO_MESH[i] for i in ICT_MOUTH)  # the same points on FaceMesh
+LINE_SIGMA = 1.5  # crop pixels: the drawn lines' Gaussian width
+TEMPLATE_CHANNELS = 3  # outer loop, inner loop, chin
+MASK_ROW = 20  # crop rows from here down are hidden (canvas y 116: just below the nose base)
+IN_CHANNELS = 3 + 3 + TEMPLATE_CHANNELS  # masked frame, reference, lip template
+BATCH = 8  # crops per generator call
+
+# (N, IN_CHANNELS, 96, 96) float32 -> (N, 3, 96, 96) float32 in [0, 1]
+Generator = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a clip's keypoints land on one person: the similarity ICT (cm, frontal view) ->
+    canvas pixels, and the rig's neutral 68 keypoints the clip's displacements add to."""
+
+    a: complex
+    t: complex
+    neutral: np.ndarray  # (68, 3) cm
+
+
+def _loop_distance(grid: np.ndarray, loop: np.ndarray) -> np.ndarray:
+    """Distance of every grid point (H, W complex) to a closed polyline (K complex)."""
+    best = np.full(grid.shape, np.inf)
+    for p0, p1 in zip(loop, np.roll(loop, -1), strict=True):
+        step = p1 - p0
+        length = max(abs(step) ** 2, 1e-9)
+        along = np.clip(((grid - p0) * np.conj(step)).real / length, 0, 1)
+        best = np.minimum(best, np.abs(grid - (p0 + along * step)))
+    return best
+
+
+def mouth_template(points: np.ndarray) -> np.ndarray:
+    """(TEMPLATE_CHANNELS, h, w) float32 in [0, 1] of one frame's 9 mouth points, complex
+    canvas coordinates in ICT_MOUTH's order; zeros when any is not finite."""
+    w, h = MOUTH_SIZE
+    x0, y0, x1, y1 = MOUTH_BOX
+    out = np.zeros((TEMPLATE_CHANNELS, h, w), dtype=np.float32)
+    if not np.isfinite(points).all():
+        return out
+    # crop pixel (i, j) samples canvas (x0 + j * sx, y0 + i * sy), as face_canvas.box_grid
+    local = (points.real - x0) * w / (x1 - x0) + 1j * (points.imag - y0) * h / (y1 - y0)
+    grid = np.arange(w)[None, :] + 1j * np.arange(h)[:, None]
+    n = len(ICT_OUTER_LIP)
+    distances = (_loop_distance(grid, local[:n]), _loop_distance(grid, local[n:2 * n]),
+                 np.abs(grid - local[-1]))
+    for c, d in enumerate(distances):
+        out[c] = np.exp(-(d ** 2) / (2 * LINE_SIGMA ** 2))
+    return out
+
+
+def clip_mouth_points(keypoints: np.ndarray, place: Placement) -> np.ndarray:
+    """(T, 9) complex canvas points of a clip's mouth: its keypoint displacements (T, 68, 3)
+    added to the rig's neutral and mapped onto the person."""
+    absolute = place.neutral[None, ICT_MOUTH].astype(np.float64) + keypoints[:, ICT_MOUTH]
+    return place.a * ict_points(absolute) + place.t
+
+
+def keypoints_at(clip: Clip, fps: float) -> np.ndarray:
+    """(N, 68, 3) keypoint displacements of a clip at another frame rate (the video's), linear
+    between the clip's frames; a clip baked without keypoints gets the rig's reading of its
+    ARKit weights (what its keypoints would have been)."""
+    points = clip.keypoints
+    if points is None:
+        from .rig import keypoints
+
+        full = np.zeros((clip.frame_count, len(ARKIT_INDEX)), dtype=np.float32)
+        for i, name in enumerate(clip.channels):
+            full[:, ARKIT_INDEX[name]] = clip.weights[:, i]
+        points = keypoints(full)
+    times = np.arange(frame_count_for(clip.duration, fps)) / fps
+    flat = points.reshape(clip.frame_count, -1)
+    out = np.stack([np.interp(times, clip.times, flat[:, j]) for j in range(flat.shape[1])], 1)
+    return out.reshape(len(times), *points.shape[1:]).astype(np.float32)
+
+
+def model_inputs(frames: np.ndarray, reference: np.ndarray, templates: np.ndarray) -> np.ndarray:
+    """(N, IN_CHANNELS, 96, 96) float32 generator input from uint8 mouth crops (N, 96, 96, 3)
+    of the frames to redraw (their lower face is masked here, so the old mouth never reaches
+    the network), reference crops of the same shape and templates (N, 3, 96, 96)."""
+    masked = frames.astype(np.float32) / 255
+    masked[:, MASK_ROW:] = 0.5
+    ref = reference.astype(np.float32) / 255
+    return np.concatenate([masked.transpose(0, 3, 1, 2), ref.transpose(0, 3, 1, 2),
+                           templates.astype(np.float32)], 1)
+
+
+def to_crops(drawn: np.ndarray) -> np.ndarray:
+    """Generator output (N, 3, h, w) in [0, 1] -> uint8 RGB crops (N, h, w, 3)."""
+    return np.clip(np.rint(drawn.transpose(0, 2, 3, 1) * 255), 0, 255).astype(np.uint8)
+
+
+def ping_pong(count: int, frames: int) -> np.ndarray:
+    """Which video frame each of `count` output frames shows: forwards, then backwards, and so
+    on, so a video shorter than the audio plays on without a jump."""
+    if frames == 1:
+        return np.zeros(count, dtype=np.int64)
+    period = 2 * (frames - 1)
+    k = np.arange(count) % period
+    return np.where(k < frames, k, period - k)
+
+
+def render_frames(frames: Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
+                  reference: np.ndarray, mouths: np.ndarray,
+                  generate: Generator) -> Iterator[np.ndarray]:
+    """The output frames: each video frame (H, W, 3) with its mouth redrawn to the clip's
+    mouth points `mouths` (T, 9), with frame k's canvas transform a[k], t[k] and the
+    person's reference mouth crop (96, 96, 3). Frames go through the generator BATCH at a
+    time; the iterator yields them in order."""
+    batch: list[tuple[np.ndarray, complex, complex, np.ndarray]] = []
+    for k, frame in enumerate(frames):
+        batch.append((frame, a[k], t[k], mouths[k]))
+        if len(batch) == BATCH:
+            yield from _redraw(batch, reference, generate)
+            batch = []
+    if batch:
+        yield from _redraw(batch, reference, generate)
+
+
+def _redraw(batch: list[tuple[np.ndarray, complex, complex, np.ndarray]], reference: np.ndarray,
+            generate: Generator) -> list[np.ndarray]:
+    crops = np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE) for f, a, t, _ in batch])
+    templates = np.stack([mouth_template(m) for *_, m in batch])
+    refs = np.repeat(reference[None], len(batch), axis=0)
+    drawn = to_crops(generate(model_inputs(crops, refs, templates)))
+    return [paste(f, c, a, t, MOUTH_BOX, FEATHER)
+            for (f, a, t, _), c in zip(batch, drawn, strict=True)]

@@ -1,0 +1,76 @@
+"""The bundled demo face (core/assets/face/): the trained generator, the person's reference
+crop, canvas template and ICT -> canvas placement as grid-s1.voxface, and a short GRID s1
+clip as the demo video with its per-frame canvas transforms precomputed, so rendering the
+demo needs no face tracker.
+
+    .venv/bin/python -m training.face.package [--model build/face/generator/mouth.onnx]
+
+The demo clip is the training clip (never one of the 80 validation clips) whose head moves
+least, so the looped video does not swim."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
+from training.face.crops import CROPS, TEMPLATE
+from training.face.driven import DRIVEN, load_driven, training_pool
+from training.face.generator import OUT
+from voxrig.bridge.render.command import DEMO_FACE, DEMO_TRACK, DEMO_VIDEO
+from voxrig.bridge.render.voxface import Face, write_face
+from voxrig.core.face_canvas import neutral_frames
+
+SOURCE = ("GRID audio-visual corpus, speaker s1 (Cooke, Barker, Cunningham, Shao, JASA 120(5), "
+          "2006; doi:10.5281/zenodo.3625687)")
+LICENSE = "CC BY 4.0"
+
+
+def steadiest_clip(ids: list[str], tracks: dict[str, np.ndarray]) -> str:
+    """The training clip with a face in every frame whose canvas transform varies least."""
+    best, spread = "", np.inf
+    for clip_id in training_pool(ids):
+        if not np.isfinite(tracks[clip_id]).all():
+            continue
+        with np.load(CROPS / f"{clip_id}.npz") as z:
+            motion = float(np.std(z["t"]) + 100 * np.std(z["a"]))
+        if motion < spread:
+            best, spread = clip_id, motion
+    return best
+
+
+def package(model: Path, out_face: Path = DEMO_FACE) -> dict:
+    """Write the demo face, video and track; returns what was written."""
+    ids, landmarks = load_landmarks(LANDMARKS)
+    tracks = dict(zip(ids, landmarks, strict=True))
+    demo = steadiest_clip(ids, tracks)
+    with np.load(CROPS / f"{demo}.npz") as z:
+        mouth, a, t = z["mouth"], z["a"], z["t"]
+    closed = int(neutral_frames(tracks[demo][:len(mouth)])[0])
+    place, _ = load_driven(DRIVEN)
+    face = Face("GRID s1 (demo)", model.read_bytes(), mouth[closed], np.load(TEMPLATE),
+                place.a, place.t)
+    out_face.parent.mkdir(parents=True, exist_ok=True)
+    write_face(out_face, face, source=SOURCE, license=LICENSE)
+    shutil.copyfile(CLIPS / f"{demo}.mp4", DEMO_VIDEO)
+    np.savez(DEMO_TRACK, a=a, t=t, clip=np.array(demo))
+    files = (out_face, DEMO_VIDEO, DEMO_TRACK)
+    return {"demo_clip": demo, "reference_frame": closed,
+            "bytes": {p.name: p.stat().st_size for p in files},
+            "total_mb": round(sum(p.stat().st_size for p in files) / 2 ** 20, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=OUT / "mouth.onnx")
+    args = parser.parse_args(argv)
+    print(package(args.model))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
