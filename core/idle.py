@@ -3,7 +3,9 @@
 Blinks come about 15 a minute at random, and more at phrase ends and pauses; each closes
 fast and opens slowly, the eyes a few milliseconds apart. Gaze holds, then jumps (saccades)
 away and back to the viewer. The head drifts slowly, nods on pitch accents and at phrase
-ends, and lifts for a breath in long pauses. All random choices come from one seed."""
+ends, and lifts for a breath in long pauses. All random choices come from one seed, one
+stream per layer (layer_rngs), drawn event by event as the live stream draws them
+(core/living_stream.py), so a bake and a stream of the same audio share their events."""
 
 from __future__ import annotations
 
@@ -89,21 +91,33 @@ def blink_mean(rate: float) -> float:
     return 60.0 / max(rate, 1e-3)
 
 
-def blink_times(duration: float, phrase_ends: list[float], rate: float,
-                rng: np.random.Generator) -> list[float]:
-    """Spontaneous blinks (gamma-distributed intervals around 60 / rate s) plus blinks
-    shortly after phrase ends, never two within MIN_BLINK_GAP."""
-    events: list[float] = []
+def blink_times(duration: float, phrase_blinks: list[tuple[float, float]], rate: float,
+                rng: np.random.Generator) -> list[tuple[float, float]]:
+    """(start, eye lag) of each blink: spontaneous ones (gamma-distributed intervals around
+    60 / rate s, each with its lag drawn whether or not it is kept, as the live stream draws
+    them) and `phrase_blinks` after phrase ends, never two within MIN_BLINK_GAP."""
+    candidates = list(phrase_blinks)
     t = float(rng.uniform(0.2, blink_mean(rate)))
-    candidates = [e + float(rng.uniform(0.05, 0.2)) for e in phrase_ends
-                  if rng.random() < PHRASE_END_BLINK]
     while t < duration:
-        candidates.append(t)
+        candidates.append((t, blink_lag(rng)))
         t += next_blink_gap(rng, rate)
-    for c in sorted(candidates):
-        if c < duration - CLOSE and (not events or c - events[-1] >= MIN_BLINK_GAP):
-            events.append(c)
+    events: list[tuple[float, float]] = []
+    for start, lag in sorted(candidates):
+        if start < duration - CLOSE and (not events or start - events[-1][0] >= MIN_BLINK_GAP):
+            events.append((start, lag))
     return events
+
+
+def phrase_events(ends: list[float], rng: np.random.Generator
+                  ) -> tuple[list[float], list[tuple[float, float]]]:  # fmt: skip
+    """Each phrase end's tilt (degrees) and the blinks after phrase ends, (start, lag)."""
+    tilts, blinks = [], []
+    for end in ends:
+        tilt, blinks_here, offset, lag = phrase_draws(rng)
+        tilts.append(tilt)
+        if blinks_here:
+            blinks.append((end + offset, lag))
+    return tilts, blinks
 
 
 def blink_curve(times: np.ndarray, start: float) -> np.ndarray:
@@ -164,11 +178,11 @@ def gaze_weights(gaze: np.ndarray, weights: np.ndarray) -> None:
         weights[:, ARKIT_INDEX[name]] += value
 
 
-def add_blinks(weights: np.ndarray, times: np.ndarray, starts: list[float],
-               rng: np.random.Generator, strength: float) -> None:
+def add_blinks(weights: np.ndarray, times: np.ndarray, blinks: list[tuple[float, float]],
+               strength: float) -> None:
+    """Each (start, right eye's lag) blink into the eyeBlink channels (in place)."""
     amplitude = min(1.0, strength)
-    for s in starts:
-        lag = float(rng.uniform(0.0, 0.012))  # the two eyes are a few ms apart
+    for s, lag in blinks:
         for name, start in (("eyeBlinkLeft", s), ("eyeBlinkRight", s + lag)):
             frames = span(times, start, start + CLOSE + HOLD + OPEN)
             weights[frames, ARKIT_INDEX[name]] += amplitude * blink_curve(times[frames],
@@ -201,23 +215,25 @@ def idle_motion(duration: float, fps: float, phones: list[Phone],
     times = np.arange(int(np.floor(duration * fps + 1e-9)) + 1) / fps
     weights = np.zeros((times.size, 52), np.float32)
     head = np.zeros((times.size, 3))
-    rng = np.random.default_rng(config.seed)
+    rngs = layer_rngs(config.seed)
     s = config.strength
     if not config.enabled or s <= 0:
         return Motion(weights, head.astype(np.float32))
     phrase_ends = [ph.end for ph in speech_phrases(phones)]
-    add_blinks(weights, times, blink_times(duration, phrase_ends, config.blink_rate, rng),
-               rng, s)
-    gaze_weights(gaze_track(times, rng) * s, weights)
+    tilts, phrase_blinks = phrase_events(phrase_ends, rngs["phrase"])
+    add_blinks(weights, times, blink_times(duration, phrase_blinks, config.blink_rate,
+                                           rngs["blink"]), s)
+    gaze_weights(gaze_track(times, rngs["gaze"]) * s, weights)
     for axis, (amount, period) in enumerate(HEAD_DRIFT):
-        head[:, axis] += amount * s * _smooth_noise(times, rng, period)
+        head[:, axis] += amount * s * _smooth_noise(times, rngs[("pitch", "yaw", "roll")[axis]],
+                                                    period)
     for t in pitch_accents(p) if p is not None else []:
         add_bump(head[:, 0], times, t + 0.05, 0.35, 1.5 * s)
-    for end in phrase_ends:
+    for end, tilt in zip(phrase_ends, tilts, strict=True):
         delay, width, degrees = PHRASE_NOD
         add_bump(head[:, 0], times, end + delay, width, degrees * s)
-        delay, width, degrees = PHRASE_TILT
-        add_bump(head[:, 2], times, end + delay, width, float(rng.uniform(-degrees, degrees)) * s)
+        delay, width, _ = PHRASE_TILT
+        add_bump(head[:, 2], times, end + delay, width, tilt * s)
     for a, b in pauses(phones, BREATH_PAUSE):
         mid, width = (a + b) / 2, min(b - a - 0.2, BREATH_WIDTH)
         add_bump(head[:, 0], times, mid, width, BREATH_HEAD * s)  # the head rises with it

@@ -10,7 +10,17 @@ from .config import IdleConfig
 from .emotion.phrases import Phrase, sentence_phrases, speech_phrases
 from .emotion.text import classify
 from .emotion.voice import RATE, Prosody
-from .idle import Motion, add_blinks, add_bump, blink_times, bump, gaze_track, gaze_weights
+from .idle import (
+    Motion,
+    add_blinks,
+    add_bump,
+    blink_times,
+    bump,
+    gaze_track,
+    gaze_weights,
+    layer_rngs,
+    phrase_events,
+)
 from .names import ARKIT_INDEX
 from .phones import Phone, Word
 
@@ -46,15 +56,16 @@ def listen(duration: float, fps: float, phones: list[Phone], words: list[Word],
     times = np.arange(int(np.floor(duration * fps + 1e-9)) + 1) / fps
     weights = np.zeros((times.size, 52), np.float32)
     head = np.zeros((times.size, 3))
-    rng = np.random.default_rng(config.seed)
+    rngs = layer_rngs(config.seed)
     s = max(config.strength, 0.0)
     phrases = sentence_phrases(transcript, words) if transcript else []
     if not phrases:
         phrases = speech_phrases(phones)
     ends = [ph.end for ph in phrases]
-    add_blinks(weights, times, blink_times(duration, ends, config.blink_rate, rng), rng,
-               max(s, 1.0))
-    gaze_weights(gaze_track(times, rng, *GAZE), weights)  # attention
+    _, phrase_blinks = phrase_events(ends, rngs["phrase"])
+    add_blinks(weights, times, blink_times(duration, phrase_blinks, config.blink_rate,
+                                           rngs["blink"]), max(s, 1.0))
+    gaze_weights(gaze_track(times, rngs["gaze"], *GAZE), weights)  # attention
     smile = np.zeros(times.size)
     brows = np.zeros(times.size)
     # nods answer every pause of the speaker, and every sentence end
@@ -77,5 +88,6 @@ def listen(duration: float, fps: float, phones: list[Phone], words: list[Word],
         weights[:, ARKIT_INDEX[name]] += 0.5 * SMILE * s * smile
     for name in ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"):
         weights[:, ARKIT_INDEX[name]] += BROWS * s * brows
-    head[:, 1] += SWAY[0] * s * np.sin(2 * np.pi * times / SWAY[1] + float(rng.uniform(0, 6.3)))
+    head[:, 1] += SWAY[0] * s * np.sin(2 * np.pi * times / SWAY[1]
+                                           + float(rngs["sway"].uniform(0, 6.3)))
     return Motion(np.clip(weights, 0, 1).astype(np.float32), head.astype(np.float32))
