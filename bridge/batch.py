@@ -38,6 +38,7 @@ INDEX_NAME = ".voxrig-batch.sqlite"
 FAILED_NAME = "failed.jsonl"
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3")
 DASK_LOCAL_WORKERS = 2  # --dask local: a dry run of a cluster on this machine
+DASK_IN_FLIGHT = 64  # lines on a Dask cluster at once (submitted, not yet returned), at most
 CLIP_PREFIX = ".voxrig"  # bake's default name: <stem>.voxrig.json (and .voxrig.csv)
 
 
@@ -363,15 +364,16 @@ def local_pool(workers: int) -> Runner:
     return run_lines
 
 
-def dask_cluster(address: str, send_audio: bool = False) -> Runner:
+def dask_cluster(address: str, send_audio: bool = False, in_flight: int = DASK_IN_FLIGHT
+                 ) -> Runner:  # fmt: skip
     """Bake lines on a Dask distributed cluster: `local` starts a LocalCluster (2 worker
     processes on 127.0.0.1), anything else is a scheduler address (tcp://host:8786). The
     workers read the audio by its path, or with `send_audio` get its bytes with the task (for
-    workers that do not share this file system); they send back the output's bytes."""
+    workers that do not share this file system); they send back the output's bytes. At most
+    `in_flight` lines are on the cluster at a time (see _on_cluster)."""
     def run_lines(lines: list[Line]) -> Iterator[tuple[int, tuple[bytes | None, str | None]]]:
         try:
             from distributed import Client, LocalCluster
-            from distributed import as_completed as dask_completed
         except ImportError:
             raise VoxrigError("--dask needs Dask distributed: pip install 'voxrig[batch]'"
                               ) from None
@@ -382,20 +384,42 @@ def dask_cluster(address: str, send_audio: bool = False) -> Runner:
             cluster = None
         try:
             with Client(cluster if cluster is not None else address) as client:
-                if send_audio:
-                    futures = client.map(bake_sent_line, [_sent(line) for line in lines],
-                                         pure=False)
-                else:
-                    futures = client.map(bake_line, lines, pure=False)
-                numbers = {future.key: n for n, future in enumerate(futures)}
-                for future in dask_completed(futures):
-                    yield numbers[future.key], future.result()
+                yield from _on_cluster(client, lines, send_audio, in_flight)
         except OSError as exc:
             raise VoxrigError(f"cannot reach the Dask scheduler {address!r}: {exc}") from None
         finally:
             if cluster is not None:
                 cluster.close()
     return run_lines
+
+
+def _on_cluster(client, lines: list[Line], send_audio: bool, in_flight: int  # noqa: ANN001
+                ) -> Iterator[tuple[int, tuple[bytes | None, str | None]]]:  # fmt: skip
+    """Lines go to the cluster a window at a time, each one's audio read just before it is
+    sent: a batch of thousands of lines never holds more than `in_flight` files' bytes in
+    this process (nor on the scheduler), and a file that cannot be read then fails alone."""
+    from distributed import as_completed
+
+    waiting = list(enumerate(lines))[::-1]  # popped from the end: in the lines' order
+    running = as_completed()
+    numbers: dict[str, int] = {}
+
+    def submit() -> Iterator[tuple[int, tuple[bytes | None, str | None]]]:
+        while waiting and running.count() < in_flight:
+            number, line = waiting.pop()
+            try:
+                task = (bake_sent_line, _sent(line)) if send_audio else (bake_line, line)
+            except VoxrigError as exc:
+                yield number, (None, str(exc))
+                continue
+            future = client.submit(*task, pure=False)
+            numbers[future.key] = number
+            running.add(future)
+
+    yield from submit()
+    for future in running:
+        yield numbers.pop(future.key), future.result()
+        yield from submit()
 
 
 def _sent(line: Line) -> SentLine:

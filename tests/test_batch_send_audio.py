@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from batch_lines import CORRUPT_WAV, LJSPEECH, SHORT, single_bake, write_lines
 
-from voxrig.bridge.batch import Line, SentLine, bake_sent_line, run
+from voxrig.bridge.batch import Line, SentLine, bake_sent_line, dask_cluster, run
 
 
 @pytest.fixture()
@@ -55,3 +55,20 @@ def test_send_audio_without_dask_is_a_one_line_error(lines_folder, tmp_path, cap
     assert capsys.readouterr().err.splitlines() == [
         "voxrig: error: --send-audio is for --dask workers; local workers read the files"]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cluster_gets_lines_a_window_at_a_time_and_an_unreadable_file_fails_alone(
+        lines_folder, tmp_path):
+    """One line in flight at a time; the first line's file is gone by the time it is sent
+    (after its key was taken): that line fails naming it, the others bake as single bakes."""
+    gone = tmp_path / "gone.flac"
+    lines = [Line(str(gone), None, "gone.voxrig.json")]
+    lines += [Line(str(lines_folder / f"{stem}.flac"), text, f"{stem}.voxrig.json")
+              for stem, text in SHORT.items()]
+    results = dict(dask_cluster("local", send_audio=True, in_flight=1)(lines))
+    assert sorted(results) == [0, 1, 2]
+    assert results[0] == (None, f"cannot read {str(gone)!r}: No such file or directory")
+    for number, (stem, text) in enumerate(SHORT.items(), 1):
+        data, error = results[number]
+        assert error is None
+        assert data == single_bake(lines_folder / f"{stem}.flac", text, f"{stem}.voxrig.json")
