@@ -7,7 +7,10 @@ carried, and gives the same frames. Its output frame t describes the face at inp
 t - delay, so offline the input is padded with `delay` copies of its last frame and the first
 `delay` outputs are dropped: one face frame per log-mel frame (frame j at j / 100 s).
 Everything about the model (channels, phones, delay, cache shapes) is read from its metadata,
-so a retrained model with the same inputs and outputs drops in unchanged."""
+so a retrained model with the same inputs and outputs drops in unchanged. A model exported
+with its phone head (`training/export.py --phone-logp`) has one more output, `phone_logp`:
+per-frame log posteriors over its phones, which `NeuralEngine.phone_log_posteriors` gives,
+timed like the face frames, for forced alignment (core/posterior_align.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ QUIET_BELOW_DB = 30.0
 PAUSE_SECONDS = 0.25
 SYLLABLE_DIP_DB = 4.0
 SPEECH_LABEL = "AH"  # a neutral vowel: speech whose phones are not known
+PHONE_OUTPUT = "phone_logp"  # the optional phone head's output (log-softmax over `phones`)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,10 @@ class Model:
         self.arkit_columns = np.array([ARKIT_INDEX[c] for c in self.info.channels])
         self._phone_ids = {p: i for i, p in enumerate(self.info.phones)}
         self._cache_names = [f"cache_{i}" for i in range(len(self.info.caches))]
+        outputs = {o.name for o in self.session.get_outputs()}
+        self.has_phone_output = PHONE_OUTPUT in outputs
+        self._outputs = ["weights", "keypoints",
+                         *(f"cache_out_{i}" for i in range(len(self.info.caches)))]
 
     def zero_caches(self) -> list[np.ndarray]:
         return [np.zeros((1, ch, n), np.float32) for ch, n in self.info.caches]
@@ -85,8 +93,16 @@ class Model:
         (T, 204) keypoints in cm, and the caches for the next call."""
         feeds = {"mel": mel[None], "phones": phones[None]}
         feeds.update(zip(self._cache_names, caches, strict=True))
-        weights, keypoints, *new = self.session.run(None, feeds)
+        weights, keypoints, *new = self.session.run(self._outputs, feeds)
         return weights[0], keypoints[0], new
+
+    def run_phones(self, mel: np.ndarray, phones: np.ndarray, caches: list[np.ndarray]
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:  # fmt: skip
+        """As `run`, for the phone head: (T, n_phones) log posteriors and the next caches."""
+        feeds = {"mel": mel[None], "phones": phones[None]}
+        feeds.update(zip(self._cache_names, caches, strict=True))
+        logp, *new = self.session.run([PHONE_OUTPUT, *self._outputs[2:]], feeds)
+        return logp[0], new
 
 
 _loaded: dict[tuple[str, int], Model] = {}
@@ -153,7 +169,7 @@ def _validated_info(session, path: Path) -> ModelInfo:
     outputs = {o.name for o in session.get_outputs()}
     wanted_in = {"mel", "phones", *(f"cache_{i}" for i in range(len(info.caches)))}
     wanted_out = {"weights", "keypoints", *(f"cache_out_{i}" for i in range(len(info.caches)))}
-    if set(inputs) != wanted_in or set(outputs) != wanted_out:
+    if set(inputs) != wanted_in or outputs - {PHONE_OUTPUT} != wanted_out:
         raise bad(f"inputs {sorted(inputs)} / outputs {sorted(outputs)} do not match its "
                   "metadata")
     if inputs["phones"][-1] != len(info.phones) or inputs["mel"][-1] != melspec.N_MELS:
@@ -342,6 +358,23 @@ class NeuralEngine:
             done += len(w)
         assert done == count, (done, count)
         return weights, keypoints
+
+    def phone_log_posteriors(self, samples_16k: np.ndarray) -> np.ndarray | None:
+        """(N, n_phones) log posteriors of the phone heard at each 10 ms frame (frame j at
+        j / 100 s, as `predict`'s frames: the model's delay is undone the same way), from the
+        audio alone (no phones told); None when the model has no phone head."""
+        if not self.model.has_phone_output:
+            return None
+        mel = melspec.log_mel(np.asarray(samples_16k, dtype=np.float32).reshape(-1))
+        delay = self.model.info.delay
+        mel = np.concatenate([mel, np.repeat(mel[-1:], delay, axis=0)])
+        told = np.zeros((min(len(mel), PIECE_FRAMES), len(self.model.info.phones)), np.float32)
+        caches, pieces = self.model.zero_caches(), []
+        for first in range(0, len(mel), PIECE_FRAMES):
+            piece = mel[first:first + PIECE_FRAMES]
+            logp, caches = self.model.run_phones(piece, told[: len(piece)], caches)
+            pieces.append(logp)
+        return np.concatenate(pieces)[delay:]
 
 
 # --------------------------------------------------------------------------- streaming

@@ -227,3 +227,74 @@ def test_a_missing_or_corrupt_model_is_a_one_line_error(tmp_path, monkeypatch, c
     assert ("is missing" if content is None else "cannot be loaded") in err
     assert not (tmp_path / "line.voxrig.json").exists()
 
+
+
+# ------------------------------------------------------------------ the optional phone head
+
+
+@pytest.fixture(scope="module")
+def headed(tmp_path_factory):
+    """A small random network with the phone head, exported twice: with `phone_logp`
+    (training/export.py --phone-logp) and as the shipped graph is, without it."""
+    import os
+
+    try:
+        import torch
+    except ImportError:  # CI installs the `train` extra: there a missing torch is a failure
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("exporting a model with the phone head needs the `train` extra (torch)")
+    from training.export import export
+    from training.model import AudioToFace, ModelConfig
+
+    torch.manual_seed(0)
+    net = AudioToFace(ModelConfig(width=8, dilations=(1, 2), phone_head=True))
+    for p in net.parameters():  # zero-initialised heads would hide mistakes
+        torch.nn.init.normal_(p, std=0.3)
+    net.eval()
+    folder = tmp_path_factory.mktemp("headed")
+    export(net, folder / "with.onnx", phone_logp=True)
+    export(net, folder / "without.onnx")
+    return net, folder / "with.onnx", folder / "without.onnx"
+
+
+def test_the_shipped_model_has_no_phone_posteriors(voice):
+    engine = NeuralEngine()
+    assert not engine.model.has_phone_output
+    assert engine.phone_log_posteriors(voice.samples[:16000]) is None
+
+
+def test_phone_posteriors_are_log_probabilities_on_the_face_frames(voice, headed):
+    _, path, _ = headed
+    engine = NeuralEngine(path)
+    x = neural.samples_16k(voice)[: 3 * 16000]
+    logp = engine.phone_log_posteriors(x)
+    weights, _ = engine.predict(x)
+    assert logp.shape == (len(weights), len(engine.info.phones))
+    np.testing.assert_allclose(np.exp(logp).sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_phone_posterior_row_j_is_the_phone_heads_verdict_on_input_frame_j(voice, headed):
+    import torch
+
+    from voxrig.core.mel import log_mel
+
+    net, path, _ = headed
+    x = neural.samples_16k(voice)[: 2 * 16000]
+    logp = NeuralEngine(path).phone_log_posteriors(x)
+    mel = torch.from_numpy(log_mel(x))[None]
+    d = net.config.delay
+    padded = torch.cat([mel, mel[:, -1:].repeat(1, d, 1)], dim=1)
+    with torch.no_grad():  # training: code frame t + delay names the phone of input frame t
+        code, _ = net.encode(padded, torch.zeros(1, padded.shape[1], 40),
+                             *net.zero_caches(1))
+        expected = torch.log_softmax(net.phones(code[:, d:]), dim=-1)[0].numpy()
+    np.testing.assert_allclose(logp, expected, atol=1e-4)
+
+
+def test_the_phone_output_leaves_the_face_unchanged(voice, headed):
+    _, with_head, without = headed
+    x = neural.samples_16k(voice)[: 3 * 16000]
+    a, b = NeuralEngine(with_head).predict(x), NeuralEngine(without).predict(x)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])

@@ -218,3 +218,17 @@ def test_a_held_out_facegood_clip_is_never_sampled_nor_counted_in_the_statistics
     assert list(group.starts) == [0, 4] and list(group.ends) == [4, 9]
     every = load_groups(tmp_path, held_out="none of them")["facegood"]
     assert len(every.mel) == frames
+
+
+def test_the_phone_head_exports_as_log_posteriors_equal_to_torch_in_one_call_or_streamed(
+        tmp_path):
+    torch.manual_seed(0)
+    model = AudioToFace(ModelConfig(width=8, dilations=(1, 2), phone_head=True))
+    for p in model.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    path = tmp_path / "headed.onnx"
+    export(model.eval(), path, phone_logp=True)
+    result = check(model, path)
+    assert result["phone_logp_onnx_vs_torch"] < 1e-4
+    assert result["phone_logp_stream_vs_whole"] < 1e-4
+    assert result["onnx_vs_torch"] < 1e-4
