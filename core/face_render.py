@@ -142,6 +142,15 @@ def render_frames(frames: Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
         yield from _redraw(batch, reference, generate)
 
 
+def dub(frames: np.ndarray, a: np.ndarray, t: np.ndarray, reference: np.ndarray,
+        place: Placement, keypoints: np.ndarray, generate: Generator) -> Iterator[np.ndarray]:
+    """A video (T, H, W, 3) with frame->canvas transforms a, t (T,) saying a clip: one output
+    frame per keypoint frame, the video ping-ponged to that length, each mouth redrawn."""
+    shown = ping_pong(len(keypoints), len(frames))
+    return render_frames((frames[k] for k in shown), a[shown], t[shown], reference,
+                         clip_mouth_points(keypoints, place), generate)
+
+
 def _redraw(batch: list[tuple[np.ndarray, complex, complex, np.ndarray]], reference: np.ndarray,
             generate: Generator) -> list[np.ndarray]:
     crops = np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE) for f, a, t, _ in batch])

@@ -16,18 +16,12 @@ from voxrig import core
 from voxrig.core.audio import probe as probe_audio
 from voxrig.core.clip import Clip
 from voxrig.core.errors import VoxrigError
-from voxrig.core.face_render import (
-    Placement,
-    clip_mouth_points,
-    keypoints_at,
-    ping_pong,
-    render_frames,
-)
+from voxrig.core.face_render import dub, keypoints_at
 
 from ..bake_config import add_bake_options, config_from_args
 from ..clipio import load_clip
 from ..transcripts import transcript_from
-from .tracking import Track, load_track, track_video
+from .tracking import Track, load_track, person, track_video
 from .video import VideoInfo, probe, read_frames, write_video
 from .voxface import Face, open_generator, read_face
 
@@ -83,15 +77,8 @@ def run(args: argparse.Namespace) -> int:
     track = _track(args.video, video_path, frames, face)
     from voxrig.core.rig import load_rig
 
-    neutral = load_rig().neutral_landmarks
-    place = face.placement(neutral)
-    if track.ict_a is not None:
-        place = Placement(track.ict_a, track.ict_t, neutral)
-    reference = face.reference if track.reference is None else track.reference
-    shown = ping_pong(len(keypoints), len(frames))
-    mouths = clip_mouth_points(keypoints, place)
-    out = render_frames((frames[k] for k in shown), track.a[shown], track.t[shown],
-                        reference, mouths, generate)
+    place, reference = person(track, face, load_rig().neutral_landmarks)
+    out = dub(frames, track.a, track.t, reference, place, keypoints, generate)
     write_video(out, info.fps, output, audio)
     if not args.quiet:
         _report(args, clip, output, info, len(keypoints), len(frames), audio, started)

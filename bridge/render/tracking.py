@@ -24,8 +24,10 @@ from voxrig.core.face_canvas import (
     frame_transforms,
     neutral_frames,
 )
+from voxrig.core.face_render import Placement
 
 from . import facemesh
+from .voxface import Face
 
 PYTHON_VARIABLE = "VOXRIG_FACE_PYTHON"
 INSTALL = ("python3 -m venv ~/.voxrig-face && ~/.voxrig-face/bin/pip install "
@@ -46,6 +48,14 @@ class Track:
     ict_t: complex | None = None
 
 
+def person(track: Track, face: Face, neutral: np.ndarray) -> tuple[Placement, np.ndarray]:
+    """Where the clip's keypoints land and the reference mouth crop: the tracked video's own
+    when it has them (another person, other light), else the face model's."""
+    if track.ict_a is None or track.ict_t is None or track.reference is None:
+        return face.placement(neutral), face.reference
+    return Placement(track.ict_a, track.ict_t, neutral), track.reference
+
+
 def load_track(path: Path) -> Track:
     """A precomputed track (the bundled demo video's): arrays a and t."""
     with np.load(path) as z:
@@ -55,10 +65,16 @@ def load_track(path: Path) -> Track:
 def track_video(path: Path, frames: np.ndarray, template: np.ndarray,
                 neutral: np.ndarray) -> Track:
     """Track a user's video (its decoded frames) and hold its face on the face model's canvas
-    (template); the problems a video can have are one line each."""
+    (template)."""
     landmarks, faces = _facemesh(path)
+    return track_from_landmarks(str(path), landmarks, faces, frames, template, neutral)
+
+
+def track_from_landmarks(name: str, landmarks: np.ndarray, faces: np.ndarray,
+                         frames: np.ndarray, template: np.ndarray, neutral: np.ndarray) -> Track:
+    """A video's Track from its FaceMesh landmarks (T, 468, 2) and face counts (T,): the
+    problems a video can have (no face, several, too small) are one line each."""
     landmarks, faces = landmarks[:len(frames)], faces[:len(frames)]
-    name = str(path)
     found = np.isfinite(landmarks).all(axis=(1, 2))
     if not found.any():
         raise VoxrigError(f"no face found in video {name!r} (the renderer needs the speaker's "
