@@ -13,13 +13,17 @@ from pythonosc.osc_message import OscMessage
 from voxrig.bridge.live.protocols import (
     NECK_SHARE,
     PROTOCOLS,
+    VRCHAT_EYES,
+    VRCHAT_HEAD,
     Encoder,
     frame_rate_fraction,
     livelink_packet,
     vmc_bones,
+    vrchat_eyes,
 )
 from voxrig.core.names import ARKIT52
 from voxrig.core.naming import style_names
+from voxrig.core.rotation import eye_angles
 
 WEIGHTS = np.linspace(0.0, 1.0, 52, dtype=np.float32)
 
@@ -141,23 +145,56 @@ def test_vmc_eyes_turn_as_their_eye_look_channels_say():
 def test_vrchat_frame_sets_avatar_parameters_with_face_tracking_names():
     datagrams = Encoder("vrchat").datagrams(0, 0.0, WEIGHTS)
     messages = [OscMessage(d) for d in datagrams]
-    assert len(messages) == 42
+    assert len(messages) == 42 + 4 + 3 == Encoder("vrchat").messages_per_frame
     jaw = next(m for m in messages if m.address == "/avatar/parameters/FT/v2/JawOpen")
     assert jaw.params == [pytest.approx(float(WEIGHTS[ARKIT52.index("jawOpen")]))]
-    assert all(m.address.startswith("/avatar/parameters/FT/v2/") for m in messages)
+    assert all(m.address.startswith("/avatar/parameters/FT/v2/") for m in messages[:46])
+    assert [m.address for m in messages[-3:]] == [
+        "/avatar/parameters/voxrig/HeadPitch", "/avatar/parameters/voxrig/HeadYaw",
+        "/avatar/parameters/voxrig/HeadRoll"]
 
 
-def test_generic_frame_carries_number_time_and_all_weights_then_one_message_per_channel():
+def vrchat_values(weights: np.ndarray, head=None) -> dict[str, float]:
+    return {OscMessage(d).address.removeprefix("/avatar/parameters/"): OscMessage(d).params[0]
+            for d in Encoder("vrchat").datagrams(0, 0.0, weights, head)}
+
+
+def test_vrchat_eyes_are_face_tracking_eye_parameters_as_the_sine_of_the_angle():
+    weights = np.zeros(52, np.float32)
+    weights[ARKIT52.index("eyeLookOutLeft")] = 0.5  # left eye: 15 degrees to the avatar's left
+    weights[ARKIT52.index("eyeLookUpRight")] = 0.5  # right eye: 15 degrees up
+    values = vrchat_values(weights)
+    assert values["FT/v2/EyeLeftX"] == pytest.approx(-np.sin(np.radians(15.0)), abs=1e-6)
+    assert values["FT/v2/EyeRightY"] == pytest.approx(np.sin(np.radians(15.0)), abs=1e-6)
+    assert values["FT/v2/EyeLeftY"] == 0.0 and values["FT/v2/EyeRightX"] == 0.0
+
+
+def test_vrchat_head_is_degrees_over_45_within_the_parameter_range():
+    values = vrchat_values(np.zeros(52, np.float32), np.array([9.0, -4.5, 90.0], np.float32))
+    assert values["voxrig/HeadPitch"] == pytest.approx(0.2)
+    assert values["voxrig/HeadYaw"] == pytest.approx(-0.1)
+    assert values["voxrig/HeadRoll"] == 1.0  # clipped
+
+
+def test_generic_frame_carries_number_time_weights_head_and_eyes_then_each_channel():
     encoder = Encoder("generic", style_names("pascal"))
-    datagrams = encoder.datagrams(42, 0.7, WEIGHTS)
-    head = OscMessage(datagrams[0])
-    assert head.address == "/voxrig/frame"
-    assert head.params[0] == 42 and head.params[1] == pytest.approx(0.7)
-    assert np.allclose(head.params[2:], WEIGHTS)
-    blends = [OscMessage(d) for d in datagrams[1:]]
+    weights = WEIGHTS.copy()
+    weights[ARKIT52.index("eyeLookInLeft")] = 0.2  # left eye: 6 degrees to the avatar's right
+    datagrams = encoder.datagrams(42, 0.7, weights, np.array([2.0, -3.0, 1.5], np.float32))
+    frame = OscMessage(datagrams[0])
+    assert frame.address == "/voxrig/frame"
+    assert frame.params[0] == 42 and frame.params[1] == pytest.approx(0.7)
+    assert np.allclose(frame.params[2:], weights)
+    head, eyes = OscMessage(datagrams[1]), OscMessage(datagrams[2])
+    assert head.address == "/voxrig/head" and head.params == pytest.approx([2.0, -3.0, 1.5])
+    assert eyes.address == "/voxrig/eyes"
+    assert eyes.params == pytest.approx(list(eye_angles(weights).reshape(-1)), abs=1e-5)
+    assert eyes.params[0] == pytest.approx(-6.0 + 30 * float(weights[ARKIT52.index(
+        "eyeLookOutLeft")]), abs=1e-5)
+    blends = [OscMessage(d) for d in datagrams[3:]]
     assert [m.address for m in blends] == [f"/voxrig/blend/{n[0].upper()}{n[1:]}"
                                            for n in ARKIT52]
-    assert encoder.messages_per_frame == len(datagrams) == 53
+    assert encoder.messages_per_frame == len(datagrams) == 55
 
 
 @pytest.mark.parametrize(("protocol", "style"), [("vmc", "arkit"), ("vrchat", "vrcft"),
@@ -191,8 +228,15 @@ def test_each_frame_is_byte_for_byte_what_python_osc_builds_for_it(protocol, sty
         elif protocol == "vrchat":
             expected = [message("/avatar/parameters/" + name, (w[i], "f")).dgram
                         for i, name in sent]
+            extra = zip(VRCHAT_EYES + VRCHAT_HEAD,
+                        [*vrchat_eyes(eye_angles(weights)), 0.0, 0.0, 0.0], strict=True)
+            expected += [message("/avatar/parameters/" + name, (float(np.float32(v)), "f")
+                                 ).dgram for name, v in extra]
         else:
             expected = [message("/voxrig/frame", (index, "i"), (index / 60, "f"),
-                                *[(v, "f") for v in w]).dgram]
+                                *[(v, "f") for v in w]).dgram,
+                        message("/voxrig/head", *[(0.0, "f")] * 3).dgram,
+                        message("/voxrig/eyes", *[(float(v), "f") for v in
+                                                  eye_angles(weights).reshape(-1)]).dgram]
             expected += [message("/voxrig/blend/" + name, (w[i], "f")).dgram for i, name in sent]
         assert encoder.datagrams(index, index / 60, weights) == expected

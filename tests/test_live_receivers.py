@@ -20,12 +20,13 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
 
 from voxrig.bridge.cli import SAMPLE_AUDIO
-from voxrig.bridge.live.protocols import Encoder
+from voxrig.bridge.live.protocols import HEAD_FULL, VRCHAT_EYES, VRCHAT_HEAD, Encoder
 from voxrig.core.audio import load_audio
 from voxrig.core.config import IdleConfig
 from voxrig.core.living_stream import LivingStream
 from voxrig.core.names import ARKIT52
 from voxrig.core.neural import NeuralStreamingAnimator
+from voxrig.core.rotation import eye_angles
 from voxrig.core.streaming import RATE, stream_frames
 
 VOXRIG = Path(sys.executable).with_name("voxrig")
@@ -50,6 +51,13 @@ def expected(clip) -> np.ndarray:
     the default living layer (blinks, gaze) on top: (T, 52)."""
     living = LivingStream(IdleConfig())
     return np.stack([living.apply(f).weights for f in engine_frames(clip)])
+
+
+@pytest.fixture(scope="module")
+def expected_heads(clip) -> np.ndarray:
+    """The head rotation (T, 3) the default living layer gives the clip's frames."""
+    living = LivingStream(IdleConfig())
+    return np.stack([living.apply(f).head for f in engine_frames(clip)])
 
 
 def engine_frames(clip: Path) -> list:
@@ -163,6 +171,47 @@ def test_idle_off_streams_the_engines_frames_without_blinks_or_gaze(clip):
         messages = receiver.wait_for(sent * Encoder("generic").messages_per_frame)
     mouth_only = np.stack([f.weights for f in engine_frames(clip)])
     check_stream("generic", messages, done.stderr, mouth_only, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_generic_receivers_get_each_frames_head_and_eyes(clip, expected, expected_heads):
+    with PythonOscReceiver() as receiver:
+        done = stream(clip, "generic", receiver.port)
+        assert done.returncode == 0, done.stderr
+        sent = counters(done.stderr)[0]
+        messages = receiver.wait_for(sent * Encoder("generic").messages_per_frame)
+    index = [args[0] for address, args in messages if address == "/voxrig/frame"]
+    heads = np.array([args for address, args in messages if address == "/voxrig/head"])
+    eyes = np.array([args for address, args in messages if address == "/voxrig/eyes"])
+    assert len(index) == len(heads) == len(eyes) == sent
+    np.testing.assert_allclose(heads, expected_heads[index], atol=1e-4)
+    np.testing.assert_allclose(eyes, [eye_angles(w).reshape(-1) for w in expected[index]],
+                               atol=1e-4)
+    assert np.ptp(heads, axis=0).max() > 0.2 and np.abs(eyes).max() > 0.5  # they move
+
+
+@pytest.mark.slow
+def test_vrchat_receivers_get_each_frames_eye_and_head_parameters(clip, expected,
+                                                                  expected_heads):
+    with PythonOscReceiver() as receiver:
+        done = stream(clip, "vrchat", receiver.port)
+        assert done.returncode == 0, done.stderr
+        sent = counters(done.stderr)[0]
+        messages = receiver.wait_for(sent * Encoder("vrchat").messages_per_frame)
+    values = {name: [args[0] for address, args in messages
+                     if address == "/avatar/parameters/" + name]
+              for name in VRCHAT_EYES + VRCHAT_HEAD}
+    assert all(len(v) == sent for v in values.values())
+    yaw = np.array(values["voxrig/HeadYaw"])
+    assert np.ptp(yaw) > 0.005
+    # each received yaw is a frame's yaw / 45, in stream order
+    expected_yaw = expected_heads[:, 1] / HEAD_FULL
+    position = 0
+    for value in yaw:
+        while position < len(expected_yaw) and abs(expected_yaw[position] - value) > 1e-5:
+            position += 1
+        assert position < len(expected_yaw), "a head yaw the stream never computed arrived"
+        position += 1
 
 
 # ------------------------------------------------------------------------------- oscdump

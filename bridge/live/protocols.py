@@ -4,9 +4,13 @@
   `/VMC/Ext/Bone/Pos s f*7` for Neck, Head, LeftEye, RightEye (position zeros, a Unity
   quaternion), then `/VMC/Ext/Blend/Apply` (VMC protocol, as VSeeFace / VNyan / Warudo /
   EVMC4U receive it).
-- vrchat: `/avatar/parameters/<Name> f`, one message per datagram (VRChat's OSC input).
+- vrchat: `/avatar/parameters/<Name> f`, one message per datagram (VRChat's OSC input),
+  then the eyes as VRCFaceTracking's `FT/v2/EyeLeftX` ... `EyeRightY` (sine of the angle)
+  and the head as `voxrig/HeadPitch`, `HeadYaw`, `HeadRoll` (degrees / HEAD_FULL).
 - generic: `/voxrig/frame i f f*52` (frame number, time, all 52 weights in ARKit order),
-  then `/voxrig/blend/<name> f` per channel, one message per datagram.
+  `/voxrig/head f f f` (pitch, yaw, roll degrees), `/voxrig/eyes f f f f` (left yaw, left
+  pitch, right yaw, right pitch degrees), then `/voxrig/blend/<name> f` per channel, one
+  message per datagram.
 - livelink: the Live Link Face app's UDP packet (Unreal's Live Link "LiveLinkFace" source).
 
 OSC is built with python-osc once per stream: a frame's datagrams differ only in their
@@ -53,6 +57,14 @@ NECK_SHARE = 0.4  # the neck turns this share of the head's rotation, the head t
 VRCHAT_PREFIX = "/avatar/parameters/"
 GENERIC_FRAME = "/voxrig/frame"
 GENERIC_BLEND = "/voxrig/blend/"
+GENERIC_HEAD = "/voxrig/head"  # f f f: pitch (down +), yaw (avatar's left +), roll, degrees
+GENERIC_EYES = "/voxrig/eyes"  # f f f f: left yaw, left pitch, right yaw, right pitch (up +)
+# VRChat: the eyes as VRCFaceTracking's eye parameters (sin of the angle; X to the avatar's
+# right +, Y up +), the head as avatar parameters of voxrig's own (degrees / HEAD_FULL, the
+# [-1, 1] range of a synced float)
+VRCHAT_EYES = ("FT/v2/EyeLeftX", "FT/v2/EyeLeftY", "FT/v2/EyeRightX", "FT/v2/EyeRightY")
+VRCHAT_HEAD = ("voxrig/HeadPitch", "voxrig/HeadYaw", "voxrig/HeadRoll")
+HEAD_FULL = 45.0  # degrees of head rotation a VRChat head parameter of 1.0 stands for
 
 # Live Link Face packet (the iOS app's format, read by Unreal's LiveLinkFace plugin):
 # uint8 version 6, FString device id, FString subject name, FQualifiedFrameTime (int32 frame,
@@ -124,6 +136,11 @@ class Encoder:
         prefix = VRCHAT_PREFIX if protocol == "vrchat" else GENERIC_BLEND
         self._per_channel = [_head(_message(prefix + name, (0.0, "f")), 1)
                              for _, name in self._sent]  # fmt: skip
+        if protocol == "vrchat":
+            self._per_channel += [_head(_message(VRCHAT_PREFIX + name, (0.0, "f")), 1)
+                                  for name in VRCHAT_EYES + VRCHAT_HEAD]
+        self._generic_head = _head(_message(GENERIC_HEAD, *[(0.0, "f")] * 3), 3)
+        self._generic_eyes = _head(_message(GENERIC_EYES, *[(0.0, "f")] * 4), 4)
         # /voxrig/frame i f f*52: the number, the time and the weights are its last 54 words
         self._frame_head = _head(_message(GENERIC_FRAME, (0, "i"),
                                           *[(0.0, "f")] * (1 + len(ARKIT52))), 2 + len(ARKIT52))
@@ -132,8 +149,8 @@ class Encoder:
     def messages_per_frame(self) -> int:
         """OSC messages (or packets) one frame makes, for counting what a receiver must get."""
         n = len(self._sent)
-        return {"vmc": n + len(VMC_BONES) + 1, "vrchat": n, "generic": n + 1,
-                "livelink": 1}[self.protocol]
+        return {"vmc": n + len(VMC_BONES) + 1, "vrchat": n + len(VRCHAT_EYES + VRCHAT_HEAD),
+                "generic": n + 3, "livelink": 1}[self.protocol]
 
     def datagrams(self, index: int, time: float, weights: np.ndarray,
                   head: np.ndarray | None = None) -> list[bytes]:
@@ -144,11 +161,18 @@ class Encoder:
         values = w[self._columns].astype(">f4")
         if self._vmc is not None:
             return [self._vmc.fill(np.concatenate([values, vmc_bones(w, head)]))]
-        out = [head + value for head, value in zip(self._per_channel, _words(values),
-                                                   strict=True)]
+        rotation = np.zeros(3) if head is None else np.asarray(head, np.float64)
+        eyes = eye_angles(w)
+        if self.protocol == "vrchat":
+            values = np.concatenate([values, vrchat_eyes(eyes),
+                                     np.clip(rotation / HEAD_FULL, -1.0, 1.0)])
+        out = [start + value for start, value in zip(self._per_channel, _words(values),
+                                                     strict=True)]
         if self.protocol == "generic":
-            out.insert(0, self._frame_head + struct.pack(">if", int(index), float(time))
-                       + w.astype(">f4").tobytes())
+            out[:0] = [self._frame_head + struct.pack(">if", int(index), float(time))
+                       + w.astype(">f4").tobytes(),
+                       self._generic_head + rotation.astype(">f4").tobytes(),
+                       self._generic_eyes + eyes.reshape(-1).astype(">f4").tobytes()]
         return out
 
 
@@ -181,6 +205,13 @@ def _vmc_template(sent: list[tuple[int, str]]) -> _Template:
         pos += 4 + size
         slots += [pos - 4 * k for k in range(floats, 0, -1)]  # the message's last floats
     return _Template(data, np.array(slots, dtype=np.intp))
+
+
+def vrchat_eyes(eyes: np.ndarray) -> np.ndarray:
+    """VRCFaceTracking's EyeLeftX, EyeLeftY, EyeRightX, EyeRightY from eye_angles' (2, 2)
+    degrees: the sine of each angle, X to the avatar's right + (voxrig's yaw is left +)."""
+    (left_yaw, left_pitch), (right_yaw, right_pitch) = np.radians(eyes)
+    return np.sin([-left_yaw, left_pitch, -right_yaw, right_pitch])
 
 
 def vmc_bones(weights: np.ndarray, head: np.ndarray | None) -> np.ndarray:
