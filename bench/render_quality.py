@@ -10,7 +10,14 @@ real frame's FaceMesh landmarks below the nose):
 - flicker: the mean |frame-to-frame change| of the box's luma that the real video does not
   have (0 for the real video itself).
 
-    .venv/bin/python -m bench.render_quality [--limit N] [--no-track]
+    .venv/bin/python -m bench.render_quality [--limit N] [--no-track] [--voxrig] [--speed]
+
+--voxrig adds `voxrig render` with the bundled face (core/assets/face), each clip re-rendered
+from its own audio through voxrig's clip exactly as `voxrig render AUDIO --video CLIP.mp4`
+does, with the clip's stored FaceMesh tracks standing in for tracking the video (so the
+renderer's tracks give head pose, the reference frame and the ICT placement, never the
+mouth's motion). --speed measures frames per second of the render loop at 360x288 and the
+whole command on the bundled line and on 60 s of speech.
 
 Baselines: the clip's first frame with a face repeated (a mouth that never moves) and a
 plain H.264 re-encode of the decoded real frames (crf 22). Needs
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -188,6 +196,87 @@ def reencode(clip_id: str, audio: np.ndarray, frames: np.ndarray,
 BASELINES: dict[str, Renderer] = {"first_frame": first_frame, "reencode_crf22": reencode}
 
 
+def bake_keypoints(audio: np.ndarray, fps: float = 25.0) -> np.ndarray:
+    """(T, 68, 3) keypoint displacements of 16 kHz audio, baked as `voxrig render AUDIO` bakes
+    it (bake's default options: neural engine, emotion and idle motion on)."""
+    from voxrig.core.audio import audio_from_array
+    from voxrig.core.bake import bake
+    from voxrig.core.config import Config
+
+    clip = bake(audio_from_array(audio, AUDIO_RATE), None, Config(fps=fps, keypoints=True))
+    return clip.keypoints.astype(np.float32)
+
+
+def voxrig_renderer(threads: int = 1) -> Renderer:
+    """`voxrig render` with the bundled face, driven by voxrig's bake of the clip's audio."""
+    from voxrig.bridge.render.command import DEMO_FACE
+    from voxrig.bridge.render.tracking import person, track_from_landmarks
+    from voxrig.bridge.render.voxface import open_generator, read_face
+    from voxrig.core.face_render import dub
+    from voxrig.core.rig import load_rig
+
+    face = read_face(DEMO_FACE)
+    generate = open_generator(face, str(DEMO_FACE), threads)
+    neutral = load_rig().neutral_landmarks
+
+    def render(clip_id: str, audio: np.ndarray, frames: np.ndarray,
+               landmarks: np.ndarray) -> np.ndarray:
+        faces = np.isfinite(landmarks).all(axis=(1, 2)).astype(np.int8)
+        track = track_from_landmarks(clip_id, landmarks, faces, frames, face.template, neutral)
+        place, reference = person(track, face, neutral)
+        keypoints = bake_keypoints(audio)[:len(frames)]
+        return np.stack(list(dub(frames, track.a, track.t, reference, place, keypoints,
+                                 generate)))
+    return render
+
+
+def render_speed(repeats: int = 3) -> dict:
+    """Frames per second of the render loop on the demo video (360x288) with 1 and 2
+    onnxruntime threads, the face model's load time, and the whole command (bake included,
+    a fresh process) on the bundled 9.7 s line and on 60 s of speech."""
+    import tempfile
+
+    from voxrig.bridge.cli import SAMPLE_AUDIO
+    from voxrig.bridge.render.command import DEMO_FACE, DEMO_TRACK, DEMO_VIDEO
+    from voxrig.bridge.render.tracking import load_track
+    from voxrig.bridge.render.voxface import open_generator, read_face
+    from voxrig.core.face_render import dub
+    from voxrig.core.rig import load_rig
+
+    from .speed import build_input, measure, voxrig_command
+
+    t0 = time.perf_counter()
+    face = read_face(DEMO_FACE)
+    open_generator(face, "demo")
+    load_s = time.perf_counter() - t0
+    frames, track = read_video(DEMO_VIDEO), load_track(DEMO_TRACK)
+    place = face.placement(load_rig().neutral_landmarks)
+    keypoints = bake_keypoints(read_audio(SAMPLE_AUDIO))
+    loop = {}
+    for threads in (1, 2):
+        generate = open_generator(face, "demo", threads)
+        best = np.inf
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _frame in dub(frames, track.a, track.t, face.reference, place, keypoints,
+                              generate):
+                pass
+            best = min(best, time.perf_counter() - t0)
+        loop[f"{threads}_threads_fps"] = round(len(keypoints) / best, 1)
+    whole = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        long_wav, _, long_s = build_input(Path(tmp))
+        for name, audio, seconds in (("line_9.7s", SAMPLE_AUDIO, 9.68), ("speech_60s", long_wav,
+                                                                          long_s)):
+            wall, rss, code, err = measure([*voxrig_command(), "render", str(audio), "-o",
+                                            str(Path(tmp) / "out.mp4"), "--force", "-q"])
+            whole[name] = {"seconds": round(wall, 2), "x_realtime": round(seconds / wall, 2),
+                           "peak_rss_mb": round(rss), "exit_code": code, "error": err}
+    return {"size": f"{frames.shape[2]}x{frames.shape[1]}", "frames": len(keypoints),
+            "render_loop": loop, "face_load_seconds": round(load_s, 3), "whole_command": whole,
+            "load_average": os.getloadavg()[0]}
+
+
 def track_frames(paths: list[Path], out: Path) -> dict[str, np.ndarray]:
     """FaceMesh landmarks of written frame stacks, tracked in .venv-track (mediapipe stays
     out of the project's venv)."""
@@ -234,21 +323,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
     parser.add_argument("--no-track", action="store_true",
                         help="skip the lip-gap r (needs .venv-track)")
+    parser.add_argument("--voxrig", action="store_true",
+                        help="also `voxrig render` with the bundled face (the still baseline "
+                        "beside it; the re-encode is left out)")
+    parser.add_argument("--speed", action="store_true", help="only the render speed")
     args = parser.parse_args(argv)
+    sha = git_sha()
+    if args.speed:
+        speed = render_speed()
+        print(json.dumps(speed))
+        write_results(results_path(RESULTS, sha).with_suffix(".speed.json"),
+                      stamped(sha, speed=speed))
+        return 0
     ids, landmarks = load_landmarks(LANDMARKS)
     tracks = dict(zip(ids, landmarks, strict=True))
     clip_ids = renderer_validation()[:args.limit]
+    renderers = dict(BASELINES)
+    if args.voxrig:
+        renderers = {"first_frame": first_frame, "voxrig_render": voxrig_renderer()}
     results = {name: evaluate(name, fn, clip_ids, tracks, not args.no_track)
-               for name, fn in BASELINES.items()}
+               for name, fn in renderers.items()}
     for name, r in results.items():
         print(f"{name:16s} {json.dumps(r['mean'])}")
-    sha = git_sha()
     write_results(results_path(RESULTS, sha), stamped(
         sha, validation_seed=VALIDATION_SEED, validation=clip_ids,
         box="FaceMesh landmarks below the nose base (2), per real frame",
         ssim=f"luma BT.601, Gaussian sigma {SSIM_SIGMA}, {2 * SSIM_RADIUS + 1}x"
              f"{2 * SSIM_RADIUS + 1}, K1 {SSIM_K1}, K2 {SSIM_K2}",
-        baselines=results))
+        **{"renderers" if args.voxrig else "baselines": results}))
     return 0
 
 

@@ -19,24 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
-from bench.render_quality import read_audio, renderer_validation
+from bench.render_quality import bake_keypoints, read_audio, renderer_validation
 from training.face.crops import CROPS
 from voxrig.core.face_canvas import as_complex, fit_ict_to_canvas
 from voxrig.core.face_render import Placement
 
 DRIVEN = LANDMARKS.parent / "driven.npz"
-FPS = 25.0  # GRID video
-
-
-def bake_keypoints(audio: np.ndarray, fps: float = FPS) -> np.ndarray:
-    """(T, 68, 3) keypoint displacements of 16 kHz audio, baked as `voxrig render` bakes it
-    (its default options: neural engine, emotion and idle motion on)."""
-    from voxrig.core.audio import audio_from_array
-    from voxrig.core.bake import bake
-    from voxrig.core.config import Config
-
-    clip = bake(audio_from_array(audio, 16000), None, Config(fps=fps, keypoints=True))
-    return clip.keypoints.astype(np.float32)
 
 
 def person_placement(clip_ids: list[str], tracks: dict[str, np.ndarray]) -> tuple[Placement, float]:
