@@ -1,0 +1,93 @@
+"""The renderer's computation (core/face_render.py) and its face model file (.voxface): which
+video frame each output frame shows, a clip's keypoints at the video's frame rate and on the
+person's canvas, and a face model read back as it was written."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from voxrig.bridge.render.command import DEMO_FACE
+from voxrig.bridge.render.voxface import read_face, write_face
+from voxrig.core.clip import Clip, frame_count_for
+from voxrig.core.errors import VoxrigError
+from voxrig.core.face_render import (
+    ICT_INNER_LIP,
+    ICT_MOUTH,
+    Placement,
+    clip_mouth_points,
+    keypoints_at,
+    ping_pong,
+)
+from voxrig.core.names import ARKIT52
+from voxrig.core.rig import keypoints, load_rig
+
+
+def test_a_short_video_plays_forwards_then_backwards_without_repeating_its_ends() -> None:
+    assert ping_pong(10, 4).tolist() == [0, 1, 2, 3, 2, 1, 0, 1, 2, 3]
+    assert ping_pong(3, 1).tolist() == [0, 0, 0]
+    assert ping_pong(3, 5).tolist() == [0, 1, 2]  # shorter audio: the video's start
+
+
+def jaw_clip(fps: float, seconds: float) -> Clip:
+    frames = frame_count_for(seconds, fps)
+    weights = np.zeros((frames, len(ARKIT52)), np.float32)
+    weights[:, ARKIT52.index("jawOpen")] = np.linspace(0, 0.6, frames)
+    return Clip(fps=fps, weights=weights, duration=seconds)
+
+
+def test_a_clip_without_keypoints_is_read_through_the_rig_at_the_video_rate() -> None:
+    clip = jaw_clip(30.0, 2.0)
+    at_25 = keypoints_at(clip, 25.0)
+    assert at_25.shape == (frame_count_for(2.0, 25.0), 68, 3)
+    rig = keypoints(clip.weights)
+    assert np.allclose(at_25[0], rig[0], atol=1e-6)
+    assert np.allclose(at_25[-1], rig[-1], atol=1e-6)  # both end at 2.0 s
+    # frame 5 at 25 fps (0.2 s) is frame 6 at 30 fps
+    assert np.allclose(at_25[5], rig[6], atol=1e-5)
+
+
+def test_at_rest_the_mouth_lands_where_the_placement_puts_the_neutral_lips() -> None:
+    neutral = load_rig().neutral_landmarks.astype(np.float64)
+    place = Placement(complex(8, 0), complex(96, 100), neutral)
+    still = clip_mouth_points(np.zeros((2, 68, 3)), place)
+    expected = 8 * (neutral[list(ICT_MOUTH), 0] - 1j * neutral[list(ICT_MOUTH), 1]) + 96 + 100j
+    assert np.allclose(still[0], expected)
+
+
+def test_an_open_jaw_moves_the_lower_inner_lip_down_the_canvas() -> None:
+    clip = jaw_clip(25.0, 1.0)
+    place = Placement(complex(8, 0), complex(96, 100), load_rig().neutral_landmarks)
+    mouths = clip_mouth_points(keypoints_at(clip, 25.0), place)
+    upper, lower = (ICT_MOUTH.index(i) for i in (ICT_INNER_LIP[1], ICT_INNER_LIP[3]))
+    gap = mouths[:, lower].imag - mouths[:, upper].imag  # +y is down on the canvas
+    assert gap[-1] > gap[0] + 5  # jawOpen 0.6: several canvas pixels apart
+
+
+def test_a_face_model_reads_back_as_written(tmp_path) -> None:
+    face = read_face(DEMO_FACE)
+    copy = tmp_path / "copy.voxface"
+    write_face(copy, face, source="test", license="CC BY 4.0")
+    again = read_face(copy)
+    assert again.generator == face.generator and again.name == face.name
+    assert np.array_equal(again.reference, face.reference)
+    assert np.array_equal(again.template, face.template)
+    assert (again.ict_a, again.ict_t) == (face.ict_a, face.ict_t)
+
+
+def test_a_face_model_of_another_version_is_refused_with_one_line(tmp_path) -> None:
+    bad = tmp_path / "future.voxface"
+    with zipfile.ZipFile(DEMO_FACE) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            if item == "header.json":
+                header = json.loads(data)
+                header["version"] = 2
+                data = json.dumps(header).encode()
+            dst.writestr(item, data)
+    with pytest.raises(VoxrigError, match=r"unsupported version 2 \(this voxrig reads version "
+                                          r"1\)"):
+        read_face(bad)
