@@ -9,7 +9,7 @@ an image-gradient L1; the sync and GAN losses of S0 come later.
 Trains on clips outside the renderer's validation split, one thread, for a wall-clock budget.
 The templates are drawn from voxrig's bake of each clip's own audio (training/face/driven.py),
 what `voxrig render` feeds the generator, not from the tracked lips. Writes
-build/face/generator/mouth.onnx and .pt, and training/results/render-generator-<date>.json
+build/face/generator/mouth.onnx and .pt, and training/results/render-generator-driven-<date>.json
 (the recipe and the loss curve)."""
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
     sha = git_sha()
-    write_results(RESULTS / f"render-generator-{dt.date.today().isoformat()}.json",
+    write_results(RESULTS / f"render-generator-driven-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))
     print({k: v for k, v in summary.items() if k != "curve"})
     return 0
