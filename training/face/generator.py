@@ -28,6 +28,7 @@ from bench.face_tracks import LANDMARKS, load_landmarks
 from bench.results import REPO, git_sha, stamped, write_results
 from training.face.crops import CROPS
 from training.face.driven import load_driven, training_pool
+from voxrig.core.face_canvas import neutral_frames
 from voxrig.core.face_render import (
     IN_CHANNELS,
     MASK_ROW,
@@ -45,6 +46,8 @@ LEARNING_RATE = 2e-3
 GRADIENT_WEIGHT = 1.0
 TRAIN_CLIPS = 400  # of the 720 (memory and load time; a 30-min budget sees ~10k samples)
 REFERENCE = slice(3, 6)  # the reference crop's channels in the input
+MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # lips and jaw in the crop
+MOUTH_WEIGHT = 4.0
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -81,12 +84,13 @@ class MouthUNet(nn.Module):
 
 
 def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray]
-                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:  # fmt: skip
-    """Mouth crops (T, 96, 96, 3) of the given clips' tracked frames and, for each frame, the
-    clip's baked mouth points on the canvas (T, 9) complex."""
+                  ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:  # fmt: skip
+    """Mouth crops (T, 96, 96, 3) of the given clips' tracked frames, for each frame the clip's
+    baked mouth points on the canvas (T, 9) complex, and each clip's closed-mouth frames (the
+    references: render's reference is the person's closed-mouth crop)."""
     ids, landmarks = load_landmarks(LANDMARKS)
     index = {c: k for k, c in enumerate(ids)}
-    crops, mouths = [], []
+    crops, mouths, closed = [], [], []
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
             mouth = z["mouth"]
@@ -97,16 +101,20 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
             continue
         crops.append(mouth[:n][keep])
         mouths.append(points[:n][keep])
-    return crops, mouths
+        closed.append(neutral_frames(landmarks[index[clip_id], :n][keep]))
+    return crops, mouths, closed
 
 
-def sample_batch(rng: np.random.Generator, crops: list[np.ndarray],
-                 mouths: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-    """A batch of (input, target): random frames, each with another frame of its own clip as
-    the reference (so the reference's mouth never tells the answer)."""
+def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list[np.ndarray],
+                 closed: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of (input, target): random frames, each with one of its own clip's closed-mouth
+    frames, never itself, as the reference (so the reference's mouth never tells the answer)."""
     clips = rng.integers(len(crops), size=BATCH)
-    frames = [rng.choice(len(crops[c]), 2, replace=False) for c in clips]
-    pairs = list(zip(clips, frames, strict=True))
+    pairs = []
+    for c in clips:
+        k = int(rng.integers(len(crops[c])))
+        others = closed[c][closed[c] != k]
+        pairs.append((c, (k, int(rng.choice(others)) if others.size else (k + 1) % len(crops[c]))))
     target = np.stack([crops[c][k] for c, (k, _) in pairs])
     reference = np.stack([crops[c][r] for c, (_, r) in pairs])
     lips = np.stack([mouth_template(mouths[c][k]) for c, (k, _) in pairs])
@@ -115,9 +123,18 @@ def sample_batch(rng: np.random.Generator, crops: list[np.ndarray],
     return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
 
 
-def loss_terms(out: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """L1 on the pixels and L1 on their horizontal and vertical differences (sharp edges)."""
-    l1 = (out - target).abs().mean()
+def mouth_weights() -> torch.Tensor:
+    """(1, 1, 96, 96) pixel weights of the L1: MOUTH_WEIGHT around the lips and jaw, 1 elsewhere
+    (the mouth is a twentieth of the crop; unweighted, its loss drowns in the cheeks')."""
+    w = torch.ones(1, 1, 96, 96)
+    w[..., MOUTH_ROWS, MOUTH_COLUMNS] = MOUTH_WEIGHT
+    return w / w.mean()
+
+
+def loss_terms(out: torch.Tensor, target: torch.Tensor,
+               weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weighted L1 on the pixels and L1 on their horizontal and vertical differences."""
+    l1 = ((out - target).abs() * weights).mean()
     dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
     dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
     grad = (dx(out) - dx(target)).abs().mean() + (dy(out) - dy(target)).abs().mean()
@@ -133,7 +150,8 @@ def train(minutes: float, seed: int, out: Path = OUT) -> dict:
     pool = sorted(set(training_pool(load_landmarks(LANDMARKS)[0])) & set(keypoints))
     chosen = sorted(rng.choice(pool, min(TRAIN_CLIPS, len(pool)), replace=False).tolist())
     t0 = time.perf_counter()
-    crops, mouths = load_training(chosen, place, keypoints)
+    crops, mouths, closed = load_training(chosen, place, keypoints)
+    weights = mouth_weights()
     load_s = time.perf_counter() - t0
     model = MouthUNet()
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
@@ -142,16 +160,19 @@ def train(minutes: float, seed: int, out: Path = OUT) -> dict:
     while (elapsed := time.perf_counter() - start) < budget:
         for group in opt.param_groups:
             group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
-        x, y = sample_batch(rng, crops, mouths)
-        l1, grad = loss_terms(model(x), y)
+        x, y = sample_batch(rng, crops, mouths, closed)
+        l1, grad = loss_terms(model(x), y, weights)
+        still = loss_terms(x[:, REFERENCE], y, weights)[0].item()  # the reference as the answer
         opt.zero_grad()
         (l1 + GRADIENT_WEIGHT * grad).backward()
         opt.step()
         step += 1
-        running = l1.item() if running is None else 0.98 * running + 0.02 * l1.item()
+        ratio = l1.item() / still
+        running = ratio if running is None else 0.98 * running + 0.02 * ratio
         if step % 50 == 0:
-            curve.append({"step": step, "seconds": round(elapsed), "l1": round(running, 5)})
-            print(f"step {step} {elapsed:.0f}s l1 {running:.4f}", flush=True)
+            curve.append({"step": step, "seconds": round(elapsed),
+                          "l1_vs_still": round(running, 4)})
+            print(f"step {step} {elapsed:.0f}s l1/still {running:.4f}", flush=True)
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "mouth.pt")
     export(model, out / "mouth.onnx")
@@ -161,6 +182,7 @@ def train(minutes: float, seed: int, out: Path = OUT) -> dict:
             "train_clips": len(crops), "frames": int(sum(len(c) for c in crops)),
             "load_seconds": round(load_s, 1), "widths": list(WIDTHS), "mask_row": MASK_ROW,
             "learning_rate": LEARNING_RATE, "gradient_weight": GRADIENT_WEIGHT,
+            "mouth_weight": MOUTH_WEIGHT, "reference": "a closed-mouth frame of the clip",
             "parameters": sum(p.numel() for p in model.parameters()),
             "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": curve}
 
