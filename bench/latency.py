@@ -60,7 +60,26 @@ def _speech_bursts(count: int, seed: int = 0) -> tuple[np.ndarray, list[float]]:
     return np.concatenate(parts), onsets
 
 
-def run_latency(bursts: int = 40, engine_name: str = "neural") -> dict:
+HAPPY_LINE = "I am so happy to see you, this is wonderful!"  # said to the emotion layer
+
+
+def every_layer(listen: bool = False):
+    """The live face with every layer on: expression (auto, a text-feed line already said,
+    the voice's arousal), blinks, gaze, head motion and breaths; or the listener."""
+    from voxrig.core.config import EmotionConfig, IdleConfig
+    from voxrig.core.emotion.live import LiveEmotion
+    from voxrig.core.listening_stream import ListeningStream
+    from voxrig.core.live_face import LiveFace
+    from voxrig.core.living_stream import LivingStream
+
+    if listen:
+        return LiveFace(ListeningStream(IdleConfig(listen=True)))
+    face = LiveFace(LiveEmotion(EmotionConfig()), LivingStream(IdleConfig()))
+    face.say(HAPPY_LINE)
+    return face
+
+
+def run_latency(bursts: int = 40, engine_name: str = "neural", layers: bool = False) -> dict:
     from voxrig.bridge.live.protocols import Encoder
     from voxrig.bridge.live.sender import UdpSender
     from voxrig.bridge.live.session import output_delay, run_session
@@ -85,6 +104,7 @@ def run_latency(bursts: int = 40, engine_name: str = "neural") -> dict:
             Encoder("vmc", fps=FPS), sender,
             on_block=lambda b: entered.append((b.audio_end, time.monotonic())),
             on_send=lambda f, due, at: sent.append((f.index, at, f.weights[JAW])),
+            living=every_layer() if layers else None,
         )
         delay = output_delay(engine)
     finally:
@@ -114,6 +134,8 @@ def run_latency(bursts: int = 40, engine_name: str = "neural") -> dict:
     lat = np.array(latencies) * 1000.0
     return {
         "engine": ENGINE_LABELS[engine_name],
+        "layers": "every layer (emotion, blinks, gaze, head, breaths)" if layers else
+                  "mouth only",
         "fps": FPS,
         "onsets": len(onsets),
         "missed": missed,
@@ -132,6 +154,42 @@ def run_latency(bursts: int = 40, engine_name: str = "neural") -> dict:
 
 ENGINE_LABELS = {"neural": "neural (ONNX model, carried caches)",
                  "phonetic": "phonetic (sliding-window allphone + animator)"}
+
+
+LOOK_OUT, LOOK_IN = ARKIT_INDEX["eyeLookOutLeft"], ARKIT_INDEX["eyeLookInLeft"]
+
+
+def run_living(seconds: float = 60.0) -> dict:
+    """The living layers over `seconds` of real speech (the bundled sample again and again,
+    with pauses), streamed by the neural engine in 20 ms blocks: blinks, head range and gaze
+    changes per minute with every layer on, the layers' cost per frame, and the listener's
+    widest jaw."""
+    from voxrig.core.live_face import live_frames
+    from voxrig.core.neural import NeuralStreamingAnimator
+
+    audio = _soak_audio(seconds)
+    face = every_layer()
+    start = time.perf_counter()
+    plain = live_frames(audio, NeuralStreamingAnimator(FPS), type(face)())
+    engine_only = time.perf_counter() - start
+    start = time.perf_counter()
+    frames = live_frames(audio, NeuralStreamingAnimator(FPS), face)
+    layered = time.perf_counter() - start
+    minutes = len(frames) / FPS / 60.0
+    blink = np.array([f.weights[ARKIT_INDEX["eyeBlinkLeft"]] > 0.5 for f in frames])
+    head = np.stack([f.head for f in frames])
+    side = np.sign(np.round([f.weights[LOOK_OUT] - f.weights[LOOK_IN] for f in frames], 2))
+    listener = live_frames(audio, NeuralStreamingAnimator(FPS), every_layer(listen=True))
+    return {
+        "audio_seconds": round(len(audio) / RATE, 1),
+        "fps": FPS,
+        "blinks_per_min": round(float(np.count_nonzero(blink[1:] & ~blink[:-1])) / minutes, 1),
+        "head_range_deg": [round(float(v), 2) for v in np.ptp(head, axis=0)],
+        "gaze_changes_per_min": round(float(np.count_nonzero(np.diff(side))) / minutes, 1),
+        "layers_ms_per_frame": round(1000 * (layered - engine_only) / len(frames), 3),
+        "speaker_jaw_max": round(float(max(f.weights[JAW] for f in plain)), 3),
+        "listening_jaw_max": round(float(max(f.weights[JAW] for f in listener)), 3),
+    }
 
 
 def run_stream_quality(engine_name: str = "neural") -> dict:
@@ -263,7 +321,7 @@ def format_live(latency: dict | None, soak: dict | None) -> str:
     lines = []
     if latency:
         lines.append(
-            f"live latency ({latency['engine']}, {latency['fps']:g} fps, "
+            f"live latency ({latency['engine']}, {latency['layers']}, {latency['fps']:g} fps, "
             f"{latency['onsets']} onsets): p50 {latency['p50_ms']} ms, p95 "
             f"{latency['p95_ms']} ms, max {latency['max_ms']} ms; CPU sender "
             f"{latency['cpu_sender_pct']}% + engine {latency['cpu_engine_pct']}% of a core; "
@@ -275,6 +333,15 @@ def format_live(latency: dict | None, soak: dict | None) -> str:
             f"dropped late, {soak['lost_messages']} of {soak['messages_sent']} messages lost, "
             f"drift {soak['drift_frames']} frames")
     return "\n".join(lines)
+
+
+def format_living(living: dict) -> str:
+    pitch, yaw, roll = living["head_range_deg"]
+    return (f"living layers ({living['audio_seconds']:g} s of speech, {living['fps']:g} fps): "
+            f"{living['blinks_per_min']} blinks/min, head range pitch {pitch} / yaw {yaw} / "
+            f"roll {roll} deg, {living['gaze_changes_per_min']} gaze changes/min, "
+            f"{living['layers_ms_per_frame']} ms per frame for the layers; listening jawOpen "
+            f"max {living['listening_jaw_max']} (the speaker's {living['speaker_jaw_max']})")
 
 
 LIVE_RESULTS = Path(__file__).parent / "live_results"
@@ -291,6 +358,13 @@ def run_live(part: str, soak_seconds: float = 600.0) -> int:
     print(f"[bench] live {part} ...", file=sys.stderr, flush=True)
     if part == "latency":
         result = {}
+        layered = run_latency(engine_name="neural", layers=True)
+        print(format_live(layered, None))
+        result["neural_every_layer"] = layered
+        print("[bench] living layers over 60 s of speech ...", file=sys.stderr, flush=True)
+        living = run_living()
+        print(format_living(living))
+        result["living"] = living
         for name in ENGINE_LABELS:  # the live default (neural) and the phonetic option
             one = run_latency(engine_name=name)
             print(format_live(one, None))

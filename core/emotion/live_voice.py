@@ -22,6 +22,9 @@ HOP = int(ANALYSIS_RATE / RATE)  # samples per 10 ms analysis hop
 REACH = HOP * 2  # samples a hop's windows reach on each side (pitch: 40 ms, loudness: 30 ms)
 MEMORY = 120.0  # s of the voice's history its running statistics keep
 SPEECH = 0.35  # normalised loudness above which a hop counts as speech (as the bake's)
+# hops analysed together: each analysis call costs more than its hops' work; 80 ms behind
+# plus REACH stays within the engines' own delay (>= 0.11 s), so a frame's step is known
+BATCH = 8
 
 
 class VoiceTracker:
@@ -54,7 +57,7 @@ class VoiceTracker:
         self._audio = np.concatenate([self._audio, x])
         self._received += x.size
         ready = (self._received - REACH) // HOP + 1  # hops whose windows are all heard
-        if ready <= self._hops:
+        if ready < self._hops + BATCH:
             return
         first = self._hops * HOP - REACH - self._base
         segment = self._audio[first:first + (ready - 1 - self._hops) * HOP + 2 * REACH]
