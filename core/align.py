@@ -184,6 +184,21 @@ def _add_unknown(decoder: pocketsphinx.Decoder, words: list[str]) -> None:
         decoder.add_word(word, " ".join(phones), i == len(unknown) - 1)
 
 
+def pronunciations(words: list[str], config: AlignConfig) -> list[list[list[str]]]:
+    """Each normalised word's pronunciations as the forced alignment knows them, the first
+    first: pocketsphinx's CMUdict entries ("the", "the(2)", ...), or the one `_add_unknown`
+    gave a word it lacks."""
+    decoder = _decoder("align", config)
+    _add_unknown(decoder, words)
+    out = []
+    for word in words:
+        found = [decoder.lookup_word(word).split()]
+        while (more := decoder.lookup_word(f"{word}({len(found) + 1})")) is not None:
+            found.append(more.split())
+        out.append(found)
+    return out
+
+
 def _use_grammar(decoder: pocketsphinx.Decoder, words: list[str], config: AlignConfig) -> None:
     """The transcript as a grammar that also lets in what people say and do not write: a
     hesitation between any two words, the last word said again (a restart), and a written

@@ -55,9 +55,10 @@ class PosteriorAlignment:
     speech_frames: int
 
 
-def _graph(pronunciations: Sequence[Sequence[int]], pause: int, filler: Sequence[int],
-           min_frames: int) -> tuple[list[Token], list[int]]:  # fmt: skip
-    """Tokens in order and the tokens an alignment may end on."""
+def _graph(pronunciations: Sequence[Sequence[Sequence[int]]], pause: int,
+           filler: Sequence[int], min_frames: int) -> tuple[list[Token], list[int]]:
+    """Tokens in order and the tokens an alignment may end on. Each word is one or more
+    pronunciations side by side, each entered from what precedes the word."""
     tokens: list[Token] = []
 
     def add(phone: int, frames: int, word: int, preds: list[int], cost: float = 0.0) -> int:
@@ -65,7 +66,7 @@ def _graph(pronunciations: Sequence[Sequence[int]], pause: int, filler: Sequence
         return len(tokens) - 1
 
     exits = [_START]
-    for w, pron in enumerate(pronunciations):
+    for w, variants in enumerate(pronunciations):
         first = add(pause, MIN_PAUSE_FRAMES, -1, exits, PAUSE_COST if w else 0.0)
         exits = [*exits, first]
         said: list[int] = []
@@ -74,8 +75,13 @@ def _graph(pronunciations: Sequence[Sequence[int]], pause: int, filler: Sequence
         if said:
             exits = [*exits, *said]
             exits.append(add(pause, MIN_PAUSE_FRAMES, -1, exits, PAUSE_COST))
-        for phone in pron:
-            exits = [add(phone, min_frames, w, exits)]
+        ends = []
+        for pron in variants:
+            prev = exits
+            for phone in pron:
+                prev = [add(phone, min_frames, w, prev)]
+            ends += prev
+        exits = ends
     last = add(pause, MIN_PAUSE_FRAMES, -1, exits)
     return tokens, [*exits, last]
 
@@ -185,12 +191,17 @@ def _viterbi(emit: np.ndarray, g: _States, final: np.ndarray) -> np.ndarray | No
 
 def align_posteriors(logp: np.ndarray, pronunciations: Sequence[Sequence[str]],
                      labels: Sequence[str], fillers: bool = True,
-                     min_frames: int = MIN_PHONE_FRAMES) -> PosteriorAlignment | None:
-    """The transcript's words (each a list of phone labels) forced onto (T, len(labels))
+                     min_frames: int = MIN_PHONE_FRAMES,
+                     alternatives: Sequence[Sequence[Sequence[str]]] = ()
+                     ) -> PosteriorAlignment | None:  # fmt: skip
+    """The transcript's words (each a list of phone labels; `alternatives[w]`, when given,
+    more pronunciations of word w, the best of which is taken) forced onto (T, len(labels))
     per-frame log posteriors; None when the frames are too few for the phones."""
     column = {label: i for i, label in enumerate(labels)}
     pause = column[SILENCE]
-    ids = [[column.get(p, column[FALLBACK_PHONE]) for p in pron] for pron in pronunciations]
+    more = list(alternatives) + [()] * (len(pronunciations) - len(alternatives))
+    ids = [[[column.get(p, column[FALLBACK_PHONE]) for p in pron] for pron in (first, *extra)]
+           for first, extra in zip(pronunciations, more, strict=True)]
     filler = [column[p] for p in FILLER] if fillers else []
     tokens, ends = _graph(ids, pause, filler, min_frames)
     graph = _states(tokens)

@@ -605,3 +605,11 @@ def test_a_transcript_with_half_its_words_replaced_is_flagged(name):
     timeline = align(audio(path), " ".join(words))
     assert timeline.source == "recognised"
     assert any("transcript does not match the audio" in w for w in timeline.warnings)
+
+
+def test_pronunciations_list_every_dictionary_entry_first_one_first_and_invent_the_rest():
+    from voxrig.core.align import pronunciations
+
+    the, voxrig = pronunciations(["the", "voxrig"], AlignConfig())
+    assert the == [["DH", "AH"], ["DH", "IY"]]  # CMUdict's "the" and "the(2)"
+    assert len(voxrig) == 1 and voxrig[0][0] == "V"  # not in CMUdict: letter-to-sound

@@ -131,3 +131,11 @@ def test_an_unknown_phone_label_is_aligned_as_a_neutral_vowel():
     segments = said([["HH", "AH", "L", "OW"]])
     result = align_posteriors(posteriors(segments), [["HH", "AX", "L", "OW"]], LABELS)
     assert [label for label, _, _ in result.phones][1:5] == ["HH", "AH", "L", "OW"]
+
+
+def test_of_a_words_pronunciations_the_one_said_is_aligned():
+    segments = said([["DH", "IY"]], frames=10)
+    logp = posteriors(segments)
+    result = align_posteriors(logp, [["DH", "AH"]], LABELS, alternatives=[[["DH", "IY"]]])
+    assert [label for label, _, _ in result.phones] == [SILENCE, "DH", "IY", SILENCE]
+    assert result.fit > align_posteriors(logp, [["DH", "AH"]], LABELS).fit + 1.0
