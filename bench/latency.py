@@ -65,16 +65,14 @@ HAPPY_LINE = "I am so happy to see you, this is wonderful!"  # said to the emoti
 
 def every_layer(listen: bool = False):
     """The live face with every layer on: expression (auto, a text-feed line already said,
-    the voice's arousal), blinks, gaze, head motion and breaths; or the listener."""
+    the voice's arousal), blinks, gaze, head motion (pitch-accent nods) and breaths; or the
+    listener."""
     from voxrig.core.config import EmotionConfig, IdleConfig
-    from voxrig.core.emotion.live import LiveEmotion
-    from voxrig.core.listening_stream import ListeningStream
-    from voxrig.core.live_face import LiveFace
-    from voxrig.core.living_stream import LivingStream
+    from voxrig.core.live_face import listener_face, speaker_face
 
     if listen:
-        return LiveFace(ListeningStream(IdleConfig(listen=True)))
-    face = LiveFace(LiveEmotion(EmotionConfig()), LivingStream(IdleConfig()))
+        return listener_face(IdleConfig(listen=True))
+    face = speaker_face(EmotionConfig(), IdleConfig())
     face.say(HAPPY_LINE)
     return face
 
@@ -164,13 +162,13 @@ def run_living(seconds: float = 60.0) -> dict:
     with pauses), streamed by the neural engine in 20 ms blocks: blinks, head range and gaze
     changes per minute with every layer on, the layers' cost per frame, and the listener's
     widest jaw."""
-    from voxrig.core.live_face import live_frames
+    from voxrig.core.live_face import LiveFace, live_frames
     from voxrig.core.neural import NeuralStreamingAnimator
 
     audio = _soak_audio(seconds)
     face = every_layer()
     start = time.perf_counter()
-    plain = live_frames(audio, NeuralStreamingAnimator(FPS), type(face)())
+    plain = live_frames(audio, NeuralStreamingAnimator(FPS), LiveFace())
     engine_only = time.perf_counter() - start
     start = time.perf_counter()
     frames = live_frames(audio, NeuralStreamingAnimator(FPS), face)

@@ -30,6 +30,8 @@ LOOK_FULL = 30.0  # degrees of gaze that give an eye-look channel 1.0
 HEAD_DRIFT = ((1.0, 2.5), (2.0, 3.0), (1.2, 3.5))
 PHRASE_NOD = (0.1, 0.5, 2.5)  # a nod after each phrase end: (delay s, width s, degrees)
 PHRASE_TILT = (0.2, 1.0, 1.5)  # a roll after each phrase end: (delay s, width s, max degrees)
+ACCENT_NOD = (0.05, 0.35, 1.5)  # a nod on a pitch accent: (delay s, width s, degrees)
+ACCENT_GAP = 0.6  # s between pitch accents
 BREATH_HEAD = -1.2  # degrees of pitch of a breath (the head rises)
 BREATH_JAW = 0.02  # jawOpen of a breath
 BREATH_WIDTH = 1.2  # s: the longest breath
@@ -189,24 +191,30 @@ def add_blinks(weights: np.ndarray, times: np.ndarray, blinks: list[tuple[float,
                                                                            start)
 
 
-def pitch_accents(p: Prosody, min_gap: float = 0.6) -> list[float]:
+def pitch_accents(p: Prosody, min_gap: float = ACCENT_GAP) -> list[float]:
     """Times of pitch peaks that stand out (2+ semitones above the clip's median)."""
     voiced = p.f0 > 0
     if voiced.sum() < 10:
         return []
     st = np.where(voiced, 12 * np.log2(np.maximum(p.f0, 1.0)), np.nan)
-    median = float(np.nanmedian(st))
-    # smooth over 50 ms to ignore jitter
-    filled = np.where(voiced, st, median)
+    out: list[float] = []
+    for i in accent_peaks(st, p.loudness, float(np.nanmedian(st))):
+        t = i / RATE
+        if not out or t - out[-1] >= min_gap:
+            out.append(t)
+    return out
+
+
+def accent_peaks(semitones: np.ndarray, loudness: np.ndarray, median: float) -> np.ndarray:
+    """Indices of the pitch peaks (semitones, NaN unvoiced, per 10 ms) that stand 2+
+    semitones above `median` in loud speech, smoothed over 50 ms to ignore jitter; the first
+    and last two indices lack the smoothing's context. Shared by the bake (the clip's
+    median) and the live stream (the median heard so far)."""
+    voiced = ~np.isnan(semitones)
+    filled = np.where(voiced, semitones, median)
     smooth = np.convolve(filled, np.ones(5) / 5, mode="same")
     peaks = np.flatnonzero((smooth[1:-1] > smooth[:-2]) & (smooth[1:-1] >= smooth[2:])) + 1
-    out: list[float] = []
-    for i in peaks:
-        if voiced[i] and smooth[i] > median + 2.0 and p.loudness[i] > 0.5:
-            t = i / RATE
-            if not out or t - out[-1] >= min_gap:
-                out.append(t)
-    return out
+    return peaks[voiced[peaks] & (smooth[peaks] > median + 2.0) & (loudness[peaks] > 0.5)]
 
 
 def idle_motion(duration: float, fps: float, phones: list[Phone],
@@ -228,7 +236,8 @@ def idle_motion(duration: float, fps: float, phones: list[Phone],
         head[:, axis] += amount * s * _smooth_noise(times, rngs[("pitch", "yaw", "roll")[axis]],
                                                     period)
     for t in pitch_accents(p) if p is not None else []:
-        add_bump(head[:, 0], times, t + 0.05, 0.35, 1.5 * s)
+        delay, width, degrees = ACCENT_NOD
+        add_bump(head[:, 0], times, t + delay, width, degrees * s)
     for end, tilt in zip(phrase_ends, tilts, strict=True):
         delay, width, degrees = PHRASE_NOD
         add_bump(head[:, 0], times, end + delay, width, degrees * s)

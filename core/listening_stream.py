@@ -47,16 +47,17 @@ _BROWS = ("browInnerUp", "browOuterUpLeft", "browOuterUpRight")
 
 
 class ListeningStream:
-    """`hear` the speaker's audio, `say` their lines (any thread), `apply` each engine frame
-    of the speaker's voice: the listener's frame comes back, its mouth still."""
+    """`say` the speaker's lines (any thread), `apply` each engine frame of the speaker's
+    voice: the listener's frame comes back, its mouth still; `voice` is the tracker the
+    speaker's audio goes to."""
 
-    def __init__(self, config: IdleConfig) -> None:
+    def __init__(self, config: IdleConfig, voice: VoiceTracker | None = None) -> None:
         self.config = config
         self._eyes = LivingStream(IdleConfig(enabled=True, strength=config.strength,
                                              blink_rate=config.blink_rate, seed=config.seed,
                                              listen=True))
         self._phase = float(layer_rngs(config.seed)["sway"].uniform(0, 6.3))
-        self._voice = VoiceTracker(0.25)
+        self._voice = voice  # its pitch says a question without a line (None: never)
         self._lines: queue.SimpleQueue[tuple[str, float]] = queue.SimpleQueue()
         self._waiting: tuple[str, float] | None = None  # (text, valence) not spoken yet
         self._line: tuple[str, float] | None = None  # the line being spoken
@@ -65,9 +66,6 @@ class ListeningStream:
         self._nodded = False  # the current pause has had its nod
         self._smile = (np.inf, np.inf)  # (rise from, fall from) of the current smile
         self._bumps: list[tuple[str, float, float]] = []  # (nod|brows, centre, width)
-
-    def hear(self, samples: np.ndarray) -> None:
-        self._voice.hear(samples)
 
     def say(self, text: str) -> None:
         if text.strip():
@@ -141,6 +139,8 @@ class ListeningStream:
     def _question(self, phrase: Phrase) -> bool:
         """core/listening.is_question on the voice heard so far (its pitch at the phrase's
         end, when there is no line)."""
+        if self._voice is None:
+            return bool(phrase.text) and is_question(phrase, None)
         f0 = self._voice.f0
         offset = (self._voice.hops - f0.size) / RATE  # the remembered pitch starts here
         heard = Prosody(f0, np.zeros_like(f0))

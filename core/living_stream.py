@@ -16,8 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from .config import IdleConfig
+from .emotion.live_voice import VoiceTracker
 from .emotion.phrases import PAUSE
 from .idle import (
+    ACCENT_NOD,
     BREATH_HEAD,
     BREATH_JAW,
     BREATH_PAUSE,
@@ -68,8 +70,10 @@ class LivingStream:
     """One stream's living layer: `apply(frame)` returns the frame with blinks, eye-look
     channels and head rotation added, in stream order."""
 
-    def __init__(self, config: IdleConfig) -> None:
+    def __init__(self, config: IdleConfig, voice: VoiceTracker | None = None) -> None:
         self.config = config
+        self._voice = voice  # its pitch accents nod the head (none without a tracker)
+        self._accents = 0  # accents of the voice already scheduled
         rngs = layer_rngs(config.seed)
         self._blink_rng, self._gaze_rng, self._phrase_rng = (rngs["blink"], rngs["gaze"],
                                                              rngs["phrase"])
@@ -90,9 +94,6 @@ class LivingStream:
     def active(self) -> bool:
         return self.config.enabled and self.config.strength > 0
 
-    def hear(self, samples: np.ndarray) -> None:
-        """The speaker's layer reads speech from the engine's mouth, not from the audio."""
-
     def say(self, text: str) -> None:
         """Words do not move a speaker's eyes or head."""
 
@@ -104,6 +105,7 @@ class LivingStream:
         weights = np.array(frame.weights, np.float32)
         head = np.array(frame.head, np.float64)
         self._hear(t, float(weights[ARKIT_INDEX["jawOpen"]]))
+        self._nod_on_accents()
         self._add_blinks(t, weights)
         gaze_weights(self._gaze_at(t)[None] * (1.0 if self._listener else s), weights[None])
         for axis, (amount, _) in enumerate(HEAD_DRIFT if not self._listener else ()):
@@ -138,6 +140,18 @@ class LivingStream:
             self._bumps.append((2, max(end + delay, t + width / 2), width, tilt * s))
         if blinks:
             self._start_blink(max(t, end + offset), lag)
+
+    def _nod_on_accents(self) -> None:
+        """The bake's nod on each pitch accent the voice tracker has found, starting
+        ACCENT_NOD's delay after the accent (the bake centres it there: its start would be
+        before the accent is heard)."""
+        if self._voice is None or self._listener:
+            return
+        delay, width, degrees = ACCENT_NOD
+        for accent in self._voice.accents[self._accents:]:
+            self._bumps.append((0, accent + delay + width / 2, width,
+                                degrees * self.config.strength))
+        self._accents = len(self._voice.accents)
 
     def _breathe(self, t: float) -> None:
         """A breath in a pause once it has lasted BREATH_PAUSE (the bake's shortest pause

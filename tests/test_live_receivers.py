@@ -22,8 +22,8 @@ from pythonosc.udp_client import SimpleUDPClient
 from voxrig.bridge.cli import SAMPLE_AUDIO
 from voxrig.bridge.live.protocols import HEAD_FULL, VRCHAT_EYES, VRCHAT_HEAD, Encoder
 from voxrig.core.audio import load_audio
-from voxrig.core.config import IdleConfig
-from voxrig.core.living_stream import LivingStream
+from voxrig.core.config import EmotionConfig, IdleConfig
+from voxrig.core.live_face import live_frames, speaker_face
 from voxrig.core.names import ARKIT52
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.rotation import eye_angles
@@ -46,18 +46,23 @@ def clip(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def expected(clip) -> np.ndarray:
+def faced(clip) -> list:
     """What the stream's default (neural) engine makes of the clip fed in 20 ms blocks, with
-    the default living layer (blinks, gaze) on top: (T, 52)."""
-    living = LivingStream(IdleConfig())
-    return np.stack([living.apply(f).weights for f in engine_frames(clip)])
+    the default live face (blinks, gaze, head motion) on top."""
+    face = speaker_face(EmotionConfig(), IdleConfig())
+    return live_frames(load_audio(clip).samples, NeuralStreamingAnimator(FPS), face)
 
 
 @pytest.fixture(scope="module")
-def expected_heads(clip) -> np.ndarray:
-    """The head rotation (T, 3) the default living layer gives the clip's frames."""
-    living = LivingStream(IdleConfig())
-    return np.stack([living.apply(f).head for f in engine_frames(clip)])
+def expected(faced) -> np.ndarray:
+    """The weights (T, 52) of those frames."""
+    return np.stack([f.weights for f in faced])
+
+
+@pytest.fixture(scope="module")
+def expected_heads(faced) -> np.ndarray:
+    """The head rotation (T, 3) of those frames."""
+    return np.stack([f.head for f in faced])
 
 
 def engine_frames(clip: Path) -> list:

@@ -13,8 +13,9 @@ from voxrig.core.config import EmotionConfig, IdleConfig
 from voxrig.core.emotion.live import LiveEmotion
 from voxrig.core.emotion.live_voice import BATCH, VoiceTracker
 from voxrig.core.emotion.tags import Segment, Tag
-from voxrig.core.emotion.voice import pitch_track
+from voxrig.core.emotion.voice import pitch_track, prosody
 from voxrig.core.features import loudness_db
+from voxrig.core.idle import pitch_accents
 from voxrig.core.live_face import LiveFace, live_frames
 from voxrig.core.living_stream import LivingStream
 from voxrig.core.names import ARKIT_INDEX
@@ -132,3 +133,17 @@ def test_a_timeline_file_that_is_not_one_is_refused_as_bake_refuses_it(capsys, t
     wrong.write_text(json.dumps({"format": "voxrig.emotion", "segments": [{"start": 1}]}))
     assert main(["stream", "--input", str(SAMPLE_AUDIO), "--emotion", str(wrong)]) == 1
     assert "segment 0 needs numeric start and end" in capsys.readouterr().err
+
+
+def test_the_voice_heard_live_finds_the_bakes_pitch_accents(speech):
+    live = heard_in_blocks(speech).accents
+    baked = pitch_accents(prosody(speech, RATE))
+    assert len(baked) >= 5
+    found = [a for a in baked if min(abs(np.array(live) - a)) < 0.011]
+    assert len(found) >= 0.8 * len(baked) and len(live) <= 1.25 * len(baked)
+
+
+def test_a_pitch_accent_is_found_from_the_audio_heard_by_then(speech):
+    whole = heard_in_blocks(speech).accents
+    half = heard_in_blocks(speech[: len(speech) // 2]).accents
+    assert half == [a for a in whole if a < len(speech) / 2 / RATE - 0.05]

@@ -16,8 +16,7 @@ from voxrig.bridge.live.protocols import Encoder
 from voxrig.core.audio import load_audio
 from voxrig.core.config import IdleConfig
 from voxrig.core.emotion.phrases import PAUSE
-from voxrig.core.live_face import LiveFace, live_frames
-from voxrig.core.listening_stream import ListeningStream
+from voxrig.core.live_face import listener_face, live_frames
 from voxrig.core.names import ARKIT52, ARKIT_INDEX
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.streaming import RATE, SPEAKING_JAW, Frame, stream_frames
@@ -45,7 +44,7 @@ def speaker(heard) -> list[Frame]:
 
 
 def listen(heard: np.ndarray, lines: dict[float, str] | None = None) -> list[Frame]:
-    face = LiveFace(ListeningStream(IdleConfig(listen=True)))
+    face = listener_face(IdleConfig(listen=True))
     return live_frames(heard, NeuralStreamingAnimator(FPS), face, lines=lines)
 
 

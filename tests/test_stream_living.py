@@ -7,8 +7,9 @@ import pytest
 from voxrig.bridge.cli import SAMPLE_AUDIO
 from voxrig.core.audio import load_audio
 from voxrig.core.config import IdleConfig
+from voxrig.core.emotion.live_voice import VoiceTracker
 from voxrig.core.emotion.phrases import PAUSE
-from voxrig.core.idle import BREATH_JAW, BREATH_PAUSE, BREATH_WIDTH
+from voxrig.core.idle import ACCENT_NOD, BREATH_JAW, BREATH_PAUSE, BREATH_WIDTH
 from voxrig.core.living_stream import SPEAKING_JAW, LivingStream
 from voxrig.core.names import ARKIT_INDEX
 from voxrig.core.streaming import RATE, Frame, StreamingAnimator, stream_frames
@@ -115,3 +116,22 @@ def test_a_phrase_end_nods_the_head_down_once_the_pause_is_heard(spoken):
 def test_idle_off_leaves_the_stream_as_the_engine_made_it(spoken):
     for a, b in zip(spoken, living(spoken, enabled=False), strict=True):
         assert a is b
+
+
+def test_the_head_nods_on_each_pitch_accent_the_voice_has_made(spoken):
+    voice = VoiceTracker(0.25)
+    samples = load_audio(SAMPLE_AUDIO).samples
+    for i in range(0, len(samples), 320):
+        voice.hear(samples[i:i + 320])
+    assert len(voice.accents) >= 5
+    with_accents = LivingStream(IdleConfig(), voice)
+    nodding = np.stack([with_accents.apply(f).head for f in spoken])
+    plain = np.stack([f.head for f in living(spoken)])
+    nods = nodding[:, 0] - plain[:, 0]
+    times = np.array([f.time for f in spoken])
+    delay, width, degrees = ACCENT_NOD
+    for accent in voice.accents:
+        peak = np.argmin(np.abs(times - (accent + delay + width / 2)))
+        assert nods[peak] == pytest.approx(degrees, abs=0.5)  # nods may overlap a little
+    first = voice.accents[0] + delay  # a nod starts no earlier than its accent was heard
+    assert np.abs(nods[times < first - 1e-6]).max(initial=0.0) < 1e-6

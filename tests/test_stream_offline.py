@@ -13,11 +13,9 @@ from voxrig.bridge.cli import SAMPLE_AUDIO
 from voxrig.core.audio import load_audio
 from voxrig.core.bake import bake
 from voxrig.core.config import Config, EmotionConfig, IdleConfig
-from voxrig.core.emotion.live import LiveEmotion
 from voxrig.core.emotion.phrases import PAUSE, pauses, speech_phrases
 from voxrig.core.idle import BREATH_PAUSE, BREATH_WIDTH
-from voxrig.core.live_face import LiveFace, live_frames
-from voxrig.core.living_stream import LivingStream
+from voxrig.core.live_face import live_frames, speaker_face
 from voxrig.core.names import ARKIT52
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.phones import Phone
@@ -49,7 +47,7 @@ def baked(path, idle: bool):
 
 
 def streamed(samples, idle: bool):
-    face = LiveFace(LiveEmotion(EmotionConfig()), LivingStream(IdleConfig(enabled=idle)))
+    face = speaker_face(EmotionConfig(), IdleConfig(enabled=idle))
     return live_frames(samples, NeuralStreamingAnimator(FPS), face)
 
 

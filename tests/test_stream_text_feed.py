@@ -15,10 +15,9 @@ import soundfile as sf
 from voxrig.bridge.cli import SAMPLE_AUDIO, main
 from voxrig.bridge.live.text_feed import TextFeed
 from voxrig.core.audio import load_audio
-from voxrig.core.config import EmotionConfig
-from voxrig.core.emotion.live import LiveEmotion
+from voxrig.core.config import EmotionConfig, IdleConfig
 from voxrig.core.emotion.phrases import PAUSE
-from voxrig.core.live_face import LiveFace, live_frames
+from voxrig.core.live_face import live_frames, speaker_face
 from voxrig.core.names import ARKIT_INDEX
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.streaming import RATE, SPEAKING_JAW, stream_frames
@@ -51,7 +50,7 @@ def onsets(jaw: np.ndarray, fps: float) -> list[float]:
 def test_a_line_arriving_mid_phrase_shows_from_the_next_speech_onset(two_phrases):
     engine = np.stack([f.weights for f in
                        stream_frames(two_phrases, NeuralStreamingAnimator(FPS))])
-    face = LiveFace(LiveEmotion(EmotionConfig()))
+    face = speaker_face(EmotionConfig(), IdleConfig(enabled=False))
     frames = live_frames(two_phrases, NeuralStreamingAnimator(FPS), face, lines={1.0: HAPPY})
     smile = np.stack([f.weights for f in frames])[:, SMILE] - engine[:, SMILE]
     times = np.arange(len(smile)) / FPS
@@ -62,7 +61,7 @@ def test_a_line_arriving_mid_phrase_shows_from_the_next_speech_onset(two_phrases
 
 
 def test_a_later_line_replaces_one_whose_speech_has_not_started(two_phrases):
-    face = LiveFace(LiveEmotion(EmotionConfig()))
+    face = speaker_face(EmotionConfig(), IdleConfig(enabled=False))
     frames = live_frames(two_phrases, NeuralStreamingAnimator(FPS), face,
                          lines={0.5: HAPPY, 1.0: "I hate you, get out!"})
     weights = np.stack([f.weights for f in frames])

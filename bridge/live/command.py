@@ -110,18 +110,14 @@ def _face(args: argparse.Namespace):
     """The stream's layers: expression (bake's --emotion values, or a tag), then blinks,
     gaze and head motion. A bad tag or timeline file fails here, before streaming."""
     from voxrig.core.config import EmotionConfig, IdleConfig
-    from voxrig.core.emotion.live import LiveEmotion
-    from voxrig.core.live_face import LiveFace
-    from voxrig.core.living_stream import LivingStream
+    from voxrig.core.live_face import listener_face, speaker_face
 
-    if args.listen:  # as in bake, a listener shows no emotion of its own
-        from voxrig.core.listening_stream import ListeningStream
-
-        return LiveFace(ListeningStream(IdleConfig(listen=True)))
+    if args.listen:
+        return listener_face(IdleConfig(listen=True))
     mode = "none" if args.emotion == "none" else "auto"
     tag, timeline = _emotion_setting(args.emotion)
-    emotion = LiveEmotion(EmotionConfig(mode=mode), timeline, tag)
-    return LiveFace(emotion, LivingStream(IdleConfig(enabled=args.idle == "on")))
+    return speaker_face(EmotionConfig(mode=mode), IdleConfig(enabled=args.idle == "on"),
+                        timeline, tag)
 
 
 def _emotion_setting(value: str):

@@ -42,17 +42,18 @@ class SpeechOnsets:
 
 
 class LiveEmotion:
-    """One stream's expression layer: `hear(samples)` the audio, `say(text)` a line of
-    dialogue (from any thread), `apply(frame)` each frame in stream order."""
+    """One stream's expression layer: `say(text)` a line of dialogue (from any thread),
+    `apply(frame)` each frame in stream order; `voice` is the tracker the stream's audio
+    goes to (core/live_face.py)."""
 
     def __init__(self, config: EmotionConfig, timeline: list[Segment] | None = None,
-                 tag: Tag | None = None) -> None:
+                 tag: Tag | None = None, voice: VoiceTracker | None = None) -> None:
         self.config = config
         self.active = config.mode != "none"
         if tag is not None:
             timeline = [Segment(0.0, math.inf, tag.emotion, tag.intensity)]
         self._timeline = timeline or []
-        self.voice = VoiceTracker(config.step)
+        self.voice = voice  # None: the voice's usual arousal throughout
         self._lines: queue.SimpleQueue[TextEmotion] = queue.SimpleQueue()
         self._waiting: TextEmotion | None = None  # arrived, its speech not started yet
         self._text = NEUTRAL  # the emotion of the line being spoken
@@ -60,10 +61,6 @@ class LiveEmotion:
         self._probs, self._intensity = NEUTRAL.copy(), None
         self._last: float | None = None
         self._matrix = expression_matrix()
-
-    def hear(self, samples: np.ndarray) -> None:
-        if self.active:
-            self.voice.hear(samples)
 
     def say(self, text: str) -> None:
         """A line of dialogue about to be spoken; classified here, on the caller's thread."""
@@ -80,7 +77,7 @@ class LiveEmotion:
         for seg in self._timeline:
             if seg.start <= t < seg.end:
                 return np.eye(len(EMOTIONS))[EMOTIONS.index(seg.emotion)], seg.intensity
-        arousal = self.voice.arousal_at(t)
+        arousal = self.voice.arousal_at(t) if self.voice is not None else 0.5
         return self._text, float(intensity_from_arousal(
             np.array(arousal), self.config.intensity_low, self.config.intensity_high))
 

@@ -1,5 +1,5 @@
-"""The voice, live: loudness and pitch of the audio heard so far, and its arousal judged
-against this voice's own running statistics (no look-ahead).
+"""The voice, live: loudness and pitch of the audio heard so far, its arousal judged against
+this voice's own running statistics, and its pitch accents (no look-ahead).
 
 The bake judges every step against the whole clip's medians (core/emotion/voice.py); a stream
 has only what it has heard, so here the medians and the speech level are those of the last
@@ -16,6 +16,7 @@ import numpy as np
 
 from ..config import ANALYSIS_RATE
 from ..features import loudness_db, normalised_loudness
+from ..idle import ACCENT_GAP, accent_peaks
 from .voice import RATE, pitch_track, semitones_of, step_arousal
 
 HOP = int(ANALYSIS_RATE / RATE)  # samples per 10 ms analysis hop
@@ -41,6 +42,8 @@ class VoiceTracker:
         self._hops = 0  # hops analysed so far
         self._arousal: list[float] = []  # per finished step
         self._step_hops = int(round(step * RATE))
+        self.accents: list[float] = []  # times of the pitch accents heard so far
+        self._accents_checked = 0  # hops judged for accents
 
     @property
     def f0(self) -> np.ndarray:
@@ -69,6 +72,27 @@ class VoiceTracker:
         self._audio, self._base = self._audio[keep:], self._base + keep
         while (len(self._arousal) + 1) * self._step_hops <= self._hops:
             self._arousal.append(self._judge(len(self._arousal)))
+        self._find_accents()
+
+    def _find_accents(self) -> None:
+        """The bake's pitch accents (idle.accent_peaks) among the hops whose smoothing and
+        peak are complete (3 hops later), against the median pitch heard so far."""
+        last = self._hops - 4
+        if last < self._accents_checked:
+            return
+        f0 = np.array(self._f0)
+        first = self._hops - f0.size  # the hop the memory starts at
+        voiced = f0 > 0
+        if voiced.sum() >= 10:
+            st = np.where(voiced, 12 * np.log2(np.maximum(f0, 1.0)), np.nan)
+            lo = max(self._accents_checked - first - 3, 0)
+            loud = normalised_loudness(np.array(self._db))
+            peaks = accent_peaks(st[lo:], loud[lo:], float(np.nanmedian(st))) + lo + first
+            for hop in peaks[(peaks >= self._accents_checked) & (peaks <= last)]:
+                t = hop / RATE
+                if not self.accents or t - self.accents[-1] >= ACCENT_GAP:
+                    self.accents.append(float(t))
+        self._accents_checked = last + 1
 
     def arousal_at(self, t: float) -> float:
         """Arousal of the last step finished by `t` seconds (0.5, the voice's usual, before
