@@ -20,6 +20,7 @@ from voxrig.bridge.live.protocols import (
     livelink_packet,
     vmc_bones,
     vrchat_eyes,
+    vrchat_lids,
 )
 from voxrig.core.names import ARKIT52
 from voxrig.core.naming import style_names
@@ -145,10 +146,10 @@ def test_vmc_eyes_turn_as_their_eye_look_channels_say():
 def test_vrchat_frame_sets_avatar_parameters_with_face_tracking_names():
     datagrams = Encoder("vrchat").datagrams(0, 0.0, WEIGHTS)
     messages = [OscMessage(d) for d in datagrams]
-    assert len(messages) == 42 + 4 + 3 == Encoder("vrchat").messages_per_frame
+    assert len(messages) == 42 + 6 + 3 == Encoder("vrchat").messages_per_frame
     jaw = next(m for m in messages if m.address == "/avatar/parameters/FT/v2/JawOpen")
     assert jaw.params == [pytest.approx(float(WEIGHTS[ARKIT52.index("jawOpen")]))]
-    assert all(m.address.startswith("/avatar/parameters/FT/v2/") for m in messages[:46])
+    assert all(m.address.startswith("/avatar/parameters/FT/v2/") for m in messages[:48])
     assert [m.address for m in messages[-3:]] == [
         "/avatar/parameters/voxrig/HeadPitch", "/avatar/parameters/voxrig/HeadYaw",
         "/avatar/parameters/voxrig/HeadRoll"]
@@ -167,6 +168,14 @@ def test_vrchat_eyes_are_face_tracking_eye_parameters_as_the_sine_of_the_angle()
     assert values["FT/v2/EyeLeftX"] == pytest.approx(-np.sin(np.radians(15.0)), abs=1e-6)
     assert values["FT/v2/EyeRightY"] == pytest.approx(np.sin(np.radians(15.0)), abs=1e-6)
     assert values["FT/v2/EyeLeftY"] == 0.0 and values["FT/v2/EyeRightX"] == 0.0
+
+
+def test_vrchat_eyelids_are_open_at_one_and_closed_by_a_blink():
+    weights = np.zeros(52, np.float32)
+    weights[ARKIT52.index("eyeBlinkRight")] = 0.75
+    values = vrchat_values(weights)
+    assert values["FT/v2/EyeLidLeft"] == 1.0
+    assert values["FT/v2/EyeLidRight"] == pytest.approx(0.25)
 
 
 def test_vrchat_head_is_degrees_over_45_within_the_parameter_range():
@@ -229,7 +238,8 @@ def test_each_frame_is_byte_for_byte_what_python_osc_builds_for_it(protocol, sty
             expected = [message("/avatar/parameters/" + name, (w[i], "f")).dgram
                         for i, name in sent]
             extra = zip(VRCHAT_EYES + VRCHAT_HEAD,
-                        [*vrchat_eyes(eye_angles(weights)), 0.0, 0.0, 0.0], strict=True)
+                        [*vrchat_eyes(eye_angles(weights)), *vrchat_lids(weights), 0.0, 0.0,
+                         0.0], strict=True)
             expected += [message("/avatar/parameters/" + name, (float(np.float32(v)), "f")
                                  ).dgram for name, v in extra]
         else:

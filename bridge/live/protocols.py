@@ -6,7 +6,8 @@
   EVMC4U receive it).
 - vrchat: `/avatar/parameters/<Name> f`, one message per datagram (VRChat's OSC input),
   then the eyes as VRCFaceTracking's `FT/v2/EyeLeftX` ... `EyeRightY` (sine of the angle)
-  and the head as `voxrig/HeadPitch`, `HeadYaw`, `HeadRoll` (degrees / HEAD_FULL).
+  and `EyeLidLeft` / `EyeLidRight` (1 - blink), and the head as `voxrig/HeadPitch`,
+  `HeadYaw`, `HeadRoll` (degrees / HEAD_FULL).
 - generic: `/voxrig/frame i f f*52` (frame number, time, all 52 weights in ARKit order),
   `/voxrig/head f f f` (pitch, yaw, roll degrees), `/voxrig/eyes f f f f` (left yaw, left
   pitch, right yaw, right pitch degrees), then `/voxrig/blend/<name> f` per channel, one
@@ -62,7 +63,8 @@ GENERIC_EYES = "/voxrig/eyes"  # f f f f: left yaw, left pitch, right yaw, right
 # VRChat: the eyes as VRCFaceTracking's eye parameters (sin of the angle; X to the avatar's
 # right +, Y up +), the head as avatar parameters of voxrig's own (degrees / HEAD_FULL, the
 # [-1, 1] range of a synced float)
-VRCHAT_EYES = ("FT/v2/EyeLeftX", "FT/v2/EyeLeftY", "FT/v2/EyeRightX", "FT/v2/EyeRightY")
+VRCHAT_EYES = ("FT/v2/EyeLeftX", "FT/v2/EyeLeftY", "FT/v2/EyeRightX", "FT/v2/EyeRightY",
+               "FT/v2/EyeLidLeft", "FT/v2/EyeLidRight")  # lids: 1 open, 0 closed
 VRCHAT_HEAD = ("voxrig/HeadPitch", "voxrig/HeadYaw", "voxrig/HeadRoll")
 HEAD_FULL = 45.0  # degrees of head rotation a VRChat head parameter of 1.0 stands for
 
@@ -164,7 +166,7 @@ class Encoder:
         rotation = np.zeros(3) if head is None else np.asarray(head, np.float64)
         eyes = eye_angles(w)
         if self.protocol == "vrchat":
-            values = np.concatenate([values, vrchat_eyes(eyes),
+            values = np.concatenate([values, vrchat_eyes(eyes), vrchat_lids(w),
                                      np.clip(rotation / HEAD_FULL, -1.0, 1.0)])
         out = [start + value for start, value in zip(self._per_channel, _words(values),
                                                      strict=True)]
@@ -212,6 +214,12 @@ def vrchat_eyes(eyes: np.ndarray) -> np.ndarray:
     degrees: the sine of each angle, X to the avatar's right + (voxrig's yaw is left +)."""
     (left_yaw, left_pitch), (right_yaw, right_pitch) = np.radians(eyes)
     return np.sin([-left_yaw, left_pitch, -right_yaw, right_pitch])
+
+
+def vrchat_lids(weights: np.ndarray) -> np.ndarray:
+    """VRCFaceTracking's EyeLidLeft, EyeLidRight: how open each eye is (1 - its blink)."""
+    return 1.0 - np.asarray(weights, np.float64)[[ARKIT52.index("eyeBlinkLeft"),
+                                                  ARKIT52.index("eyeBlinkRight")]]
 
 
 def vmc_bones(weights: np.ndarray, head: np.ndarray | None) -> np.ndarray:
