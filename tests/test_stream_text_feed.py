@@ -2,10 +2,12 @@
 text emotion (the bake's classify) shows from the next speech onset after it arrived. Real
 engine, a real pipe into the real CLI, a real UDP receiver."""
 
+import os
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +80,24 @@ def test_the_feed_says_each_line_of_a_file_in_order(tmp_path):
     feed.start()
     feed.join(timeout=5)
     assert said == ["Hello there.", "I am so happy!", "Goodbye."] and feed.lines == 3
+
+
+def test_the_feed_reads_a_named_pipe_line_by_line_as_the_writer_writes(tmp_path):
+    pipe = tmp_path / "lines"
+    os.mkfifo(pipe)
+    said: list[str] = []
+    feed = TextFeed(str(pipe), said.append)
+    feed.start()  # opening the pipe waits for its writer, in the feed's thread
+    with open(pipe, "w", encoding="utf-8") as writer:
+        writer.write("First line.\n")
+        writer.flush()
+        deadline = time.monotonic() + 5
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert said == ["First line."]  # said before the writer is done
+        writer.write("Second line!\n")
+    feed.join(timeout=5)
+    assert said == ["First line.", "Second line!"]
 
 
 @pytest.mark.parametrize("make, message", [

@@ -5,10 +5,10 @@ moment it is read. A thread of its own: reading blocks until the next line comes
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import BinaryIO
 
 from voxrig.core.errors import VoxrigError
@@ -20,12 +20,15 @@ def check_feed(path: str) -> None:
     if path == "-":
         return
     where = f"text feed {path!r}"
-    target = Path(path)
-    if target.is_dir():
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise VoxrigError(f"cannot read {where}: file not found") from None
+    except OSError as exc:
+        raise VoxrigError(f"cannot read {where}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
         raise VoxrigError(f"cannot read {where}: it is a directory, not a file")
-    if not target.exists():
-        raise VoxrigError(f"cannot read {where}: file not found")
-    if not os.access(target, os.R_OK):
+    if not os.access(path, os.R_OK):
         raise VoxrigError(f"cannot read {where}: permission denied")
 
 
