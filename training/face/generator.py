@@ -42,7 +42,8 @@ OUT = REPO / "build" / "face" / "generator"
 RESULTS = REPO / "training" / "results"
 WIDTHS = (16, 32, 48, 64)  # at 96, 48, 24, 12 pixels
 BATCH = 16
-LEARNING_RATE = 2e-3
+LEARNING_RATE = 1e-3
+LEAK = 0.1
 GRADIENT_WEIGHT = 1.0
 TRAIN_CLIPS = 400  # of the 720 (memory and load time; a 30-min budget sees ~10k samples)
 REFERENCE = slice(3, 6)  # the reference crop's channels in the input
@@ -51,8 +52,9 @@ MOUTH_WEIGHT = 4.0
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.ReLU(inplace=True),
-                         nn.Conv2d(cout, cout, 3, 1, 1), nn.ReLU(inplace=True))
+    # leaky: a run with plain ReLUs (lr 2e-3) died at the start and drew the still mouth
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.LeakyReLU(LEAK, inplace=True),
+                         nn.Conv2d(cout, cout, 3, 1, 1), nn.LeakyReLU(LEAK, inplace=True))
 
 
 class MouthUNet(nn.Module):
