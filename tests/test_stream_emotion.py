@@ -53,7 +53,7 @@ def test_the_voice_heard_live_has_the_bakes_pitch_and_loudness(speech):
     voice = heard_in_blocks(speech)
     assert voice.hops >= len(speech) // 160 - 2 - BATCH
     np.testing.assert_array_equal(voice.f0, pitch_track(speech, RATE)[:voice.hops])
-    np.testing.assert_allclose(np.array(voice._db), loudness_db(speech, RATE)[:voice.hops],
+    np.testing.assert_allclose(voice.db, loudness_db(speech, RATE)[:voice.hops],
                                atol=1e-9)
 
 
@@ -65,6 +65,13 @@ def test_a_steps_arousal_is_judged_from_the_audio_heard_by_its_end(speech):
     for k in range(1, steps):
         assert half.arousal_at(k * 0.25) == whole.arousal_at(k * 0.25)
     assert len({whole.arousal_at(k * 0.25) for k in range(1, steps)}) > 5  # it varies
+
+
+def test_the_voice_is_judged_the_same_however_the_audio_is_cut(speech):
+    small, large = heard_in_blocks(speech, 320), heard_in_blocks(speech, 4321)
+    steps = np.arange(0.25, 9.0, 0.25)
+    assert [small.arousal_at(t) for t in steps] == [large.arousal_at(t) for t in steps]
+    assert small.accents == large.accents
 
 
 def test_a_voice_that_grows_louder_is_judged_more_aroused(speech):

@@ -10,8 +10,6 @@ stream has no phones)."""
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from ..config import ANALYSIS_RATE
@@ -30,15 +28,17 @@ BATCH = 8
 
 class VoiceTracker:
     """Audio in (mono float32 at ANALYSIS_RATE, any chunk size); per analysis step of `step`
-    seconds, the arousal of that step once all of its audio has been heard."""
+    seconds, the arousal of that step, and the pitch accents, once their audio has been
+    heard. Hops are analysed BATCH at a time whatever the chunks, so the results do not
+    depend on how the audio was cut."""
 
     def __init__(self, step: float) -> None:
         self.step = step
         self._audio = np.zeros(REACH, np.float32)  # from sample `_base` on
         self._base = -REACH
         self._received = 0
-        self._db: deque[float] = deque(maxlen=int(MEMORY * RATE))
-        self._f0: deque[float] = deque(maxlen=int(MEMORY * RATE))
+        self._db = np.zeros(0)  # per remembered hop (the last MEMORY s), the newest last
+        self._f0 = np.zeros(0)
         self._hops = 0  # hops analysed so far
         self._arousal: list[float] = []  # per finished step
         self._step_hops = int(round(step * RATE))
@@ -48,46 +48,54 @@ class VoiceTracker:
     @property
     def f0(self) -> np.ndarray:
         """Pitch (Hz, 0 unvoiced) of the remembered hops, the newest last."""
-        return np.array(self._f0)
+        return self._f0.copy()
+
+    @property
+    def db(self) -> np.ndarray:
+        """Loudness (dBFS of the voice band) of the remembered hops, the newest last."""
+        return self._db.copy()
 
     @property
     def hops(self) -> int:
         return self._hops
 
     def hear(self, samples: np.ndarray) -> None:
-        """Take more audio; analyse every hop whose windows it completes."""
+        """Take more audio; analyse every whole batch of hops whose windows it completes."""
         x = np.asarray(samples, np.float32).reshape(-1)
         self._audio = np.concatenate([self._audio, x])
         self._received += x.size
-        ready = (self._received - REACH) // HOP + 1  # hops whose windows are all heard
-        if ready < self._hops + BATCH:
-            return
-        first = self._hops * HOP - REACH - self._base
-        segment = self._audio[first:first + (ready - 1 - self._hops) * HOP + 2 * REACH]
-        new = ready - self._hops
-        self._db.extend(loudness_db(segment, ANALYSIS_RATE, RATE)[2:2 + new])
-        self._f0.extend(pitch_track(segment, ANALYSIS_RATE)[2:2 + new])
-        self._hops = ready
-        keep = self._hops * HOP - REACH - self._base
-        self._audio, self._base = self._audio[keep:], self._base + keep
-        while (len(self._arousal) + 1) * self._step_hops <= self._hops:
-            self._arousal.append(self._judge(len(self._arousal)))
-        self._find_accents()
+        while (self._received - REACH) // HOP + 1 >= self._hops + BATCH:
+            self._analyse()
 
-    def _find_accents(self) -> None:
+    def _analyse(self) -> None:
+        """The next BATCH hops: their loudness and pitch, then the steps they finish and the
+        accents they complete, judged against the voice heard up to them."""
+        first = self._hops * HOP - REACH - self._base
+        segment = self._audio[first:first + (BATCH - 1) * HOP + 2 * REACH]
+        keep = int(MEMORY * RATE)
+        self._db = np.concatenate([self._db, loudness_db(segment, ANALYSIS_RATE, RATE)
+                                   [2:2 + BATCH]])[-keep:]
+        self._f0 = np.concatenate([self._f0, pitch_track(segment, ANALYSIS_RATE)
+                                   [2:2 + BATCH]])[-keep:]
+        self._hops += BATCH
+        drop = self._hops * HOP - REACH - self._base
+        self._audio, self._base = self._audio[drop:], self._base + drop
+        loud = normalised_loudness(self._db)
+        semitones = semitones_of(self._f0)
+        while (len(self._arousal) + 1) * self._step_hops <= self._hops:
+            self._arousal.append(self._judge(len(self._arousal), loud, semitones))
+        self._find_accents(loud, semitones)
+
+    def _find_accents(self, loud: np.ndarray, semitones: np.ndarray) -> None:
         """The bake's pitch accents (idle.accent_peaks) among the hops whose smoothing and
         peak are complete (3 hops later), against the median pitch heard so far."""
         last = self._hops - 4
-        if last < self._accents_checked:
-            return
-        f0 = np.array(self._f0)
-        first = self._hops - f0.size  # the hop the memory starts at
-        voiced = f0 > 0
+        first = self._hops - self._f0.size  # the hop the memory starts at
+        voiced = ~np.isnan(semitones)
         if voiced.sum() >= 10:
-            st = np.where(voiced, 12 * np.log2(np.maximum(f0, 1.0)), np.nan)
+            st = semitones + 12 * np.log2(100.0)  # the bake's semitones (above 1 Hz)
             lo = max(self._accents_checked - first - 3, 0)
-            loud = normalised_loudness(np.array(self._db))
-            peaks = accent_peaks(st[lo:], loud[lo:], float(np.nanmedian(st))) + lo + first
+            peaks = accent_peaks(st[lo:], loud[lo:], float(np.median(st[voiced]))) + lo + first
             for hop in peaks[(peaks >= self._accents_checked) & (peaks <= last)]:
                 t = hop / RATE
                 if not self.accents or t - self.accents[-1] >= ACCENT_GAP:
@@ -100,17 +108,13 @@ class VoiceTracker:
         done = min(len(self._arousal), int(t / self.step + 1e-9))
         return self._arousal[done - 1] if done > 0 else 0.5
 
-    def _judge(self, index: int) -> float:
+    def _judge(self, index: int, loud: np.ndarray, semitones: np.ndarray) -> float:
         """Step `index`'s arousal against the remembered voice."""
-        db = np.array(self._db)
-        loud = normalised_loudness(db)
-        semitones = semitones_of(np.array(self._f0))
         speech = loud > SPEECH
         med_loud = float(np.median(loud[speech])) if speech.any() else 0.5
         voiced = ~np.isnan(semitones)
         median_st = float(np.median(semitones[voiced])) if voiced.any() else 0.0
         # the step's hops are the newest ones unless more have come since
-        end = len(db) - (self._hops - (index + 1) * self._step_hops)
+        end = loud.size - (self._hops - (index + 1) * self._step_hops)
         rows = slice(max(0, end - self._step_hops), max(0, end))
         return step_arousal(loud[rows], semitones[rows], speech[rows], med_loud, median_st)
-
