@@ -230,6 +230,24 @@ def voxrig_renderer(threads: int = 1) -> Renderer:
     return render
 
 
+def side_by_side(clip_id: str, out: Path, frames: tuple[int, ...] = (10, 25, 40, 55)) -> Path:
+    """A PNG of the face region: real frames above, `voxrig render`'s below (the seam check)."""
+    import imageio_ffmpeg
+
+    video = CLIPS / f"{clip_id}.mp4"
+    real = read_video(video)
+    ids, landmarks = load_landmarks(LANDMARKS)
+    generated = voxrig_renderer()(clip_id, read_audio(video), real, landmarks[ids.index(clip_id)])
+    rows = [np.concatenate([f[100:260, 100:260] for f in stack[list(frames)]], axis=1)
+            for stack in (real, generated)]
+    image = np.ascontiguousarray(np.concatenate(rows, axis=0))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo",
+                    "-pix_fmt", "rgb24", "-s", f"{image.shape[1]}x{image.shape[0]}", "-i", "-",
+                    str(out)], input=image.tobytes(), check=True)
+    return out
+
+
 def render_speed(repeats: int = 3) -> dict:
     """Frames per second of the render loop on the demo video (360x288) with 1 and 2
     onnxruntime threads, the face model's load time, and the whole command (bake included,
@@ -327,8 +345,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="also `voxrig render` with the bundled face (the still baseline "
                         "beside it; the re-encode is left out)")
     parser.add_argument("--speed", action="store_true", help="only the render speed")
+    parser.add_argument("--frames", metavar="CLIP", help="only a PNG of real | rendered frames "
+                        "of one validation clip, into docs/render/")
     args = parser.parse_args(argv)
     sha = git_sha()
+    if args.frames:
+        print(side_by_side(args.frames, REPO / "docs" / "render" / f"{args.frames}-frames.png"))
+        return 0
     if args.speed:
         speed = render_speed()
         print(json.dumps(speed))
