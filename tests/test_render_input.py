@@ -182,3 +182,9 @@ def test_render_without_the_render_extra_says_what_to_install(speech, tmp_path) 
     assert result.stderr.strip().splitlines() == [
         "voxrig: error: render needs ffmpeg from the imageio-ffmpeg package: "
         "pip install 'voxrig[render]'"]
+
+
+def test_a_frame_rate_other_than_the_video_s_is_one_line(speech, tmp_path, capsys) -> None:
+    message = one_error(*run(capsys, "render", str(speech), "--fps", "30",
+                             "-o", str(tmp_path / "out.mp4")))
+    assert message == "render writes at the video's frame rate (25 fps); leave out --fps"

@@ -10,20 +10,19 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from voxrig import core
 from voxrig.core.audio import probe as probe_audio
 from voxrig.core.clip import Clip
 from voxrig.core.errors import VoxrigError
 from voxrig.core.face_render import dub, keypoints_at
+from voxrig.core.rig import load_rig
 
 from ..bake_config import add_bake_options, config_from_args
 from ..clipio import load_clip
 from ..transcripts import transcript_from
-from .tracking import Track, load_track, person, track_video
+from .tracking import load_track, person, track_video
 from .video import VideoInfo, probe, read_frames, write_video
-from .voxface import Face, open_generator, read_face
+from .voxface import open_generator, read_face
 
 ASSETS = Path(core.__file__).parent / "assets" / "face"
 DEMO_FACE = ASSETS / "grid-s1.voxface"
@@ -74,10 +73,10 @@ def run(args: argparse.Namespace) -> int:
     clip, audio = _clip(args, source, info.fps)
     keypoints = keypoints_at(clip, info.fps)
     frames = read_frames(video_path, info, limit=len(keypoints))
-    track = _track(args.video, video_path, frames, face)
-    from voxrig.core.rig import load_rig
-
-    place, reference = person(track, face, load_rig().neutral_landmarks)
+    neutral = load_rig().neutral_landmarks
+    track = (track_video(video_path, frames, face.template, neutral) if args.video
+             else load_track(DEMO_TRACK))
+    place, reference = person(track, face, neutral)
     out = dub(frames, track.a, track.t, reference, place, keypoints, generate)
     write_video(out, info.fps, output, audio)
     if not args.quiet:
@@ -106,14 +105,6 @@ def _clip(args: argparse.Namespace, source: Path, fps: float) -> tuple[Clip, Pat
     config = config_from_args(args)
     config.keypoints = True
     return bake(source, transcript, config), source
-
-
-def _track(given: str | None, path: Path, frames: np.ndarray, face: Face) -> Track:
-    if given is None:
-        return load_track(DEMO_TRACK)
-    from voxrig.core.rig import load_rig
-
-    return track_video(path, frames, face.template, load_rig().neutral_landmarks)
 
 
 def _check_output(output: Path, source: Path, force: bool) -> None:
