@@ -81,6 +81,19 @@ def as_phones(result: PosteriorAlignment, duration: float) -> list[Phone]:
                        for label, a, b in result.phones if a / 100.0 < duration], duration)
 
 
+def frame_accuracy(logp: np.ndarray, reference: list[Phone], labels: tuple[str, ...]) -> float:
+    """Share of 10 ms frames whose most likely phone is the reference tier's (frames of labels
+    the model lacks, such as fillers' spn, left out): how well the phone head hears."""
+    column = {label: i for i, label in enumerate(labels)}
+    truth = np.full(len(logp), -1)
+    times = np.arange(len(logp)) / 100.0
+    for p in reference:
+        a, b = np.searchsorted(times, [p.start, p.end])
+        truth[a:b] = column.get(p.label, -1)
+    known = truth >= 0
+    return float(np.mean(logp.argmax(axis=1)[known] == truth[known])) if known.any() else 0.0
+
+
 def fit_row(result: PosteriorAlignment | None) -> dict:
     if result is None:
         return {"fit": None}
@@ -120,6 +133,7 @@ def run_tiers(engine: NeuralEngine, sphinx: bool, seed: int = degrade.SEED) -> d
             row = {"clip": clip.name, "seconds": round(speech.duration, 2),
                    "posterior_seconds": round(seconds, 3), "search_seconds": round(search, 3),
                    "boundary_median_ms": round(1000 * float(np.median(err)), 1),
+                   "frame_accuracy": round(frame_accuracy(logp, reference, engine.info.phones), 3),
                    "own": judged(engine, logp, speech.transcript),
                    "wrong": judged(engine, logp, other),
                    "half_wrong": judged(engine, logp,
@@ -136,6 +150,7 @@ def run_tiers(engine: NeuralEngine, sphinx: bool, seed: int = degrade.SEED) -> d
                                                                    1)}
             rows.append(row)
         out[condition.name] = {
+            "frame_accuracy": round(float(np.mean([r["frame_accuracy"] for r in rows])), 3),
             "posterior": unseen.boundary_summary(ours),
             "pocketsphinx": unseen.boundary_summary(theirs) if sphinx else None,
             "per_clip": rows,
@@ -260,8 +275,9 @@ def separation(all_items: list[dict]) -> dict:
 
 
 def format_report(payload: dict) -> str:
-    lines = ["(a) boundary error vs the reference tiers (median / mean ms, <= 20 / <= 50 ms)",
-             f"{'condition':13} {'posterior':>28}   {'pocketsphinx':>28}"]
+    lines = ["(a) boundary error vs the reference tiers (median / mean ms, <= 20 / <= 50 ms); "
+             "frames whose most likely phone is the tier's",
+             f"{'condition':13} {'posterior':>28}   {'pocketsphinx':>28}  frames"]
     for name, c in payload["tiers"].items():
         cells = []
         for key in ("posterior", "pocketsphinx"):
@@ -269,7 +285,7 @@ def format_report(payload: dict) -> str:
             cells.append(f"{b.get('median_ms', '-'):>6} {b.get('mean_ms', '-'):>6} "
                          f"{b.get('within_20ms', '-'):>6} {b.get('within_50ms', '-'):>6}")
         fell = [r["clip"] for r in c["per_clip"] if r.get("pocketsphinx", {}).get("fell_back")]
-        lines.append(f"{name:13} {cells[0]:>28}   {cells[1]:>28}"
+        lines.append(f"{name:13} {cells[0]:>28}   {cells[1]:>28}  {c['frame_accuracy']:>6}"
                      + (f"  (pocketsphinx fell back: {', '.join(fell)})" if fell else ""))
     lines += ["", "(b) clips pocketsphinx does not align with their own transcript:"]
     for r in payload["transcribed"]:
