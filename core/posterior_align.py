@@ -5,7 +5,9 @@ pocketsphinx decides with its own beams whether a path exists, and on fast, nois
 speech often finds none. A Viterbi search over posteriors always finds the best path through
 the words (every frame is scored, nothing is pruned), so a matching transcript is never thrown
 away; whether it *is* the matching one is judged afterwards by how close the forced phones
-come to the phones the model hears freely (the fit).
+come to the phones the model hears freely (the fit). A prototype: bench/posterior.py
+measures it beside pocketsphinx; core/align does not use it yet, because with today's phone
+head the fit does not tell a wrong transcript well enough (docs/alignment.md).
 
 The search graph, left to right: an optional pause and hesitation before the first word,
 each word's phones (each at least `min_frames` long), between two words an optional pause,
@@ -105,6 +107,7 @@ class _States:
 
 
 def _states(tokens: list[Token]) -> _States:
+    """The tokens' states and transitions, laid out for the frame-by-frame search."""
     first_state, last_state, owner = [], [], []
     for t, token in enumerate(tokens):
         first_state.append(len(owner))
