@@ -20,7 +20,7 @@ from .features import loudness_db, runs, speech_level
 from .g2p import pronounce
 from .names import SILENCE
 from .phones import Phone, PhoneTimeline, Word, contiguous
-from .text import normalise_transcript, strip_tags
+from .transcript import normalise_transcript, strip_tags
 
 FRAME = 0.01  # pocketsphinx's frame step in seconds
 _MIN_SECONDS = 0.1  # shorter audio has no phones worth finding

@@ -17,7 +17,7 @@ from voxrig.core.audio import Audio, audio_from_array, load_audio
 from voxrig.core.config import AlignConfig
 from voxrig.core.names import BILABIALS, VOWELS
 from voxrig.core.phones import PhoneTimeline
-from voxrig.core.text import normalise_transcript
+from voxrig.core.transcript import normalise_transcript
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ENGLISH = DATA / "english"

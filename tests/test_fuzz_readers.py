@@ -23,7 +23,7 @@ from voxrig.core.clip import Clip, to_dict
 from voxrig.core.emotion.tags import Segment, load_timeline, parse_tags, timeline_to_dict
 from voxrig.core.names import ARKIT52, OVR15
 from voxrig.core.naming import load_mapping, mapping_to_dict, style_names
-from voxrig.core.text import normalise_transcript
+from voxrig.core.transcript import normalise_transcript
 
 
 def _clip() -> Clip:

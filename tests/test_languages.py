@@ -19,7 +19,7 @@ from voxrig.core.config import AlignConfig, Config
 from voxrig.core.errors import VoxrigError
 from voxrig.core.names import ARPABET, BILABIALS, SILENCE
 from voxrig.core.phones import Phone, contiguous
-from voxrig.core.text import normalise_transcript
+from voxrig.core.transcript import normalise_transcript
 
 MFA = Path(__file__).resolve().parents[2] / "shared" / "data" / "multilingual" / "mfa"
 SPANISH = MFA / "13697_11991_000000.opus"

@@ -1,6 +1,6 @@
 """Transcript normalisation: what the aligner is asked to find must be what was said."""
 
-from voxrig.core.text import normalise_transcript, number_words, ordinal_words, year_words
+from voxrig.core.transcript import normalise_transcript, number_words, ordinal_words, year_words
 
 
 def test_words_are_lower_case_without_punctuation():
