@@ -13,9 +13,9 @@ from functools import cache
 import numpy as np
 
 from voxrig.core.clip import Clip, frame_count_for
+from voxrig.core.curve_resample import curves_at
 from voxrig.core.names import ARKIT52, BILABIALS, SILENCE, VOWELS
 from voxrig.core.phones import Phone
-from voxrig.core.resample import curves_at
 from voxrig.core.rig import load_rig, mouth_signals
 
 RATE = 100.0  # Hz, the rate every curve is judged at

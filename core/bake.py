@@ -16,12 +16,12 @@ from .audio import Audio, iter_chunks, load_audio, probe
 from .background import in_background
 from .clip import Clip, frame_count_for
 from .config import Config
+from .curve_resample import curves_at
 from .emotion.text import EMOTIONS
 from .emotion.voice import Prosody
 from .engines import ENGINES, Part, engine_for
 from .engines import create as create_engine
 from .phones import Phone, Word, moved
-from .resample import curves_at
 from .rig import keypoints
 
 __all__ = ["ENGINES", "Progress", "bake", "engine_for"]

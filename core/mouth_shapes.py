@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .clip import Clip
+from .curve_resample import resample_curves
 from .names import ARKIT52, OVR15, SILENCE
-from .resample import resample_curves
 from .rig import mouth_signals
 from .shape_visemes import mouth_active, shape_visemes, speaking_frames
 

@@ -26,11 +26,11 @@ from . import mel as melspec
 from .audio import Audio
 from .audio_resample import resample
 from .config import ANALYSIS_RATE
+from .curve_resample import frame_times
 from .errors import VoxrigError
 from .features import SPEECH_FLOOR_DB, loudness_db, runs, speech_level
 from .names import ARKIT52, ARKIT_INDEX, SILENCE
 from .phones import Phone, PhoneTimeline, contiguous
-from .resample import frame_times
 from .streaming import Frame
 
 MODEL_PATH = Path(__file__).parent / "assets" / "neural" / "voxrig-a2f.onnx"

@@ -83,8 +83,8 @@ def test_progress_is_reported_from_start_to_done():
 def test_speech_the_transcript_does_not_cover_is_animated_by_the_neural_model():
     # LJ001-0001 with only its first half written: the half that was said is aligned, the rest
     # is marked unaligned, and there the mouth is the neural model's, not recognised phones'.
+    from voxrig.core.curve_resample import resample_curves
     from voxrig.core.neural import FRAME_RATE, NeuralEngine, samples_16k
-    from voxrig.core.resample import resample_curves
 
     path = next(c.audio for c in ljspeech_clips() if c.audio.stem == "LJ001-0001")
     half = ("printing in the only sense with which we are at present concerned differs from "

@@ -29,10 +29,10 @@ import soundfile as sf
 from voxrig.core.animator import animate
 from voxrig.core.audio import audio_from_array, load_audio
 from voxrig.core.config import AnimatorConfig
+from voxrig.core.curve_resample import curves_at
 from voxrig.core.mel import frame_count, log_mel
 from voxrig.core.names import ARKIT_INDEX, ARPABET, SILENCE
 from voxrig.core.phones import Phone, PhoneTimeline, contiguous
-from voxrig.core.resample import curves_at
 
 from .augment import RATE, augment, level, speed_change
 

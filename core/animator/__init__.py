@@ -12,8 +12,8 @@ import numpy as np
 
 from ..clip import Clip
 from ..config import AnimatorConfig
+from ..curve_resample import resample_curves
 from ..phones import PhoneTimeline
-from ..resample import resample_curves
 from .closures import apply_closures, closure_envelope
 from .coarticulation import blend
 from .loudness import loud_silences, loudness_track, modulate_jaw, quiet_pauses

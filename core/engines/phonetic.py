@@ -12,8 +12,8 @@ from ..animator import animate
 from ..animator.strength import apply_strength
 from ..audio import Audio
 from ..config import Config
+from ..curve_resample import resample_curves
 from ..neural import FRAME_RATE, NeuralEngine, samples_16k
-from ..resample import resample_curves
 from . import Part, has_speech
 
 FILL_RAMP_SECONDS = 0.05  # cross-fade between aligned curves and the neural fill

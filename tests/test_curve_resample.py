@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from voxrig.core.clip import frame_count_for
-from voxrig.core.resample import frame_times, resample_curves
+from voxrig.core.curve_resample import frame_times, resample_curves
 
 FPS = [24.0, 25.0, 30000 / 1001, 29.97, 30.0, 50.0, 60.0]
 SRC = 200.0
