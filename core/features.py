@@ -50,6 +50,9 @@ def speech_level(db: np.ndarray) -> float:
     return max(level, SPEECH_FLOOR_DB)
 
 
-def normalised_loudness(db: np.ndarray, range_db: float = 30.0) -> np.ndarray:
-    """Loudness in [0, 1]: 1 at the speaker's vowel level, 0 at `range_db` below it."""
-    return np.clip((db - (speech_level(db) - range_db)) / range_db, 0.0, 1.0)
+def normalised_loudness(db: np.ndarray, range_db: float = 30.0,
+                        level: float | None = None) -> np.ndarray:
+    """Loudness in [0, 1]: 1 at the speaker's vowel level (`level`, by default the
+    speech_level of `db` itself), 0 at `range_db` below it."""
+    level = speech_level(db) if level is None else level
+    return np.clip((db - (level - range_db)) / range_db, 0.0, 1.0)

@@ -82,6 +82,7 @@ class LivingStream:
         self._blinks: list[tuple[float, float]] = []  # (start, the right eye's lag)
         self._fixation = (0.0, 0.0)  # (start, hold) of the current fixation
         self._gaze = (np.zeros(2), np.zeros(2))  # (from, to) degrees yaw/pitch
+        self._gaze_cache: tuple[tuple[float, float] | None, np.ndarray] = (None, np.zeros(52))
         self._drift = [_Drift(rngs[axis], period)
                        for axis, (_, period) in zip(("pitch", "yaw", "roll"), HEAD_DRIFT,
                                                     strict=True)]
@@ -107,7 +108,7 @@ class LivingStream:
         self._hear(t, float(weights[ARKIT_INDEX["jawOpen"]]))
         self._nod_on_accents()
         self._add_blinks(t, weights)
-        gaze_weights(self._gaze_at(t)[None] * (1.0 if self._listener else s), weights[None])
+        weights += self._gaze_channels(self._gaze_at(t) * (1.0 if self._listener else s))
         for axis, (amount, _) in enumerate(HEAD_DRIFT if not self._listener else ()):
             head[axis] += amount * s * self._drift[axis].at(t)
         for axis, centre, width, degrees in self._bumps:
@@ -179,9 +180,21 @@ class LivingStream:
         amplitude = min(1.0, self.config.strength)
         now = np.array([t])
         for start, lag in self._blinks:
+            if not start <= t <= start + lag + _BLINK:  # blink_curve is 0 there
+                continue
             weights[ARKIT_INDEX["eyeBlinkLeft"]] += amplitude * float(blink_curve(now, start)[0])
             weights[ARKIT_INDEX["eyeBlinkRight"]] += amplitude * float(
                 blink_curve(now, start + lag)[0])
+
+    def _gaze_channels(self, gaze: np.ndarray) -> np.ndarray:
+        """gaze_weights' eye-look channels (float64, as it adds them) for one gaze, kept
+        while the gaze holds (between saccades it holds for seconds)."""
+        key = (float(gaze[0]), float(gaze[1]))
+        if self._gaze_cache[0] != key:
+            channels = np.zeros((1, 52))
+            gaze_weights(gaze[None], channels)
+            self._gaze_cache = (key, channels[0])
+        return self._gaze_cache[1]
 
     def _gaze_at(self, t: float) -> np.ndarray:
         start, hold = self._fixation

@@ -10,10 +10,12 @@ stream has no phones)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..config import ANALYSIS_RATE
-from ..features import loudness_db, normalised_loudness
+from ..features import loudness_db, normalised_loudness, speech_level
 from ..idle import ACCENT_GAP, accent_peaks
 from .voice import RATE, pitch_track, semitones_of, step_arousal
 
@@ -44,6 +46,7 @@ class VoiceTracker:
         self._step_hops = int(round(step * RATE))
         self.accents: list[float] = []  # times of the pitch accents heard so far
         self._accents_checked = 0  # hops judged for accents
+        self._stats: _Stats | None = None  # as of the last finished step
 
     @property
     def f0(self) -> np.ndarray:
@@ -60,42 +63,50 @@ class VoiceTracker:
         return self._hops
 
     def hear(self, samples: np.ndarray) -> None:
-        """Take more audio; analyse every whole batch of hops whose windows it completes."""
+        """Take more audio; analyse every whole batch of hops whose windows it completes
+        (their loudness and pitch in one call: the values do not depend on the cut)."""
         x = np.asarray(samples, np.float32).reshape(-1)
         self._audio = np.concatenate([self._audio, x])
         self._received += x.size
-        while (self._received - REACH) // HOP + 1 >= self._hops + BATCH:
-            self._analyse()
-
-    def _analyse(self) -> None:
-        """The next BATCH hops: their loudness and pitch, then the steps they finish and the
-        accents they complete, judged against the voice heard up to them."""
+        batches = ((self._received - REACH) // HOP + 1 - self._hops) // BATCH
+        if batches <= 0:
+            return
+        new = batches * BATCH
         first = self._hops * HOP - REACH - self._base
-        segment = self._audio[first:first + (BATCH - 1) * HOP + 2 * REACH]
-        keep = int(MEMORY * RATE)
-        self._db = np.concatenate([self._db, loudness_db(segment, ANALYSIS_RATE, RATE)
-                                   [2:2 + BATCH]])[-keep:]
-        self._f0 = np.concatenate([self._f0, pitch_track(segment, ANALYSIS_RATE)
-                                   [2:2 + BATCH]])[-keep:]
-        self._hops += BATCH
-        drop = self._hops * HOP - REACH - self._base
+        segment = self._audio[first:first + (new - 1) * HOP + 2 * REACH]
+        db = loudness_db(segment, ANALYSIS_RATE, RATE)[2:2 + new]
+        f0 = pitch_track(segment, ANALYSIS_RATE)[2:2 + new]
+        drop = (self._hops + new) * HOP - REACH - self._base
         self._audio, self._base = self._audio[drop:], self._base + drop
-        loud = normalised_loudness(self._db)
-        semitones = semitones_of(self._f0)
-        while (len(self._arousal) + 1) * self._step_hops <= self._hops:
-            self._arousal.append(self._judge(len(self._arousal), loud, semitones))
-        self._find_accents(loud, semitones)
+        for k in range(0, new, BATCH):
+            self._add_batch(db[k:k + BATCH], f0[k:k + BATCH])
 
-    def _find_accents(self, loud: np.ndarray, semitones: np.ndarray) -> None:
+    def _add_batch(self, db: np.ndarray, f0: np.ndarray) -> None:
+        """BATCH more hops: the steps they finish are judged, and the accents they complete
+        found, against the voice heard up to them (its statistics renewed once a step)."""
+        keep = int(MEMORY * RATE)
+        self._db = np.concatenate([self._db, db])[-keep:]
+        self._f0 = np.concatenate([self._f0, f0])[-keep:]
+        self._hops += BATCH
+        while (len(self._arousal) + 1) * self._step_hops <= self._hops:
+            self._stats = _Stats.of(self._db, self._f0)
+            self._arousal.append(self._judge(len(self._arousal)))
+        if self._stats is None:
+            self._stats = _Stats.of(self._db, self._f0)
+        self._find_accents()
+
+    def _find_accents(self) -> None:
         """The bake's pitch accents (idle.accent_peaks) among the hops whose smoothing and
         peak are complete (3 hops later), against the median pitch heard so far."""
         last = self._hops - 4
         first = self._hops - self._f0.size  # the hop the memory starts at
-        voiced = ~np.isnan(semitones)
-        if voiced.sum() >= 10:
-            st = semitones + 12 * np.log2(100.0)  # the bake's semitones (above 1 Hz)
+        stats = self._stats
+        if stats.voiced >= 10:
             lo = max(self._accents_checked - first - 3, 0)
-            peaks = accent_peaks(st[lo:], loud[lo:], float(np.median(st[voiced]))) + lo + first
+            f0 = self._f0[lo:]
+            st = np.where(f0 > 0, 12 * np.log2(np.maximum(f0, 1.0)), np.nan)
+            peaks = accent_peaks(st, stats.loudness(self._db[lo:]),
+                                 stats.median_st + SEMITONES_100) + lo + first
             for hop in peaks[(peaks >= self._accents_checked) & (peaks <= last)]:
                 t = hop / RATE
                 if not self.accents or t - self.accents[-1] >= ACCENT_GAP:
@@ -108,13 +119,41 @@ class VoiceTracker:
         done = min(len(self._arousal), int(t / self.step + 1e-9))
         return self._arousal[done - 1] if done > 0 else 0.5
 
-    def _judge(self, index: int, loud: np.ndarray, semitones: np.ndarray) -> float:
+    def _judge(self, index: int) -> float:
         """Step `index`'s arousal against the remembered voice."""
-        speech = loud > SPEECH
-        med_loud = float(np.median(loud[speech])) if speech.any() else 0.5
-        voiced = ~np.isnan(semitones)
-        median_st = float(np.median(semitones[voiced])) if voiced.any() else 0.0
+        stats = self._stats
         # the step's hops are the newest ones unless more have come since
-        end = loud.size - (self._hops - (index + 1) * self._step_hops)
+        end = self._db.size - (self._hops - (index + 1) * self._step_hops)
         rows = slice(max(0, end - self._step_hops), max(0, end))
-        return step_arousal(loud[rows], semitones[rows], speech[rows], med_loud, median_st)
+        loud = stats.loudness(self._db[rows])
+        return step_arousal(loud, semitones_of(self._f0[rows]), loud > SPEECH, stats.med_loud,
+                            stats.median_st)
+
+
+SEMITONES_100 = 12 * np.log2(100.0)  # semitones_of counts from 100 Hz, the bake's accents from 1
+
+
+@dataclass(frozen=True)
+class _Stats:
+    """The remembered voice's statistics: its speech level, the median loudness of its
+    speech and its median pitch (semitones above 100 Hz), and how many hops were voiced."""
+
+    level: float
+    med_loud: float
+    median_st: float
+    voiced: int
+
+    @classmethod
+    def of(cls, db: np.ndarray, f0: np.ndarray) -> _Stats:
+        level = speech_level(db)
+        loud = normalised_loudness(db, level=level)
+        speech = loud > SPEECH
+        semitones = semitones_of(f0)
+        voiced = ~np.isnan(semitones)
+        return cls(level, float(np.median(loud[speech])) if speech.any() else 0.5,
+                   float(np.median(semitones[voiced])) if voiced.any() else 0.0,
+                   int(voiced.sum()))
+
+    def loudness(self, db: np.ndarray) -> np.ndarray:
+        """normalised_loudness of `db` against this speech level."""
+        return normalised_loudness(db, level=self.level)
