@@ -7,9 +7,11 @@ a later one, and adds no latency of its own. It draws its events with the bake's
 functions (idle.next_blink_gap, idle.next_fixation, idle.blink_curve) and constants. Speech is
 read from the engine's own mouth (jawOpen), so a phrase end is known PAUSE seconds after the
 mouth closes: the bake's nod and tilt after a phrase end start no earlier than that here.
-Each layer has its own random stream from the seed, so one layer's events never shift
-another's (the bake draws them from one stream: the same seed gives different but equally
-distributed events; see docs/live.md)."""
+Each layer has its own random stream from the seed (idle.layer_rngs), drawn event by event
+as the bake draws it, so a stream and a bake of the same audio and seed share their blinks,
+gaze and head drift (docs/live.md, "Streamed and baked"). With a voice tracker the head also
+nods on the voice's pitch accents; in listening mode (IdleConfig.listen) the layer gives a
+listener's blinks and attentive gaze only (core/listening_stream.py adds the rest)."""
 
 from __future__ import annotations
 
