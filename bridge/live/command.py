@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..argtypes import number_in
+
+if TYPE_CHECKING:  # the CLI starts without them; they load when the command runs
+    from voxrig.core.emotion.tags import Segment, Tag
+    from voxrig.core.live_face import LiveFace
 
 EXAMPLES = """examples:
   voxrig stream --input line.wav                        # VMC to 127.0.0.1:39539, 60 fps
@@ -106,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     return _stream(args, _face(args))
 
 
-def _face(args: argparse.Namespace):
+def _face(args: argparse.Namespace) -> LiveFace:
     """The stream's layers: expression (bake's --emotion values, or a tag), then blinks,
     gaze and head motion. A bad tag or timeline file fails here, before streaming."""
     from voxrig.core.config import EmotionConfig, IdleConfig
@@ -120,7 +125,7 @@ def _face(args: argparse.Namespace):
                         timeline, tag)
 
 
-def _emotion_setting(value: str):
+def _emotion_setting(value: str) -> tuple[Tag | None, list[Segment] | None]:
     """(tag, timeline) of an --emotion value: auto and none set neither; `happy` or
     `angry:0.6` is a tag (the transcript's inline tag syntax, parsed by its parser); anything
     else is a timeline file, loaded as bake loads it."""
@@ -146,7 +151,7 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _stream(args: argparse.Namespace, face) -> int:
+def _stream(args: argparse.Namespace, face: LiveFace) -> int:
     """Stream with `face` (a LiveFace) on the engine's frames."""
     from voxrig.core.naming import resolve_names
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voxrig.core.live_face import Layer
+from voxrig.core.live_face import LiveFace
 from voxrig.core.neural import NeuralStreamingAnimator
 from voxrig.core.streaming import Frame, StreamingAnimator
 
@@ -65,7 +65,7 @@ class _EngineThread(threading.Thread):
     def __init__(self, source, engine: Engine, clock: AudioClock,
                  pacer: FramePacer, lock: threading.Lock, stop: threading.Event,
                  on_block: Callable[[Block], None] | None,
-                 living: Layer | None = None) -> None:
+                 living: LiveFace | None = None) -> None:
         super().__init__(name="voxrig-engine", daemon=True)
         self.source, self.engine, self.clock, self.pacer = source, engine, clock, pacer
         self.lock, self.stop, self.on_block = lock, stop, on_block
@@ -126,7 +126,7 @@ def run_session(
     stop: threading.Event | None = None,
     on_block: Callable[[Block], None] | None = None,
     on_send: Callable[[Frame, float, float], None] | None = None,
-    living: Layer | None = None,
+    living: LiveFace | None = None,
 ) -> SessionResult:
     """Stream until the input ends (all frames sent) or `stop` is set. `on_block(block)` and
     `on_send(frame, due, sent_at)` let a caller (bench, tests) timestamp both ends; `living`
