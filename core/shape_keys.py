@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .channel_names import MappingError, mapping_to_dict, parse_mapping
 from .names import ARKIT52, OVR15
-from .naming import MappingError, mapping_to_dict, parse_mapping
 
 VISEME_PREFIX = "viseme:"
 

@@ -19,10 +19,10 @@ from voxrig.bridge.clipio import clip_to_csv, load_clip
 from voxrig.bridge.exporters import EXPORTERS, ExportOptions, export
 from voxrig.bridge.transcripts import transcript_from
 from voxrig.core.audio import load_audio
+from voxrig.core.channel_names import load_mapping, mapping_to_dict, style_names
 from voxrig.core.clip import Clip, to_dict
 from voxrig.core.emotion.tags import Segment, load_timeline, parse_tags, timeline_to_dict
 from voxrig.core.names import ARKIT52, OVR15
-from voxrig.core.naming import load_mapping, mapping_to_dict, style_names
 from voxrig.core.transcript import normalise_transcript
 
 

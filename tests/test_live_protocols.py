@@ -22,8 +22,8 @@ from voxrig.bridge.live.protocols import (
     vrchat_eyes,
     vrchat_lids,
 )
+from voxrig.core.channel_names import style_names
 from voxrig.core.names import ARKIT52
-from voxrig.core.naming import style_names
 from voxrig.core.rotation import eye_angles
 
 WEIGHTS = np.linspace(0.0, 1.0, 52, dtype=np.float32)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from voxrig.core.channel_names import MappingError, parse_mapping
 from voxrig.core.names import ARKIT52
-from voxrig.core.naming import MappingError, parse_mapping
 from voxrig.core.rig import load_rig
 from voxrig.core.shape_keys import match_shape_key, match_shape_keys, table_to_mapping
 

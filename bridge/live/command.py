@@ -153,7 +153,7 @@ def _say(line: str) -> None:
 
 def _stream(args: argparse.Namespace, face: LiveFace) -> int:
     """Stream with `face` (a LiveFace) on the engine's frames."""
-    from voxrig.core.naming import resolve_names
+    from voxrig.core.channel_names import resolve_names
 
     from .protocols import PROTOCOLS, Encoder
     from .sender import UdpSender, shown

@@ -30,8 +30,8 @@ import numpy as np
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from voxrig.core.channel_names import NameMap, style_names
 from voxrig.core.names import ARKIT52
-from voxrig.core.naming import NameMap, style_names
 from voxrig.core.rotation import eye_angles, head_to_unity, unity_quaternion
 
 

@@ -39,10 +39,10 @@ assert bpy.ops.extensions.package_install_files(
 
 from voxrig.core.audio import probe  # noqa: E402
 from voxrig.core.bake import bake  # noqa: E402
+from voxrig.core.channel_names import load_mapping  # noqa: E402
 from voxrig.core.config import Config  # noqa: E402
 from voxrig.core.errors import VoxrigError  # noqa: E402
 from voxrig.core.names import OVR15  # noqa: E402
-from voxrig.core.naming import load_mapping  # noqa: E402
 from voxrig.core.rig import load_rig  # noqa: E402
 
 ADDON = sys.modules["bl_ext.user_default.voxrig"]

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from voxrig.core.names import ARKIT52
-from voxrig.core.naming import (
+from voxrig.core.channel_names import (
     MappingError,
     load_mapping,
     mapping_to_dict,
@@ -15,6 +14,7 @@ from voxrig.core.naming import (
     resolve_names,
     style_names,
 )
+from voxrig.core.names import ARKIT52
 
 
 def write(tmp_path: Path, data, name: str = "map.json") -> Path:
