@@ -211,9 +211,9 @@ def run_stream_quality(engine_name: str = "neural") -> dict:
     """The streamed frames (audio pushed in 20 ms blocks, as live) judged with the same
     lip-sync metrics as offline bakes, and their lip-gap correlation with the offline bake of
     the same audio (no transcript: a live stream has none)."""
-    from voxrig.bridge.live.worker import make_engine
     from voxrig.core.bake import bake
     from voxrig.core.config import Config
+    from voxrig.core.engines import create_streaming
     from voxrig.core.rig import mouth_signals
     from voxrig.core.streaming import stream_frames
 
@@ -223,7 +223,7 @@ def run_stream_quality(engine_name: str = "neural") -> dict:
 
     def streamed(path: Path) -> np.ndarray:
         audio = load_audio(path)
-        frames = stream_frames(audio.samples, make_engine(engine_name, FPS))
+        frames = stream_frames(audio.samples, create_streaming(engine_name, FPS))
         weights = np.stack([f.weights for f in frames])
         offline = bake(audio, None, Config(fps=FPS, engine=engine_name)).weights
         n = min(len(weights), len(offline))

@@ -390,7 +390,10 @@ class NeuralStreamingAnimator:
     # output: measured at most 1.0 ms per 20 ms block on 2 cores (bench: 0.81 ms per 10 ms).
     compute_allowance = 0.002
 
-    def __init__(self, fps: float, path: str | Path | None = None) -> None:
+    def __init__(self, fps: float, config: object = None, path: str | Path | None = None
+                 ) -> None:  # fmt: skip
+        """`config` (the phonetic engine's StreamConfig) is not used: every streaming engine
+        is built with the same arguments (core/engines.create_streaming)."""
         if not (np.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be positive, got {fps!r}")
         self.fps = float(fps)

@@ -9,7 +9,7 @@ import pytest
 from voxrig.core.audio import load_audio
 from voxrig.core.bake import bake
 from voxrig.core.config import Config
-from voxrig.core.engines import ENGINES, REGISTRY, create
+from voxrig.core.engines import ENGINES, REGISTRY, STREAMING, create, create_streaming
 from voxrig.core.names import ARKIT52
 
 SAMPLE = Path(__file__).parent.parent / "bridge" / "samples" / "LJ001-0001.flac"
@@ -48,3 +48,30 @@ def test_a_bake_records_the_engine_that_made_it(name):
     clip = bake(SAMPLE, TEXT, Config(engine=name))
     assert clip.meta["engine"] == name
     assert ("model" in clip.meta) == (name == "neural")
+
+
+@pytest.mark.parametrize("name", list(STREAMING))
+def test_a_streaming_engine_turns_speech_pushed_block_by_block_into_frames_in_order(name,
+                                                                                    speech):
+    engine = create_streaming(name, 30.0)
+    assert engine.latency > 0 and engine.compute_allowance > 0
+    block = int(0.02 * speech.sample_rate)
+    frames = [f for start in range(0, len(speech.samples), block)
+              for f in engine.push(speech.samples[start:start + block])] + engine.finish()
+    assert [f.index for f in frames] == list(range(len(frames)))
+    assert len(frames) / 30.0 == pytest.approx(speech.duration, abs=2 / 30.0)
+    jaw = np.array([f.weights[ARKIT52.index("jawOpen")] for f in frames])
+    assert np.ptp(jaw) > 0.2  # the mouth speaks
+
+
+def test_the_stream_command_offers_auto_and_every_streaming_engine():
+    import argparse
+
+    from voxrig.bridge.live.command import add_arguments
+
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    add_arguments(parser)
+    for name in ("auto", *STREAMING):
+        assert parser.parse_args(["--engine", name]).engine == name
+    with pytest.raises(argparse.ArgumentError):
+        parser.parse_args(["--engine", "loudness"])

@@ -1,11 +1,14 @@
-"""`voxrig stream`: its options and what it does. Only argparse is imported here, so the
-CLI starts fast; the engine, the network and the sound card load when the command runs."""
+"""`voxrig stream`: its options and what it does. Only argparse and the engines' names
+(core/engines, light) are imported here, so the CLI starts fast; the engine, the network and
+the sound card load when the command runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import TYPE_CHECKING
+
+from voxrig.core.engines import STREAMING
 
 from ..argtypes import number_in
 
@@ -67,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=number_in(0.1, 100, "speed", float), default=1.0,
                         help="--input only: pace the file this many times faster than real "
                         "time (tests and previews; default 1)")
-    parser.add_argument("--engine", choices=("auto", "neural", "phonetic"), default="auto",
+    parser.add_argument("--engine", choices=("auto", *STREAMING), default="auto",
                         help="neural (the audio-to-face model, ~0.11 s look-ahead) or phonetic "
                         "(recognised phones over a sliding window); auto = neural")
     parser.add_argument("--idle", choices=("on", "off"), default="on",
@@ -172,7 +175,7 @@ def _stream(args: argparse.Namespace, face: LiveFace) -> int:
         _say(_where(args.host, shown(sender.ip), port, args.protocol))
     # The engine process is forked before the sound card library is loaded (PortAudio may
     # start threads of its own, which a fork should not copy).
-    kind = "phonetic" if args.engine == "phonetic" else "neural"
+    kind = "neural" if args.engine == "auto" else args.engine
     engine = EngineProcess(args.fps, engine=kind)
     try:
         if args.input:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voxrig.core.engines import StreamingEngine
 from voxrig.core.live_face import LiveFace
-from voxrig.core.neural import NeuralStreamingAnimator
-from voxrig.core.streaming import Frame, StreamingAnimator
+from voxrig.core.streaming import Frame
 
 from .pacing import AudioClock, Counters, FramePacer
 from .protocols import Encoder
@@ -29,7 +29,7 @@ from .worker import EngineProcess
 
 _NOTHING = np.zeros(0, dtype=np.float32)
 POLL = 0.004  # s: longest sleep between looks at the clock, the input and the stop flag
-Engine = StreamingAnimator | NeuralStreamingAnimator | EngineProcess
+Engine = StreamingEngine | EngineProcess
 JITTER = 0.008  # s: the engine thread's polling (4 ms), the hand-over and the OS scheduler
 SWITCH_INTERVAL = 0.001  # s: GIL hand-over between the engine and the sender thread
 

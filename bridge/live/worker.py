@@ -11,29 +11,16 @@ import signal
 
 import numpy as np
 
+from voxrig.core.engines import create_streaming
 from voxrig.core.errors import VoxrigError
-from voxrig.core.streaming import RATE, Frame, StreamConfig, StreamingAnimator
-
-ENGINES = ("neural", "phonetic")
-
-
-def make_engine(kind: str, fps: float, config: StreamConfig | None = None):
-    """The streaming engine by name: the neural model or the phonetic animator (`config`
-    is the phonetic one's settings)."""
-    if kind == "neural":
-        from voxrig.core.neural import NeuralStreamingAnimator
-
-        return NeuralStreamingAnimator(fps)
-    if kind == "phonetic":
-        return StreamingAnimator(fps, config)
-    raise ValueError(f"unknown streaming engine {kind!r}; choose one of {', '.join(ENGINES)}")
+from voxrig.core.streaming import RATE, Frame, StreamConfig
 
 
 def _serve(conn, fps: float, config: StreamConfig | None, kind: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: close ends us
     try:
-        engine = make_engine(kind, fps, config)
+        engine = create_streaming(kind, fps, config)
     except Exception as exc:  # reported by the parent as one line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return

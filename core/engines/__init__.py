@@ -4,13 +4,16 @@ interface, so `bake()` reads the same whatever makes the mouth move.
 An engine finds the chunk's phones its own way (forced alignment of the transcript,
 recognition, or loudness alone) and animates them; the bake places its `Part` on the clip's
 frame grid. A new engine is one module here with a class that has `name`, `meta()` and
-`animate()`, and one line in REGISTRY."""
+`animate()`, and one line in REGISTRY.
+
+`voxrig stream` drives streaming engines of one shape too (`StreamingEngine`: audio pushed as
+it arrives, `Frame`s out), named in STREAMING with the same names."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -20,12 +23,21 @@ from ..errors import VoxrigError
 from ..names import SILENCE
 from ..phones import PhoneTimeline
 
+if TYPE_CHECKING:
+    from ..streaming import Frame, StreamConfig
+
 # engine name -> (its module in this package, its class): imported only when it bakes
 REGISTRY = {
     "neural": ("neural", "NeuralBake"),
     "phonetic": ("phonetic", "PhoneticBake"),
 }
 ENGINES = ("auto", *REGISTRY)
+
+# streaming engine name -> (its module in voxrig.core, its class)
+STREAMING = {
+    "neural": ("neural", "NeuralStreamingAnimator"),
+    "phonetic": ("streaming", "StreamingAnimator"),
+}
 
 
 @dataclass
@@ -74,6 +86,36 @@ def create(config: Config, transcript: str | None) -> Engine:
     """The engine `engine_for` names, ready for the first chunk."""
     module, kind = REGISTRY[engine_for(config, transcript)]
     return getattr(import_module(f".{module}", __name__), kind)(transcript, config)
+
+
+class StreamingEngine(Protocol):
+    """Audio in as it arrives (mono float32 at 16 kHz, any block size), frames at `fps` out,
+    in order, each once."""
+
+    fps: float
+    compute_allowance: float  # seconds one push may take before its frames are out
+
+    @property
+    def latency(self) -> float:
+        """Worst-case delay from a sample to the frame that shows it."""
+        ...
+
+    def push(self, samples: np.ndarray) -> list[Frame]:
+        ...
+
+    def finish(self) -> list[Frame]:
+        ...
+
+
+def create_streaming(name: str, fps: float, config: StreamConfig | None = None
+                     ) -> StreamingEngine:  # fmt: skip
+    """The streaming engine `name` at `fps` (`config`: StreamConfig, the settings of the
+    engines that use them)."""
+    if name not in STREAMING:
+        raise ValueError(f"unknown streaming engine {name!r}; choose one of "
+                         f"{', '.join(STREAMING)}")
+    module, kind = STREAMING[name]
+    return getattr(import_module(f"..{module}", __name__), kind)(fps, config)
 
 
 def has_speech(timeline: PhoneTimeline) -> bool:
