@@ -302,9 +302,10 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
           init: Path | None = None, non_speech: float = 0.0, facegood: float | None = None,
           ema: float = 0.0, loss_weights: dict[str, float] | None = None,
           masking: float = 0.0, grid: float | None = None,
-          held_out: str = HELD_OUT_FACEGOOD) -> None:
+          held_out: str = HELD_OUT_FACEGOOD, steps: int | None = None) -> None:
     """Train from scratch, or (`init`) go on from a checkpoint: a fine-tune keeps its
-    statistics and prototypes and only changes what it learns from."""
+    statistics and prototypes and only changes what it learns from. The budget is `minutes`
+    of wall clock, or with `steps` that many steps (the same run on a busy machine)."""
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
@@ -341,8 +342,11 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     budget = minutes * 60.0
     log, step, running = [], 0, {}
     next_check = 0.0
-    while (elapsed := time.perf_counter() - t0) < budget:
-        fraction = elapsed / budget
+
+    def progress(elapsed: float) -> float:  # the share of the budget spent
+        return step / steps if steps else elapsed / budget
+
+    while (fraction := progress(elapsed := time.perf_counter() - t0)) < 1.0:
         warm = 1.0 if init is not None else min(1.0, step / 200)
         for group in optimiser.param_groups:
             group["lr"] = lr * warm * 0.5 * (1 + math.cos(math.pi * fraction))
@@ -361,7 +365,8 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
         for k, v in parts.items():
             running[k] = 0.98 * running.get(k, v.item()) + 0.02 * v.item()
         step += 1
-        if elapsed >= next_check:
+        check_due = step % max(1, steps // 15) == 0 if steps else elapsed >= next_check
+        if check_due:
             model.eval()
             check = facegood_check(model, held_out)
             row = {"step": step, "minutes": round(elapsed / 60, 1),
@@ -378,7 +383,7 @@ def train(features: Path, out: Path, minutes: float, config: ModelConfig, seed: 
     log.append(row)
     print(json.dumps(row), flush=True)
     _save(model, None, out / "model.pt")
-    (out / "log.json").write_text(json.dumps({"seed": seed, "minutes": minutes,
+    (out / "log.json").write_text(json.dumps({"seed": seed, "minutes": minutes, "steps": steps,
                                               "held_out": held_out,
                                               "config": config.to_dict(),
                                               "loss_weights": weights_of, "log": log},
@@ -398,6 +403,10 @@ def main() -> None:
     parser.add_argument("--prototypes", type=int, default=ModelConfig.prototypes,
                         help="mouth-shape memory size (0 = none, as shipped; the ablation: 48)")
     parser.add_argument("--width", type=int, default=96)
+    parser.add_argument("--delay", type=int, default=ModelConfig.delay,
+                        help="look-ahead in 10 ms frames (the live latency: 9 = 90 ms)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="a budget of steps instead of --minutes of wall clock")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--lr", type=float, default=2e-3)
@@ -422,7 +431,7 @@ def main() -> None:
                              "(leave-one-out: each clip in turn)")
     args = parser.parse_args()
     config = ModelConfig(prototypes=args.prototypes, width=args.width,
-                         phone_head=args.phone_loss > 0)
+                         phone_head=args.phone_loss > 0, delay=args.delay)
     if args.init is not None:  # the checkpoint's own architecture
         saved = torch.load(args.init, map_location="cpu")["config"]
         config = ModelConfig(**{**saved, "dilations": tuple(saved["dilations"])})
@@ -434,7 +443,7 @@ def main() -> None:
           facegood=args.facegood, ema=args.ema, masking=args.masking,
           loss_weights={"events": args.events, "phones": args.phone_loss,
                         "real_lips": args.real_lips}, grid=args.grid,
-          held_out=args.held_out)
+          held_out=args.held_out, steps=args.steps)
 
 
 if __name__ == "__main__":
