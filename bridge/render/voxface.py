@@ -116,9 +116,10 @@ def _parse(name: str, parts: dict[str, bytes]) -> Face:
     return Face(str(header.get("name", "")), parts[GENERATOR], reference, template, ict_a, ict_t)
 
 
-def open_generator(face: Face, name: str, threads: int = 0) -> Generator:
-    """The face's generator as a function, run by onnxruntime (threads 0: its default, every
-    core). A graph onnxruntime cannot load, or one that does not draw a 96x96 crop from the
+def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
+    """The face's generator as a function, run by onnxruntime on one thread by default: ffmpeg
+    encodes the frames on another core meanwhile (on 2 busy cores one thread drew 86 frames/s,
+    two 51). A graph onnxruntime cannot load, or one that does not draw a 96x96 crop from the
     renderer's input, is a damaged face model."""
     import onnxruntime as ort
 
