@@ -26,8 +26,8 @@ from .exporters.options import DEFAULT_UNITY_PATH
 from .exporters.rhubarb import centisecond_cues
 from .live import command as stream_command
 from .preview import command as preview_command
-from .render import command as render_command
 from .progress import ProgressBar
+from .render import command as render_command
 from .termination import Terminated, signals_raise
 from .transcripts import transcript_from
 from .version import voxrig_version
