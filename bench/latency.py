@@ -267,7 +267,10 @@ def _soak_audio(seconds: float) -> np.ndarray:
 
 
 def run_soak(seconds: float = 600.0) -> dict:
-    """`voxrig stream --protocol generic` for `seconds` of audio into a receiver here."""
+    """`voxrig stream --protocol generic` for `seconds` of audio into a receiver here (every
+    layer on: stream's defaults)."""
+    from voxrig.bridge.live.protocols import Encoder
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "soak.wav"
         sf.write(path, _soak_audio(seconds), RATE)
@@ -294,7 +297,7 @@ def run_soak(seconds: float = 600.0) -> dict:
     if done.returncode != 0 or not match:
         raise RuntimeError(f"voxrig stream failed: {done.stderr.strip()[-300:]}")
     sent, dropped, refused = (int(g) for g in match.groups())
-    per_frame = 53  # /voxrig/frame + 52 /voxrig/blend/<name>
+    per_frame = Encoder("generic").messages_per_frame  # frame, 52 blends, head, eyes
     index = np.array([i for i, _ in frames])
     arrival = np.array([t for _, t in frames])
     offset = arrival - index / FPS
