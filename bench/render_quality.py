@@ -230,6 +230,34 @@ def voxrig_renderer(threads: int = 1) -> Renderer:
     return render
 
 
+def clip_lip_r(clip_ids: list[str], tracks: dict[str, np.ndarray], name: str) -> dict:
+    """Lip r of the driving clip: the lip gap of voxrig's bake of each clip's audio (the rig's,
+    in mm) against the real tracked gap (how far voxrig's clip itself follows the speaker:
+    what the renderer can reach) and against the gap tracked on renderer `name`'s frames
+    (how faithfully the renderer draws the clip), means over the clips."""
+    from voxrig.core.audio import audio_from_array
+    from voxrig.core.bake import bake
+    from voxrig.core.config import Config
+    from voxrig.core.names import ARKIT52
+    from voxrig.core.rig import mouth_signals
+
+    drawn_ids, drawn = load_landmarks(WORK / name / "landmarks.npz")
+    drawn_by_id = dict(zip(drawn_ids, drawn, strict=True))
+    real_r, drawn_r = [], []
+    for clip_id in clip_ids:
+        audio = read_audio(CLIPS / f"{clip_id}.mp4")
+        clip = bake(audio_from_array(audio, AUDIO_RATE), None, Config(fps=25.0))
+        weights = np.zeros((clip.frame_count, len(ARKIT52)), np.float32)
+        for i, channel in enumerate(clip.channels):
+            weights[:, ARKIT52.index(channel)] = clip.weights[:, i]
+        gap, _ = mouth_signals(weights)
+        n = min(len(gap), len(tracks[clip_id]))
+        real_r.append(pearson(gap[:n], lip_gap(tracks[clip_id])[:n]))
+        drawn_r.append(pearson(gap[:n], lip_gap(drawn_by_id[clip_id])[:n]))
+    return {"clip_vs_real_lips_r": round(float(np.nanmean(real_r)), 4),
+            "clip_vs_rendered_lips_r": round(float(np.nanmean(drawn_r)), 4)}
+
+
 def side_by_side(clip_id: str, out: Path, frames: tuple[int, ...] = (10, 25, 40, 55)) -> Path:
     """A PNG of the face region: real frames above, `voxrig render`'s below (the seam check)."""
     import imageio_ffmpeg
@@ -345,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also `voxrig render` with the bundled face (the still baseline "
                         "beside it; the re-encode is left out)")
     parser.add_argument("--speed", action="store_true", help="only the render speed")
+    parser.add_argument("--clip-r", action="store_true", help="only the driving clip's lip r "
+                        "(after a --voxrig run: reads its tracked frames)")
     parser.add_argument("--frames", metavar="CLIP", help="only a PNG of real | rendered frames "
                         "of one validation clip, into docs/render/")
     args = parser.parse_args(argv)
@@ -361,6 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     ids, landmarks = load_landmarks(LANDMARKS)
     tracks = dict(zip(ids, landmarks, strict=True))
     clip_ids = renderer_validation()[:args.limit]
+    if args.clip_r:
+        found = clip_lip_r(clip_ids, tracks, "voxrig_render")
+        print(json.dumps(found))
+        write_results(results_path(RESULTS, sha).with_suffix(".clip-r.json"),
+                      stamped(sha, clips=len(clip_ids), **found))
+        return 0
     renderers = dict(BASELINES)
     if args.voxrig:
         renderers = {"first_frame": first_frame, "voxrig_render": voxrig_renderer()}
