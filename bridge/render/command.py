@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the clip's audio, muxed into the video (when INPUT is a clip)")
     parser.add_argument("--video", metavar="V.mp4",
                         help="the person to dub (default: the bundled demo video); its face "
-                        "is tracked with mediapipe (see docs/render.md)")
+                        "is tracked with mediapipe (docs/cli.md, render)")
     parser.add_argument("--face", metavar="NAME.voxface",
                         help="face model (default: the bundled GRID s1 demo face)")
     parser.add_argument("-o", "--output", metavar="OUT.mp4",

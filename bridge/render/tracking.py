@@ -1,7 +1,7 @@
 """Where the face is in each frame of the video `voxrig render` dubs: the bundled demo video's
 transforms are precomputed (no tracker needed); a user's video is tracked by MediaPipe
 FaceMesh (bridge/render/facemesh.py), in this interpreter when it has mediapipe, else in the
-one VOXRIG_FACE_PYTHON names (mediapipe 0.10.14 needs numpy<2, see docs/render.md)."""
+one VOXRIG_FACE_PYTHON names (mediapipe 0.10.14 needs numpy<2, see docs/cli.md, render)."""
 
 from __future__ import annotations
 
