@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        parser.error("no command given: use one of bake, export, demo, preview, stream, plot")
+        parser.error(f"no command given: use one of {', '.join(args.command_names)}")
     try:
         with signals_raise():  # SIGTERM unwinds too: unfinished writes leave no temp file
             return args.run(args)
@@ -220,6 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch_command.add_arguments(batch_cmd)
     batch_cmd.set_defaults(run=batch_command.run_command)
+    parser.set_defaults(command_names=tuple(commands.choices))  # for "no command given"
     return parser
 
 
