@@ -1,5 +1,5 @@
 """The bake options, declared once for every command that bakes (`bake`, `batch`,
-`preview`), and turned into the one Config the bake takes (from a command line or a batch
+`preview`, `render`), and turned into the one Config the bake takes (from a command line or a batch
 manifest line)."""
 
 from __future__ import annotations
@@ -13,17 +13,21 @@ from voxrig.core.engines import ENGINES
 from .argtypes import frame_rate, strength
 
 
-def add_bake_options(parser: argparse.ArgumentParser, *, tracks: bool = True) -> None:
-    """How the face moves: frame rate, engine, strength, expression, idle motion, listening,
-    the transcript's language; with `tracks`, the optional --visemes and --keypoints tracks
-    too (preview draws keypoints its own way)."""
+def add_bake_options(parser: argparse.ArgumentParser, *, tracks: bool = True,
+                     fps: bool = True) -> None:  # fmt: skip
+    """How the face moves: frame rate (unless `fps` is False: render takes the video's),
+    engine, strength, expression, idle motion, listening, the transcript's language; with
+    `tracks`, the optional --visemes and --keypoints tracks too (preview draws keypoints its
+    own way)."""
     parser.add_argument("--language", metavar="CODE", default="auto",
                         help="the transcript's language as an espeak-ng code (es, fr, sv, "
                         "cmn, ja, ...; needs Debian's libespeak-ng1). Default auto: English, "
                         "or what a non-Latin script says (Han cmn, kana ja, Hangul ko, "
                         "Cyrillic ru, ...); see docs/alignment.md")
-    parser.add_argument("--fps", type=frame_rate, default=30.0,
-                        help="output frame rate, e.g. 24, 25, 29.97, 30, 50, 60 (default 30)")
+    if fps:
+        parser.add_argument("--fps", type=frame_rate, default=30.0,
+                            help="output frame rate, e.g. 24, 25, 29.97, 30, 50, 60 "
+                            "(default 30)")
     if tracks:
         parser.add_argument("--visemes", action="store_true",
                             help="add OVR-15 viseme weights")
@@ -43,6 +47,17 @@ def add_bake_options(parser: argparse.ArgumentParser, *, tracks: bool = True) ->
     parser.add_argument("--listen", action="store_true",
                         help="listening mode: the face hears the speech (no lip motion; "
                         "nods, smiles, brow raises)")
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """INPUT as audio to bake (with its transcript) or a baked clip (with its audio): the
+    commands that make a video of either (preview, render)."""
+    parser.add_argument("input", help="speech audio to bake, or a baked clip (.json / .csv)")
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8) for baking")
+    text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
+    parser.add_argument("--audio", metavar="AUDIO",
+                        help="the clip's audio, muxed into the video (when INPUT is a clip)")
 
 
 def config_from_args(args: argparse.Namespace, kind: str = "json") -> Config:

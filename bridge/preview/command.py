@@ -11,7 +11,7 @@ from pathlib import Path
 from voxrig.core.audio import probe
 from voxrig.core.errors import VoxrigError
 
-from ..bake_config import add_bake_options, config_from_args
+from ..bake_config import add_bake_options, add_input_options, config_from_args
 from ..clipio import load_clip
 from ..progress import ProgressBar
 from ..transcripts import transcript_from
@@ -29,12 +29,7 @@ EXAMPLES = """examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="speech audio to bake, or a baked clip (.json / .csv)")
-    text = parser.add_mutually_exclusive_group()
-    text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8) for baking")
-    text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
-    parser.add_argument("--audio", metavar="AUDIO",
-                        help="the clip's audio, muxed into the video (when INPUT is a clip)")
+    add_input_options(parser)
     parser.add_argument("-o", "--output", metavar="OUT.mp4",
                         help="video file (default: <input>.preview.mp4 beside the input)")
     parser.add_argument("--keypoints", action="store_true", help="draw the 68 face landmarks")

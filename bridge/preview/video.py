@@ -20,16 +20,17 @@ MISSING_FFMPEG = ("preview needs ffmpeg from the imageio-ffmpeg package: "
                   "pip install 'voxrig[preview]'")
 
 
-def ffmpeg_exe() -> str:
-    """Path of the ffmpeg binary from the imageio-ffmpeg wheel (imported only when needed)."""
+def ffmpeg_exe(missing: str = MISSING_FFMPEG) -> str:
+    """Path of the ffmpeg binary from the imageio-ffmpeg wheel (imported only when needed);
+    `missing` is the one line saying which extra to install (preview's or render's)."""
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise VoxrigError(MISSING_FFMPEG) from None
+        raise VoxrigError(missing) from None
     try:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
-        raise VoxrigError(f"{MISSING_FFMPEG} ({exc})") from None
+        raise VoxrigError(f"{missing} ({exc})") from None
 
 
 def rate_text(fps: float) -> str:

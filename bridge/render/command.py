@@ -17,7 +17,8 @@ from voxrig.core.errors import VoxrigError
 from voxrig.core.face_render import dub, keypoints_at
 from voxrig.core.rig import load_rig
 
-from ..bake_config import add_bake_options, config_from_args
+from ..argtypes import frame_rate
+from ..bake_config import add_bake_options, add_input_options, config_from_args
 from ..clipio import load_clip
 from ..transcripts import transcript_from
 from .tracking import load_track, person, track_video
@@ -38,12 +39,7 @@ EXAMPLES = """examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="speech audio to bake, or a baked clip (.json / .csv)")
-    text = parser.add_mutually_exclusive_group()
-    text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8) for baking")
-    text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
-    parser.add_argument("--audio", metavar="AUDIO",
-                        help="the clip's audio, muxed into the video (when INPUT is a clip)")
+    add_input_options(parser)
     parser.add_argument("--video", metavar="V.mp4",
                         help="the person to dub (default: the bundled demo video); its face "
                         "is tracked with mediapipe (docs/cli.md, render)")
@@ -53,8 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="video file (default: <input>.render.mp4 beside the input)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    add_bake_options(parser.add_argument_group("baking audio (as voxrig bake)"), tracks=False)
-    parser.set_defaults(fps=None)  # the video's frame rate
+    baking = parser.add_argument_group("baking audio (as voxrig bake)")
+    add_bake_options(baking, tracks=False, fps=False)
+    baking.add_argument("--fps", type=frame_rate, default=None,
+                        help="not needed: render writes at the video's frame rate (a "
+                        "different rate is refused)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 
 from voxrig.core.errors import VoxrigError
 
-from ..preview.video import encode_mp4
+from ..preview.video import encode_mp4, ffmpeg_exe
 
 MISSING_FFMPEG = "render needs ffmpeg from the imageio-ffmpeg package: pip install 'voxrig[render]'"
 STILL_FORMATS = ("image2", "_pipe", "gif")  # ffmpeg's demuxers of pictures, not videos
@@ -22,15 +22,8 @@ MAX_FRAME_BYTES = 4 * 2 ** 30  # decoded frames held at once (a 1080p minute is 
 
 
 def ffmpeg() -> str:
-    """The ffmpeg binary of imageio-ffmpeg, or the one line saying what to install."""
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        raise VoxrigError(MISSING_FFMPEG) from None
-    try:
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except RuntimeError as exc:
-        raise VoxrigError(f"{MISSING_FFMPEG} ({exc})") from None
+    """The ffmpeg binary of imageio-ffmpeg, or the one line naming the render extra."""
+    return ffmpeg_exe(MISSING_FFMPEG)
 
 
 @dataclass(frozen=True)
