@@ -59,27 +59,31 @@ def _decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
     key = (kind, config.language, config.topn, config.phone_lm_weight, config.beam,
            config.word_beam, config.last_beam)
     if key not in _decoders:
-        model = pocketsphinx.get_model_path(config.language)
-        common = dict(
-            hmm=f"{model}/{config.language}",
-            dict=f"{model}/cmudict-{config.language}.dict",
-            topn=config.topn,
-            loglevel="FATAL",
-        )
-        if kind == "align":
-            _decoders[key] = pocketsphinx.Decoder(lm=None, bestpath=False, **common)
-        elif kind in ("wide", "widest"):
-            beam = config.beam if kind == "wide" else config.last_beam
-            _decoders[key] = pocketsphinx.Decoder(
-                lm=None, bestpath=False, beam=beam, pbeam=beam,
-                wbeam=config.word_beam if kind == "wide" else config.last_beam, **common
-            )
-        else:
-            phone_lm = f"{model}/{config.language}-phone.lm.bin"
-            _decoders[key] = pocketsphinx.Decoder(
-                allphone=phone_lm, lm=None, lw=config.phone_lm_weight, **common
-            )
+        _decoders[key] = new_decoder(kind, config)
     return _decoders[key]
+
+
+def new_decoder(kind: str, config: AlignConfig) -> pocketsphinx.Decoder:
+    """A fresh pocketsphinx decoder: "align" (the words as written), "wide" / "widest" (wider
+    beams) or "allphone" (phone recognition, also the streaming engine's). The one place the
+    acoustic model, the dictionary and the beams are set up."""
+    model = pocketsphinx.get_model_path(config.language)
+    common = dict(
+        hmm=f"{model}/{config.language}",
+        dict=f"{model}/cmudict-{config.language}.dict",
+        topn=config.topn,
+        loglevel="FATAL",
+    )
+    if kind == "align":
+        return pocketsphinx.Decoder(lm=None, bestpath=False, **common)
+    if kind in ("wide", "widest"):
+        beam = config.beam if kind == "wide" else config.last_beam
+        return pocketsphinx.Decoder(
+            lm=None, bestpath=False, beam=beam, pbeam=beam,
+            wbeam=config.word_beam if kind == "wide" else config.last_beam, **common
+        )
+    phone_lm = f"{model}/{config.language}-phone.lm.bin"
+    return pocketsphinx.Decoder(allphone=phone_lm, lm=None, lw=config.phone_lm_weight, **common)
 
 
 def _pcm(samples: np.ndarray) -> bytes:

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pocketsphinx
 
+from .align import new_decoder
 from .animator import animate_curves
 from .audio import Audio
 from .config import ANALYSIS_RATE as RATE  # samples per second the engine takes
@@ -64,19 +64,6 @@ class Frame:
         return bool(self.weights[_JAW] > SPEAKING_JAW)
 
 
-def _allphone_decoder(config: AlignConfig) -> pocketsphinx.Decoder:
-    model = pocketsphinx.get_model_path(config.language)
-    return pocketsphinx.Decoder(
-        hmm=f"{model}/{config.language}",
-        dict=f"{model}/cmudict-{config.language}.dict",
-        allphone=f"{model}/{config.language}-phone.lm.bin",
-        lm=None,
-        lw=config.phone_lm_weight,
-        topn=config.topn,
-        loglevel="FATAL",
-    )
-
-
 class StreamingAnimator:
     """Audio in (mono float32 at 16 kHz, any chunk size), frames out, in order, each once."""
 
@@ -89,7 +76,7 @@ class StreamingAnimator:
             raise ValueError(f"fps must be positive, got {fps!r}")
         self.fps = float(fps)
         self.config = config or StreamConfig()
-        self._decoder = _allphone_decoder(self.config.align)
+        self._decoder = new_decoder("allphone", self.config.align)
         self._decoder.reinit_feat()
         self._decoder.start_utt()
         self._utt_start = 0  # sample where the decoder's current utterance began
