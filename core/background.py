@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -31,19 +31,26 @@ def in_two_processes(task: Callable[..., T], here: tuple, there: tuple) -> tuple
         return first, pending.get()
 
 
-def in_background(task: Callable[..., T], *args: Any) -> Callable[[], T]:
-    """Start task(*args) in a forked process; the returned function waits for its result.
-    Without fork the task runs when the result is first asked for."""
-    if not can_fork():
-        return lambda: task(*args)
-    pool = multiprocessing.get_context("fork").Pool(1)
-    pending = pool.apply_async(task, args)
+class Background(Generic[T]):
+    """task(*args) started in a forked process when `fork` and forking is possible here;
+    `result()` waits for it, `close()` drops it unheard (a bake that found no speech needs no
+    voice analysis). Otherwise the task runs here, when its result is asked for."""
 
-    def result() -> T:
+    def __init__(self, task: Callable[..., T], *args: Any, fork: bool = True) -> None:
+        self._task, self._args = task, args
+        self._pool = multiprocessing.get_context("fork").Pool(1) if fork and can_fork() else None
+        self._pending = self._pool.apply_async(task, args) if self._pool is not None else None
+
+    def result(self) -> T:
+        if self._pending is None:
+            return self._task(*self._args)
         try:
-            return pending.get()
+            return self._pending.get()
         finally:
-            pool.terminate()
-            pool.join()
+            self.close()
 
-    return result
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from .audio import Audio, iter_chunks, load_audio, probe
-from .background import in_background
+from .background import Background
 from .clip import Clip, frame_count_for
 from .config import Config
 from .curve_resample import curves_at
 from .emotion.text import EMOTIONS
-from .emotion.voice import Prosody
+from .emotion.voice import Prosody, prosody
 from .engines import ENGINES, Part, engine_for
 from .engines import create as create_engine
 from .phones import Phone, Word, moved
@@ -44,7 +44,7 @@ def bake(
     engine = create_engine(config, transcript)
     grid = FrameGrid(frame_count_for(total, config.fps), config.fps)
     heard = Heard()
-    voice = _no_voice
+    voice: Background[Prosody] | None = None
     for index, (chunk, is_last) in enumerate(_with_last(chunks)):
         if index == 0 and is_last:  # the whole audio at hand: the voice can be analysed
             voice = _voice(chunk, config)
@@ -69,7 +69,9 @@ def bake(
     }
     weights = grid.weights
     head = emotion = None
-    p = voice()
+    p = voice.result() if voice is not None and heard.speech else None
+    if voice is not None:
+        voice.close()
     if heard.speech:  # sound that is not speech keeps a face at rest (see the warning)
         report(0.95, "expression")
         weights, head, emotion = _living(weights, total, heard.phones, heard.words,
@@ -164,21 +166,13 @@ def _keypoints(weights: np.ndarray, points: np.ndarray | None) -> np.ndarray:
     return points.reshape(len(points), 68, 3)
 
 
-def _no_voice() -> Prosody | None:
-    return None
-
-
-def _voice(whole: Audio, config: Config) -> Callable[[], Prosody | None]:
+def _voice(whole: Audio, config: Config) -> Background[Prosody] | None:
     """The voice's pitch and loudness for the living layers, when they need it. Long audio
     has it computed on the other core while the engine runs (core/background)."""
-    from .emotion.voice import prosody
-
     if not config.idle.listen and config.emotion.mode == "none" and not config.idle.enabled:
-        return _no_voice
-    if (config.align.workers >= 2
-            and whole.duration >= config.align.parallel_min_seconds):  # fmt: skip
-        return in_background(prosody, whole.samples, whole.sample_rate)
-    return lambda: prosody(whole.samples, whole.sample_rate)
+        return None
+    long = config.align.workers >= 2 and whole.duration >= config.align.parallel_min_seconds
+    return Background(prosody, whole.samples, whole.sample_rate, fork=long)
 
 
 def _living(weights: np.ndarray, total: float, phones: list[Phone], words: list[Word],
