@@ -49,17 +49,6 @@ def add_bake_options(parser: argparse.ArgumentParser, *, tracks: bool = True,
                         "nods, smiles, brow raises)")
 
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """INPUT as audio to bake (with its transcript) or a baked clip (with its audio): the
-    commands that make a video of either (preview, render)."""
-    parser.add_argument("input", help="speech audio to bake, or a baked clip (.json / .csv)")
-    text = parser.add_mutually_exclusive_group()
-    text.add_argument("--text", metavar="FILE", help="transcript file (UTF-8) for baking")
-    text.add_argument("--transcript", metavar="TEXT", help="transcript given inline")
-    parser.add_argument("--audio", metavar="AUDIO",
-                        help="the clip's audio, muxed into the video (when INPUT is a clip)")
-
-
 def config_from_args(args: argparse.Namespace, kind: str = "json") -> Config:
     """The Config of a command line that has add_bake_options' options."""
     return bake_config(fps=args.fps, kind=kind, visemes=getattr(args, "visemes", False),

@@ -8,16 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from voxrig.core.audio import probe
+from voxrig.core.config import Config
 from voxrig.core.errors import VoxrigError
 
-from ..bake_config import add_bake_options, add_input_options, config_from_args
+from ..bake_config import add_bake_options, config_from_args
+from ..clip_input import add_input_options, clip_from_input, is_clip
 from ..clipio import load_clip
 from ..progress import ProgressBar
-from ..transcripts import transcript_from
 from .compose import write_preview
 
-CLIP_SUFFIXES = (".json", ".csv")
 SIZES = (128, 2048)
 
 EXAMPLES = """examples:
@@ -47,7 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     source = Path(args.input)
-    is_clip = source.suffix.lower() in CLIP_SUFFIXES
     if not (SIZES[0] <= args.size <= SIZES[1]) or args.size % 2:
         raise VoxrigError(f"--size must be even and within {SIZES[0]}..{SIZES[1]}")
     output = Path(args.output) if args.output else _default_output(source)
@@ -56,26 +54,14 @@ def run(args: argparse.Namespace) -> int:
     if output.exists() and output.resolve() == source.resolve():
         raise VoxrigError("the output would overwrite the input")
     started = time.monotonic()
-    if is_clip:
-        if args.text or args.transcript:
-            raise VoxrigError("--text/--transcript are for baking audio; INPUT is a baked clip")
-        clip = load_clip(source)
-        audio = Path(args.audio) if args.audio else None
-        if audio is not None:
-            probe(audio)  # a clear error now, not an ffmpeg one later
-        label = source.name
-    else:
-        if args.audio:
-            raise VoxrigError("--audio is for a baked clip; INPUT is already the audio")
-        probe(source)
-        transcript = transcript_from(args.text, args.transcript)
-        from voxrig.core.bake import bake
 
+    def config() -> Config:
         config = config_from_args(args)
         config.keypoints = args.keypoints  # drawn, so baked
-        clip = bake(source, transcript, config)
-        audio = source
-        label = "voxrig"
+        return config
+
+    clip, audio = clip_from_input(args, config)
+    label = source.name if is_clip(source) else "voxrig"
     clips = [clip]
     labels = None
     if args.side_by_side:

@@ -11,16 +11,15 @@ import time
 from pathlib import Path
 
 from voxrig import core
-from voxrig.core.audio import probe as probe_audio
 from voxrig.core.clip import Clip
+from voxrig.core.config import Config
 from voxrig.core.errors import VoxrigError
 from voxrig.core.face_render import dub, keypoints_at
 from voxrig.core.rig import load_rig
 
 from ..argtypes import frame_rate
-from ..bake_config import add_bake_options, add_input_options, config_from_args
-from ..clipio import load_clip
-from ..transcripts import transcript_from
+from ..bake_config import add_bake_options, config_from_args
+from ..clip_input import add_input_options, clip_from_input
 from .tracking import load_track, person, track_video
 from .video import VideoInfo, probe, read_frames, write_video
 from .voxface import open_generator, read_face
@@ -29,7 +28,6 @@ ASSETS = Path(core.__file__).parent / "assets" / "face"
 DEMO_FACE = ASSETS / "grid-s1.voxface"
 DEMO_VIDEO = ASSETS / "grid-s1-demo.mp4"
 DEMO_TRACK = ASSETS / "grid-s1-demo.track.npz"
-CLIP_SUFFIXES = (".json", ".csv")
 
 EXAMPLES = """examples:
   voxrig render line.wav -o line.mp4                       # the bundled demo face says it
@@ -69,7 +67,14 @@ def run(args: argparse.Namespace) -> int:
     if args.fps is not None and abs(args.fps - info.fps) > 1e-3:
         raise VoxrigError(f"render writes at the video's frame rate ({info.fps:g} fps); "
                           f"leave out --fps")
-    clip, audio = _clip(args, source, info.fps)
+
+    def config() -> Config:
+        args.fps = info.fps
+        config = config_from_args(args)
+        config.keypoints = True  # the renderer draws the clip's keypoints
+        return config
+
+    clip, audio = clip_from_input(args, config)
     keypoints = keypoints_at(clip, info.fps)
     frames = read_frames(video_path, info, limit=len(keypoints))
     neutral = load_rig().neutral_landmarks
@@ -81,29 +86,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _report(args, clip, output, info, len(keypoints), len(frames), audio, started)
     return 0
-
-
-def _clip(args: argparse.Namespace, source: Path, fps: float) -> tuple[Clip, Path | None]:
-    """The clip to render and the audio for the output: baked from INPUT, or an edited clip
-    with its --audio."""
-    if source.suffix.lower() in CLIP_SUFFIXES:
-        if args.text or args.transcript:
-            raise VoxrigError("--text/--transcript are for baking audio; INPUT is a baked clip")
-        clip = load_clip(source)
-        audio = Path(args.audio) if args.audio else None
-        if audio is not None:
-            probe_audio(audio)
-        return clip, audio
-    if args.audio:
-        raise VoxrigError("--audio is for a baked clip; INPUT is already the audio")
-    probe_audio(source)
-    transcript = transcript_from(args.text, args.transcript)
-    from voxrig.core.bake import bake
-
-    args.fps = fps
-    config = config_from_args(args)
-    config.keypoints = True
-    return bake(source, transcript, config), source
 
 
 def _check_output(output: Path, source: Path, force: bool) -> None:
