@@ -135,9 +135,15 @@ def _smooth_noise(times: np.ndarray, rng: np.random.Generator, period: float) ->
     knots = np.arange(0, times[-1] + 2 * period, period)
     values = rng.uniform(-1, 1, knots.size)
     i = np.clip((times / period).astype(int), 0, knots.size - 2)
-    f = times / period - i
-    f = 0.5 - 0.5 * np.cos(np.pi * f)
-    return values[i] * (1 - f) + values[i + 1] * f
+    return cosine_blend(values[i], values[i + 1], times / period - i)
+
+
+def cosine_blend(a: np.ndarray | float, b: np.ndarray | float, phase: np.ndarray | float
+                 ) -> np.ndarray | float:  # fmt: skip
+    """From knot a to knot b as `phase` goes 0 -> 1, easing in and out: the slow noise's
+    shape, offline (_smooth_noise) and streamed (living_stream) alike."""
+    f = 0.5 - 0.5 * np.cos(np.pi * phase)
+    return a * (1 - f) + b * f
 
 
 def next_fixation(rng: np.random.Generator, aversion: float = 0.35, spread: float = 8.0

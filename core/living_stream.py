@@ -38,6 +38,7 @@ from .idle import (
     blink_lag,
     blink_mean,
     bump,
+    cosine_blend,
     gaze_weights,
     layer_rngs,
     next_blink_gap,
@@ -63,9 +64,7 @@ class _Drift:
         i = int(t / self._period)
         while len(self._knots) < i + 2:
             self._knots.append(float(self._rng.uniform(-1, 1)))
-        f = t / self._period - i
-        f = 0.5 - 0.5 * np.cos(np.pi * f)
-        return self._knots[i] * (1 - f) + self._knots[i + 1] * f
+        return float(cosine_blend(self._knots[i], self._knots[i + 1], t / self._period - i))
 
 
 class LivingStream:
