@@ -5,7 +5,9 @@ JSON, nested too deeply - becomes one line naming the file, in the reader's own 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +28,36 @@ _SLICE = 4 * MB  # characters scanned at a time by nesting_depth
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
-def read_text(path: str | Path, where: str, error: type[VoxrigError],
-              limit: int = MAX_TEXT_BYTES) -> str:
-    """The UTF-8 text of `path`; `where` names the file in messages ("transcript 'a.txt'")."""
-    path = Path(path)
+def check_readable(path: str | Path, where: str, error: type[VoxrigError]) -> os.stat_result:
+    """The file's status, or one line saying why it cannot be read: shared by the readers
+    here and by the live text feed, which checks before it opens (a named pipe's open waits)."""
     try:
-        if path.is_dir():
-            raise error(f"cannot read {where}: it is a directory, not a file")
-        size = path.stat().st_size
-        if size > limit:
-            raise error(f"{where} is too large ({size / MB:.1f} MB; voxrig reads at most "
-                        f"{limit / MB:g} MB here)")
-        data = path.read_bytes()
+        status = os.stat(path)
     except FileNotFoundError:
         raise error(f"cannot read {where}: file not found") from None
     except PermissionError:
         raise error(f"cannot read {where}: permission denied") from None
     except OSError as exc:
+        raise error(f"cannot read {where}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise error(f"cannot read {where}: it is a directory, not a file")
+    if not os.access(path, os.R_OK):
+        raise error(f"cannot read {where}: permission denied")
+    return status
+
+
+def read_text(path: str | Path, where: str, error: type[VoxrigError],
+              limit: int = MAX_TEXT_BYTES) -> str:
+    """The UTF-8 text of `path`; `where` names the file in messages ("transcript 'a.txt'")."""
+    size = check_readable(path, where, error).st_size
+    if size > limit:
+        raise error(f"{where} is too large ({size / MB:.1f} MB; voxrig reads at most "
+                    f"{limit / MB:g} MB here)")
+    try:
+        data = Path(path).read_bytes()
+    except PermissionError:
+        raise error(f"cannot read {where}: permission denied") from None
+    except OSError as exc:  # vanished or failed between the check and the read
         raise error(f"cannot read {where}: {exc.strerror or exc}") from None
     try:
         return data.decode("utf-8")

@@ -4,14 +4,13 @@ moment it is read. A thread of its own: reading blocks until the next line comes
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
 import threading
 from collections.abc import Callable
 from typing import BinaryIO
 
 from voxrig.core.errors import VoxrigError
+from voxrig.core.userfile import check_readable
 
 
 def check_feed(path: str) -> None:
@@ -19,17 +18,7 @@ def check_feed(path: str) -> None:
     opened later, by the reader: opening one waits for its writer)."""
     if path == "-":
         return
-    where = f"text feed {path!r}"
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise VoxrigError(f"cannot read {where}: file not found") from None
-    except OSError as exc:
-        raise VoxrigError(f"cannot read {where}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(mode):
-        raise VoxrigError(f"cannot read {where}: it is a directory, not a file")
-    if not os.access(path, os.R_OK):
-        raise VoxrigError(f"cannot read {where}: permission denied")
+    check_readable(path, f"text feed {path!r}", VoxrigError)
 
 
 class TextFeed(threading.Thread):
