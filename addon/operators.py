@@ -149,6 +149,11 @@ class BakeJob:
 _running: BakeJob | None = None
 
 
+def baking() -> bool:
+    """Whether a bake runs now (the panel shows its progress and a cancel button)."""
+    return _running is not None
+
+
 class VOXRIG_OT_bake(bpy.types.Operator):
     """Bake speech from the audio onto the target's shape keys"""
 

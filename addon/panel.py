@@ -45,7 +45,7 @@ class VOXRIG_PT_main(bpy.types.Panel):
         col.prop(settings, "listen_mode")
         col.prop(settings, "replace")
         col.prop(settings, "add_sound")
-        if operators._running is not None:
+        if operators.baking():
             if hasattr(layout, "progress"):
                 layout.progress(factor=settings.progress, text=settings.status or "baking")
             else:

@@ -19,6 +19,7 @@ import soundfile as sf
 
 from .errors import AudioError
 from .headers import promised_frames
+from .userfile import check_readable
 
 MAX_SECONDS = 4 * 3600.0  # longest accepted input; longer files should be split
 SUPPORTED = ("wav", "flac", "ogg", "opus", "mp3")
@@ -33,20 +34,7 @@ def checked_path(path: str | Path) -> str:
     """The quoted name used in messages, after the checks that need no decoder (so a missing
     or empty file gets its own words, not libsndfile's)."""
     name = f"'{path}'"
-    p = Path(path)
-    if p.is_dir():
-        raise AudioError(f"cannot read {name}: it is a directory, not an audio file")
-    if not p.exists():
-        raise AudioError(f"cannot read {name}: file not found")
-    try:
-        size = p.stat().st_size
-        with open(p, "rb"):
-            pass
-    except PermissionError:
-        raise AudioError(f"cannot read {name}: permission denied") from None
-    except OSError as e:
-        raise AudioError(f"cannot read {name}: {e.strerror or e}") from None
-    if size == 0:
+    if check_readable(path, name, AudioError, kind="an audio file").st_size == 0:
         raise AudioError(f"cannot read {name}: the file is empty (0 bytes)")
     return name
 

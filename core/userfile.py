@@ -28,9 +28,11 @@ _SLICE = 4 * MB  # characters scanned at a time by nesting_depth
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
-def check_readable(path: str | Path, where: str, error: type[VoxrigError]) -> os.stat_result:
+def check_readable(path: str | Path, where: str, error: type[VoxrigError],
+                   kind: str = "a file") -> os.stat_result:
     """The file's status, or one line saying why it cannot be read: shared by the readers
-    here and by the live text feed, which checks before it opens (a named pipe's open waits)."""
+    here, the audio reader and the live text feed, which checks before it opens (a named
+    pipe's open waits). `kind` is what a directory was expected to be ("an audio file")."""
     try:
         status = os.stat(path)
     except FileNotFoundError:
@@ -40,7 +42,7 @@ def check_readable(path: str | Path, where: str, error: type[VoxrigError]) -> os
     except OSError as exc:
         raise error(f"cannot read {where}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(status.st_mode):
-        raise error(f"cannot read {where}: it is a directory, not a file")
+        raise error(f"cannot read {where}: it is a directory, not {kind}")
     if not os.access(path, os.R_OK):
         raise error(f"cannot read {where}: permission denied")
     return status
