@@ -26,11 +26,16 @@ def loudness_db(
     centres = np.minimum(centres, frames.shape[0] - 1)
     taper = np.hanning(win)
     taper /= np.sqrt(np.mean(taper**2))
-    spectrum = np.abs(np.fft.rfft(frames[centres] * taper, axis=1)) ** 2
-    spectrum[:, 1 : (win + 1) // 2] *= 2.0  # one-sided: count the negative frequencies too
     voice = np.fft.rfftfreq(win, 1.0 / sample_rate) >= HIGH_PASS
-    power = spectrum[:, voice].sum(axis=1) / win**2
+    power = np.empty(count)
+    for lo in range(0, count, _BLOCK):  # in blocks: a minute's frames at once are 25 MB
+        spectrum = np.abs(np.fft.rfft(frames[centres[lo : lo + _BLOCK]] * taper, axis=1)) ** 2
+        spectrum[:, 1 : (win + 1) // 2] *= 2.0  # one-sided: count the negative frequencies
+        power[lo : lo + _BLOCK] = spectrum[:, voice].sum(axis=1) / win**2
     return 10.0 * np.log10(power + 1e-12)
+
+
+_BLOCK = 512  # frames per FFT block of loudness_db
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
