@@ -119,11 +119,11 @@ class VOXRIG_OT_listen(bpy.types.Operator):
             stop()
             self.report({"INFO"}, "stopped listening")
             return {"FINISHED"}
-        from .operators import UserError, _table, _target
+        from .operators import UserError, mapped_channels, target_mesh
 
         try:
-            obj = _target(context)
-            _table(obj)
+            obj = target_mesh(context)
+            mapped_channels(obj)
             start(obj, context.scene.voxrig.live_port)
         except (UserError, OSError) as exc:
             self.report({"ERROR"}, str(exc))

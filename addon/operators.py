@@ -21,7 +21,8 @@ class Cancelled(Exception):
     pass
 
 
-def _target(context):
+def target_mesh(context):
+    """The mesh a bake or a live session drives, or a UserError saying what to select."""
     settings = context.scene.voxrig
     obj = settings.target or context.active_object
     if obj is None or obj.type != "MESH":
@@ -32,7 +33,8 @@ def _target(context):
     return obj
 
 
-def _table(obj) -> dict[str, str]:
+def mapped_channels(obj) -> dict[str, str]:
+    """The mesh's mapping table (shape key -> channel), or a UserError saying what to fix."""
     table, problems = mapping.read_table(obj)
     if problems:
         raise UserError(f"mapping table of {obj.name!r}: {problems[0]}")
@@ -86,8 +88,8 @@ class BakeJob:
         from voxrig.bridge.bake_config import bake_config
 
         settings = context.scene.voxrig
-        self.obj = _target(context)
-        self.table = _table(self.obj)
+        self.obj = target_mesh(context)
+        self.table = mapped_channels(self.obj)
         self.audio = _audio(context)
         self.from_strip = not settings.audio_path.strip()  # its audio is in the sequencer
         self.transcript = _transcript(context)
@@ -275,7 +277,7 @@ class VOXRIG_OT_auto_map(bpy.types.Operator):
 
     def execute(self, context):
         try:
-            obj = _target(context)
+            obj = target_mesh(context)
         except UserError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -295,7 +297,7 @@ class VOXRIG_OT_export_mapping(bpy.types.Operator, ExportHelper):
 
     def execute(self, context):
         try:
-            obj = _target(context)
+            obj = target_mesh(context)
             mapping.export_table(obj, self.filepath)
         except (UserError, VoxrigError) as exc:
             self.report({"ERROR"}, str(exc))

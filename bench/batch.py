@@ -29,7 +29,7 @@ from voxrig.core.config import ANALYSIS_RATE as RATE
 
 from .datasets import data_root
 from .results import BENCH, REPO, git_sha, previous_results, results_path, stamped, write_results
-from .speed import _as_installed, voxrig_command
+from .speed import as_installed, voxrig_command
 
 RESULTS_DIR = BENCH / "batch_results"
 WORK_DIR = REPO / "build" / "bench-batch"
@@ -98,7 +98,7 @@ def measure_tree(cmd: list[str]) -> tuple[float, int, str, float, list[float]]:
     peaks: dict[int, float] = {}
     started = time.perf_counter()
     with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env=_as_installed()) as process:
+                          env=as_installed()) as process:
         while process.poll() is None:
             for pid in [process.pid, *_descendants(process.pid)]:
                 peaks[pid] = max(peaks.get(pid, 0.0), _peak_mb(pid))

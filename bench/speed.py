@@ -71,7 +71,7 @@ def voxrig_command() -> list[str]:
 
 
 @functools.cache
-def _as_installed() -> dict[str, str]:
+def as_installed() -> dict[str, str]:
     """The environment of a user's shell: Python may cache compiled modules, as a pip install
     does at install time (a shell with PYTHONDONTWRITEBYTECODE set recompiles voxrig's ~85
     modules in every process, about 0.2 s that no user pays). Compiled once here."""
@@ -99,7 +99,7 @@ def measure(cmd: list[str]) -> tuple[float, float, int, str]:
         "print(json.dumps([wall, rss, p.returncode, err]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True,
-                         check=True, env=_as_installed())
+                         check=True, env=as_installed())
     wall, rss_kb, code, err = json.loads(out.stdout)
     return wall, rss_kb / 1024.0, code, err
 
