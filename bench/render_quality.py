@@ -210,7 +210,7 @@ def bake_keypoints(audio: np.ndarray, fps: float = 25.0) -> np.ndarray:
 def voxrig_renderer(threads: int = 1) -> Renderer:
     """`voxrig render` with the bundled face, driven by voxrig's bake of the clip's audio."""
     from voxrig.bridge.render.command import DEMO_FACE
-    from voxrig.bridge.render.tracking import person, track_from_landmarks
+    from voxrig.bridge.render.tracking import Landmarks, person, track_from_landmarks
     from voxrig.bridge.render.voxface import open_generator, read_face
     from voxrig.core.face_render import dub
     from voxrig.core.rig import load_rig
@@ -222,7 +222,8 @@ def voxrig_renderer(threads: int = 1) -> Renderer:
     def render(clip_id: str, audio: np.ndarray, frames: np.ndarray,
                landmarks: np.ndarray) -> np.ndarray:
         faces = np.isfinite(landmarks).all(axis=(1, 2)).astype(np.int8)
-        track = track_from_landmarks(clip_id, landmarks, faces, frames, face.template, neutral)
+        track = track_from_landmarks(clip_id, Landmarks(landmarks, faces), frames,
+                                     face.template, neutral)
         place, reference = person(track, face, neutral)
         keypoints = bake_keypoints(audio)[:len(frames)]
         return np.stack(list(dub(frames, track.a, track.t, reference, place, keypoints,

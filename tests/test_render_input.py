@@ -72,6 +72,17 @@ def test_a_video_without_a_face_is_one_line(speech, tmp_path, capsys, facemesh) 
     assert not (tmp_path / "out.mp4").exists()
 
 
+def test_the_video_is_checked_before_the_audio_is_baked(tmp_path, capsys, facemesh) -> None:
+    """A long line is not baked for nothing: the face is tracked first (here the audio is
+    not even readable, and the error is still the video's)."""
+    empty = video(tmp_path / "wall.mp4", np.full((25, 288, 360, 3), 90, np.uint8))
+    broken = tmp_path / "line.wav"
+    broken.write_bytes(b"RIFF not really a wave file")
+    message = one_error(*run(capsys, "render", str(broken), "--video", str(empty),
+                             "-o", str(tmp_path / "out.mp4")))
+    assert message.startswith(f"no face found in video '{empty}'")
+
+
 def test_a_video_of_two_faces_is_one_line(speech, tmp_path, capsys, facemesh,
                                           demo_frames) -> None:
     two = video(tmp_path / "two.mp4", np.concatenate([demo_frames, demo_frames], axis=2))

@@ -20,7 +20,7 @@ from voxrig.core.rig import load_rig
 from ..argtypes import frame_rate
 from ..bake_config import add_bake_options, config_from_args
 from ..clip_input import add_input_options, clip_from_input
-from .tracking import load_track, person, track_video
+from .tracking import face_landmarks, load_track, person, track_from_landmarks
 from .video import VideoInfo, probe, read_frames, write_video
 from .voxface import open_generator, read_face
 
@@ -74,12 +74,13 @@ def run(args: argparse.Namespace) -> int:
         config.keypoints = True  # the renderer draws the clip's keypoints
         return config
 
+    marks = face_landmarks(video_path) if args.video else None  # a bad video fails first
     clip, audio = clip_from_input(args, config)
     keypoints = keypoints_at(clip, info.fps)
     frames = read_frames(video_path, info, limit=len(keypoints))
     neutral = load_rig().neutral_landmarks
-    track = (track_video(video_path, frames, face.template, neutral) if args.video
-             else load_track(DEMO_TRACK))
+    track = (load_track(DEMO_TRACK) if marks is None
+             else track_from_landmarks(str(video_path), marks, frames, face.template, neutral))
     place, reference = person(track, face, neutral)
     out = dub(frames, track.a, track.t, reference, place, keypoints, generate)
     write_video(out, info.fps, output, audio)

@@ -62,32 +62,50 @@ def load_track(path: Path) -> Track:
         return Track(z["a"], z["t"])
 
 
-def track_video(path: Path, frames: np.ndarray, template: np.ndarray,
-                neutral: np.ndarray) -> Track:
-    """Track a user's video (its decoded frames) and hold its face on the face model's canvas
-    (template)."""
-    landmarks, faces = _facemesh(path)
-    return track_from_landmarks(str(path), landmarks, faces, frames, template, neutral)
+@dataclass(frozen=True)
+class Landmarks:
+    """A video's FaceMesh landmarks (T, 468, 2), NaN where no face was found, and the number
+    of faces in each frame (T,)."""
+
+    points: np.ndarray
+    faces: np.ndarray
 
 
-def track_from_landmarks(name: str, landmarks: np.ndarray, faces: np.ndarray,
-                         frames: np.ndarray, template: np.ndarray, neutral: np.ndarray) -> Track:
-    """A video's Track from its FaceMesh landmarks (T, 468, 2) and face counts (T,): the
-    problems a video can have (no face, several, too small) are one line each."""
-    landmarks, faces = landmarks[:len(frames)], faces[:len(frames)]
-    found = np.isfinite(landmarks).all(axis=(1, 2))
+def face_landmarks(path: Path) -> Landmarks:
+    """Track a user's video, and say at once if its face cannot be dubbed: render calls this
+    before it bakes the audio, so a bad video costs seconds, not a bake."""
+    points, faces = _facemesh(path)
+    marks = Landmarks(points, faces)
+    check_face(str(path), marks)
+    return marks
+
+
+def check_face(name: str, marks: Landmarks) -> None:
+    """The problems a video can have (no face, several, too small), one line each."""
+    found = np.isfinite(marks.points).all(axis=(1, 2))
     if not found.any():
         raise VoxrigError(f"no face found in video {name!r} (the renderer needs the speaker's "
                           f"face, frontal and unhidden)")
-    several = float(np.mean(faces >= 2))
+    several = float(np.mean(marks.faces >= 2))
     if several > SEVERAL_FACES_SHARE:
         raise VoxrigError(f"video {name!r} shows several faces ({100 * several:.0f}% of frames "
                           f"have two or more); crop it to the one speaker")
-    eyes = np.abs(as_complex(landmarks[found][:, STABLE[0]] - landmarks[found][:, STABLE[3]]))
+    found_points = marks.points[found]
+    eyes = np.abs(as_complex(found_points[:, STABLE[0]] - found_points[:, STABLE[3]]))
     if np.median(eyes) < MIN_EYE_DISTANCE_PX:
         raise VoxrigError(f"the face in video {name!r} is too small ({np.median(eyes):.0f} px "
                           f"between the outer eye corners; at least {MIN_EYE_DISTANCE_PX:.0f} "
                           f"are needed): use a closer or larger video")
+
+
+def track_from_landmarks(name: str, marks: Landmarks, frames: np.ndarray, template: np.ndarray,
+                         neutral: np.ndarray) -> Track:
+    """The Track of the video's first len(frames) frames (those the audio covers), held on
+    the face model's canvas (template)."""
+    marks = Landmarks(marks.points[:len(frames)], marks.faces[:len(frames)])
+    check_face(name, marks)  # the frames used may miss what the whole video has
+    landmarks = marks.points
+    found = np.isfinite(landmarks).all(axis=(1, 2))
     sim = frame_transforms(landmarks, template)
     canvas = sim.a[found, None] * as_complex(landmarks[found].astype(np.float64)) \
         + sim.t[found, None]
