@@ -222,8 +222,8 @@ def voxrig_renderer(threads: int = 1) -> Renderer:
     def render(clip_id: str, audio: np.ndarray, frames: np.ndarray,
                landmarks: np.ndarray) -> np.ndarray:
         faces = np.isfinite(landmarks).all(axis=(1, 2)).astype(np.int8)
-        track = track_from_landmarks(clip_id, Landmarks(landmarks, faces), frames,
-                                     face.template, neutral)
+        track = track_from_landmarks(clip_id, Landmarks(landmarks, faces), len(frames),
+                                     frames.__getitem__, face.template, neutral)
         place, reference = person(track, face, neutral)
         keypoints = bake_keypoints(audio)[:len(frames)]
         return np.stack(list(dub(frames, track.a, track.t, reference, place, keypoints,

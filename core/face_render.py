@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -142,12 +143,22 @@ def render_frames(frames: Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
         yield from _redraw(batch, reference, generate)
 
 
-def dub(frames: np.ndarray, a: np.ndarray, t: np.ndarray, reference: np.ndarray,
-        place: Placement, keypoints: np.ndarray, generate: Generator) -> Iterator[np.ndarray]:
-    """A video (T, H, W, 3) with frame->canvas transforms a, t (T,) saying a clip: one output
-    frame per keypoint frame, the video ping-ponged to that length, each mouth redrawn."""
-    shown = ping_pong(len(keypoints), len(frames))
-    return render_frames((frames[k] for k in shown), a[shown], t[shown], reference,
+def dub(frames: np.ndarray | Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
+        reference: np.ndarray, place: Placement, keypoints: np.ndarray,
+        generate: Generator) -> Iterator[np.ndarray]:
+    """A video with frame->canvas transforms a, t (one per video frame) saying a clip: one
+    output frame per keypoint frame, each mouth redrawn. `frames` is either the video held
+    as an array (T, H, W, 3), ping-ponged to the clip's length when shorter, or the video's
+    frames (H, W, 3) in order, at least len(keypoints) of them: a stream, read only as the
+    output is, so no more than a generator batch of them is held at once."""
+    count = len(keypoints)
+    if isinstance(frames, np.ndarray):
+        shown = ping_pong(count, len(frames))
+        shown_frames: Iterable[np.ndarray] = (frames[k] for k in shown)
+    else:
+        shown = np.arange(count)
+        shown_frames = islice(frames, count)
+    return render_frames(shown_frames, a[shown], t[shown], reference,
                          clip_mouth_points(keypoints, place), generate)
 
 

@@ -15,10 +15,12 @@ from voxrig.bridge.render.voxface import read_face, write_face
 from voxrig.core.clip import Clip, frame_count_for
 from voxrig.core.errors import VoxrigError
 from voxrig.core.face_render import (
+    BATCH,
     ICT_INNER_LIP,
     ICT_MOUTH,
     Placement,
     clip_mouth_points,
+    dub,
     keypoints_at,
     ping_pong,
 )
@@ -30,6 +32,40 @@ def test_a_short_video_plays_forwards_then_backwards_without_repeating_its_ends(
     assert ping_pong(10, 4).tolist() == [0, 1, 2, 3, 2, 1, 0, 1, 2, 3]
     assert ping_pong(3, 1).tolist() == [0, 0, 0]
     assert ping_pong(3, 5).tolist() == [0, 1, 2]  # shorter audio: the video's start
+
+
+def test_a_streamed_dub_reads_frames_as_it_draws_them_and_draws_what_a_held_one_does() -> None:
+    """A video longer than the clip can be given as a stream: the dub takes a batch of its
+    frames at a time and none past the clip's end, and draws the frames it would draw from
+    the video held as an array."""
+    rng = np.random.default_rng(0)
+    video = rng.integers(0, 256, (3 * BATCH, 120, 160, 3), dtype=np.uint8)
+    a = np.full(len(video), 1.2 + 0.1j)  # frame -> canvas: the face fills the frame
+    t = np.full(len(video), -10 + 5j)
+    place = Placement(complex(8, 0), complex(96, 100), load_rig().neutral_landmarks)
+    keypoints = np.zeros((BATCH + 3, 68, 3), np.float32)  # shorter than the video
+
+    def generate(inputs: np.ndarray) -> np.ndarray:
+        return 1 - inputs[:, 3:6]  # a generator that draws the reference's negative
+
+    reference = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
+    pulled = 0
+
+    def stream():
+        nonlocal pulled
+        for frame in video:
+            pulled += 1
+            yield frame
+
+    held = list(dub(video, a, t, reference, place, keypoints, generate))
+    streamed = dub(stream(), a, t, reference, place, keypoints, generate)
+    first = next(streamed)
+    assert pulled == BATCH  # one batch decoded, not the video
+    rest = list(streamed)
+    assert pulled == len(keypoints)  # and nothing past the clip's end
+    assert len(held) == 1 + len(rest) == len(keypoints)
+    assert all(np.array_equal(s, h) for s, h in zip([first, *rest], held, strict=True))
+    assert not np.array_equal(held[0], video[0])  # the mouth was redrawn
 
 
 def jaw_clip(fps: float, seconds: float) -> Clip:

@@ -8,7 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import closing
+from functools import partial
 from pathlib import Path
+
+import numpy as np
 
 from voxrig import core
 from voxrig.core.clip import Clip
@@ -20,8 +25,9 @@ from voxrig.core.rig import load_rig
 from ..argtypes import frame_rate
 from ..bake_config import add_bake_options, config_from_args
 from ..clip_input import add_input_options, clip_from_input
+from . import video
 from .tracking import face_landmarks, load_track, person, track_from_landmarks
-from .video import VideoInfo, probe, read_frames, write_video
+from .video import VideoInfo, probe, read_frame, read_frames, stream_frames, write_video
 from .voxface import open_generator, read_face
 
 ASSETS = Path(core.__file__).parent / "assets" / "face"
@@ -75,18 +81,48 @@ def run(args: argparse.Namespace) -> int:
         return config
 
     marks = face_landmarks(video_path) if args.video else None  # a bad video fails first
+    demo = load_track(DEMO_TRACK) if marks is None else None
+    # the video's length is known from its track (one row per frame) before it is decoded
+    video_frames = len(marks.points) if marks is not None else len(demo.a)
     clip, audio = clip_from_input(args, config)
     keypoints = keypoints_at(clip, info.fps)
-    frames = read_frames(video_path, info, limit=len(keypoints))
+    count = len(keypoints)
+    frames: np.ndarray | Iterator[np.ndarray]
+    capped = False
+    if count <= video_frames:  # played forwards only: streamed, a batch of frames in memory
+        used = count
+        frames = _whole(stream_frames(video_path, info, limit=count), count, video_path,
+                        video_frames)
+        frame_at = partial(read_frame, video_path, info)
+    else:  # played backwards too: indexed, so held (at most frames_that_fit)
+        frames = read_frames(video_path, info, limit=count)
+        used = len(frames)
+        capped = video_frames > video.frames_that_fit(info)
+        frame_at = frames.__getitem__
     neutral = load_rig().neutral_landmarks
-    track = (load_track(DEMO_TRACK) if marks is None
-             else track_from_landmarks(str(video_path), marks, frames, face.template, neutral))
+    track = (track_from_landmarks(str(video_path), marks, used, frame_at, face.template,
+                                  neutral) if marks is not None else demo)
     place, reference = person(track, face, neutral)
     out = dub(frames, track.a, track.t, reference, place, keypoints, generate)
     write_video(out, info.fps, output, audio)
     if not args.quiet:
-        _report(args, clip, output, info, len(keypoints), len(frames), audio, started)
+        _report(args, clip, output, info, count, used, video_frames, capped, audio,
+                started)
     return 0
+
+
+def _whole(frames: Iterator[np.ndarray], count: int, path: Path,
+           tracked: int) -> Iterator[np.ndarray]:
+    """The streamed frames, with one line if the decoder gives fewer than its track counted
+    (a dub shorter than its audio must not be written)."""
+    seen = 0
+    with closing(frames):  # ffmpeg stops with the dub, whether it ends or fails
+        for frame in frames:
+            seen += 1
+            yield frame
+    if seen < count:
+        raise VoxrigError(f"cannot decode video {str(path)!r} (it ended after {seen} frames; "
+                          f"its face was tracked on {tracked})")
 
 
 def _check_output(output: Path, source: Path, force: bool) -> None:
@@ -103,13 +139,18 @@ def _check_output(output: Path, source: Path, force: bool) -> None:
 
 
 def _report(args: argparse.Namespace, clip: Clip, output: Path, info: VideoInfo, count: int,
-            video_frames: int, audio: Path | None, started: float) -> None:
+            used: int, video_frames: int, capped: bool, audio: Path | None,
+            started: float) -> None:
     for warning in clip.meta.get("warnings", []):
         print(f"voxrig: warning: {warning}", file=sys.stderr)
-    if count > video_frames:
+    if count > used:
         print(f"voxrig: note: the audio ({count / info.fps:.2f} s) is longer than the video "
               f"({video_frames / info.fps:.2f} s): the video plays forwards and backwards to "
               f"cover it", file=sys.stderr)
+    if capped:
+        print(f"voxrig: note: only the video's first {used / info.fps:.2f} s fit in memory "
+              f"({video.MAX_FRAME_BYTES / 2 ** 30:.3g} GiB of decoded frames to play backwards), "
+              f"so that is what plays forwards and backwards", file=sys.stderr)
     if audio is None:
         print("voxrig: note: no --audio given, the video is silent", file=sys.stderr)
     print(f"wrote {output} ({count} frames at {info.fps:g} fps, {info.width}x{info.height}) "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,11 +99,13 @@ def check_face(name: str, marks: Landmarks) -> None:
                           f"are needed): use a closer or larger video")
 
 
-def track_from_landmarks(name: str, marks: Landmarks, frames: np.ndarray, template: np.ndarray,
+def track_from_landmarks(name: str, marks: Landmarks, count: int,
+                         frame_at: Callable[[int], np.ndarray], template: np.ndarray,
                          neutral: np.ndarray) -> Track:
-    """The Track of the video's first len(frames) frames (those the audio covers), held on
-    the face model's canvas (template)."""
-    marks = Landmarks(marks.points[:len(frames)], marks.faces[:len(frames)])
+    """The Track of the video's first `count` frames (those the dub shows), held on the face
+    model's canvas (template). frame_at(k) gives frame k (H, W, 3): only the closed-mouth
+    reference frame is needed, so a streamed video need not be held to be tracked."""
+    marks = Landmarks(marks.points[:count], marks.faces[:count])
     check_face(name, marks)  # the frames used may miss what the whole video has
     landmarks = marks.points
     found = np.isfinite(landmarks).all(axis=(1, 2))
@@ -111,7 +114,7 @@ def track_from_landmarks(name: str, marks: Landmarks, frames: np.ndarray, templa
         + sim.t[found, None]
     ict_a, ict_t, _ = fit_ict_to_canvas(neutral, canvas)
     closed = int(np.flatnonzero(found)[neutral_frames(landmarks[found])[0]])
-    reference = crop(frames[closed], sim.a[closed], sim.t[closed], MOUTH_BOX, MOUTH_SIZE)
+    reference = crop(frame_at(closed), sim.a[closed], sim.t[closed], MOUTH_BOX, MOUTH_SIZE)
     return Track(sim.a, sim.t, reference, ict_a, ict_t)
 
 

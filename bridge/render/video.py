@@ -1,12 +1,16 @@
 """The renderer's video in and out, through the ffmpeg binary of the imageio-ffmpeg wheel (the
-`render` extra): what a video is (size, frame rate, a still image or not), its frames, and the
-finished mp4 with the new audio, written atomically (bridge/preview/video.py's encoder)."""
+`render` extra): what a video is (size, frame rate, a still image or not), its frames (all at
+once, or one at a time from a pipe so a long dub holds none but the ones being redrawn), and
+the finished mp4 with the new audio, written atomically (bridge/preview/video.py's
+encoder)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +57,16 @@ def probe(path: Path) -> VideoInfo:
     return VideoInfo(int(stream.group(1)), int(stream.group(2)), float(stream.group(3)))
 
 
+def frames_that_fit(info: VideoInfo) -> int:
+    """How many of the video's decoded frames read_frames holds at most (MAX_FRAME_BYTES)."""
+    return MAX_FRAME_BYTES // (info.width * info.height * 3)
+
+
 def read_frames(path: Path, info: VideoInfo, limit: int) -> np.ndarray:
-    """(N, H, W, 3) uint8 RGB, the video's first `limit` frames at most."""
+    """(N, H, W, 3) uint8 RGB, the video's first `limit` frames at most, and no more than
+    frames_that_fit: for a video that has to be indexed (played backwards)."""
     frame_bytes = info.width * info.height * 3
-    if frame_bytes * min(limit, 2 ** 20) > MAX_FRAME_BYTES:
-        limit = MAX_FRAME_BYTES // frame_bytes
+    limit = min(limit, frames_that_fit(info))
     proc = subprocess.run([ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error",
                            "-i", str(path), "-frames:v", str(limit), "-f", "rawvideo",
                            "-pix_fmt", "rgb24", "pipe:1"], capture_output=True)
@@ -68,6 +77,51 @@ def read_frames(path: Path, info: VideoInfo, limit: int) -> np.ndarray:
                           + (f" ({reason[-1]})" if reason else ""))
     data = np.frombuffer(proc.stdout[:frames * frame_bytes], dtype=np.uint8)
     return data.reshape(frames, info.height, info.width, 3)
+
+
+def stream_frames(path: Path, info: VideoInfo, limit: int) -> Iterator[np.ndarray]:
+    """The video's first `limit` frames at most, (H, W, 3) uint8 RGB each, decoded one at a
+    time as they are asked for: what a dub that plays the video forwards needs, in the memory
+    of a frame, not of the video. Frame k is read_frames(...)[k]. ffmpeg stops when the
+    iterator is closed or dropped; a video it cannot decode is read_frames' one line."""
+    frame_bytes = info.width * info.height * 3
+    # stderr to a file, not a pipe: a damaged video's many error lines cannot block ffmpeg
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen([ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                                 "-i", str(path), "-frames:v", str(limit), "-f", "rawvideo",
+                                 "-pix_fmt", "rgb24", "pipe:1"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
+        assert proc.stdout is not None
+        try:
+            count = 0
+            while count < limit:
+                data = proc.stdout.read(frame_bytes)
+                if len(data) < frame_bytes:
+                    break  # the end of the video (a partial frame is dropped, as read_frames)
+                count += 1
+                yield np.frombuffer(data, dtype=np.uint8).reshape(info.height, info.width, 3)
+            else:
+                return  # all `limit` frames: what ffmpeg does after them does not matter
+            if proc.wait() != 0 or count == 0:
+                errors.seek(0)
+                reason = errors.read().decode("utf-8", "replace").strip().splitlines()
+                raise VoxrigError(f"cannot decode video {str(path)!r}"
+                                  + (f" ({reason[-1]})" if reason else ""))
+        finally:
+            proc.stdout.close()
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait()
+
+
+def read_frame(path: Path, info: VideoInfo, index: int) -> np.ndarray:
+    """Frame `index` of the video (H, W, 3) uint8, decoded by reading forwards to it: one
+    frame (the person's closed-mouth reference) without holding the ones before it."""
+    with closing(stream_frames(path, info, limit=index + 1)) as frames:
+        for k, frame in enumerate(frames):
+            if k == index:
+                return frame
+    raise VoxrigError(f"cannot decode video {str(path)!r} (it has no frame {index})")
 
 
 def write_video(frames: Iterable[np.ndarray], fps: float, output: Path,
