@@ -19,7 +19,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-DELAY = 9  # frames of 10 ms the output lags the input (bounded look-ahead)
+# frames of 10 ms the output lags the input (bounded look-ahead): 5 since 2026-12-04, which
+# streams 40 ms sooner than 9 at the same lip sync over seeds (docs/MODEL_CARD.md)
+DELAY = 5
 
 
 @dataclass
