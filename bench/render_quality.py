@@ -259,14 +259,47 @@ def clip_lip_r(clip_ids: list[str], tracks: dict[str, np.ndarray], name: str) ->
             "clip_vs_rendered_lips_r": round(float(np.nanmean(drawn_r)), 4)}
 
 
+def _real_and_rendered(clip_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """A validation clip's real frames and `voxrig render`'s from its own audio."""
+    video = CLIPS / f"{clip_id}.mp4"
+    real = read_video(video)
+    if LANDMARKS.exists():
+        ids, landmarks = load_landmarks(LANDMARKS)
+        points = landmarks[ids.index(clip_id)]
+    else:  # not tracked yet on this machine: FaceMesh on this clip alone, as render does
+        from voxrig.bridge.render.tracking import PYTHON_VARIABLE, face_landmarks
+
+        os.environ.setdefault(PYTHON_VARIABLE, str(REPO / ".venv-track" / "bin" / "python"))
+        points = face_landmarks(video).points
+    generated = voxrig_renderer()(clip_id, read_audio(video), real, points)
+    return real, generated
+
+
+def side_by_side_video(clip_id: str, out: Path) -> Path:
+    """An mp4 of the whole clip, real | `voxrig render`'s from the clip's own audio, with
+    that audio: what a viewer judges lip sync and seams on."""
+    import tempfile
+
+    import soundfile as sf
+
+    from voxrig.bridge.preview.video import encode_mp4
+
+    real, generated = _real_and_rendered(clip_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = Path(tmp) / "audio.wav"
+        sf.write(audio, read_audio(CLIPS / f"{clip_id}.mp4"), AUDIO_RATE)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        encode_mp4((np.concatenate([r, g], axis=1) for r, g in zip(real, generated,
+                                                                    strict=True)),
+                   25, out, audio)
+    return out
+
+
 def side_by_side(clip_id: str, out: Path, frames: tuple[int, ...] = (10, 25, 40, 55)) -> Path:
     """A PNG of the face region: real frames above, `voxrig render`'s below (the seam check)."""
     import imageio_ffmpeg
 
-    video = CLIPS / f"{clip_id}.mp4"
-    real = read_video(video)
-    ids, landmarks = load_landmarks(LANDMARKS)
-    generated = voxrig_renderer()(clip_id, read_audio(video), real, landmarks[ids.index(clip_id)])
+    real, generated = _real_and_rendered(clip_id)
     rows = [np.concatenate([f[100:260, 100:260] for f in stack[list(frames)]], axis=1)
             for stack in (real, generated)]
     image = np.ascontiguousarray(np.concatenate(rows, axis=0))
@@ -378,8 +411,15 @@ def main(argv: list[str] | None = None) -> int:
                         "(after a --voxrig run: reads its tracked frames)")
     parser.add_argument("--frames", metavar="CLIP", help="only a PNG of real | rendered frames "
                         "of one validation clip, into docs/render/")
+    parser.add_argument("--video", metavar="CLIP", nargs="+",
+                        help="only mp4s of real | rendered validation clips with their audio, "
+                        "into docs/render/")
     args = parser.parse_args(argv)
     sha = git_sha()
+    if args.video:
+        for clip_id in args.video:
+            print(side_by_side_video(clip_id, REPO / "docs" / "render" / f"{clip_id}.mp4"))
+        return 0
     if args.frames:
         print(side_by_side(args.frames, REPO / "docs" / "render" / f"{args.frames}-frames.png"))
         return 0
