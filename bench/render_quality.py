@@ -259,10 +259,11 @@ def clip_lip_r(clip_ids: list[str], tracks: dict[str, np.ndarray], name: str) ->
             "clip_vs_rendered_lips_r": round(float(np.nanmean(drawn_r)), 4)}
 
 
-def _real_and_rendered(clip_id: str) -> tuple[np.ndarray, np.ndarray]:
-    """A validation clip's real frames and `voxrig render`'s from its own audio."""
+def _real_and_rendered(clip_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A validation clip's real frames, `voxrig render`'s from its own audio, and that
+    audio (AUDIO_RATE)."""
     video = CLIPS / f"{clip_id}.mp4"
-    real = read_video(video)
+    real, audio = read_video(video), read_audio(video)
     if LANDMARKS.exists():
         ids, landmarks = load_landmarks(LANDMARKS)
         points = landmarks[ids.index(clip_id)]
@@ -271,8 +272,8 @@ def _real_and_rendered(clip_id: str) -> tuple[np.ndarray, np.ndarray]:
 
         os.environ.setdefault(PYTHON_VARIABLE, str(REPO / ".venv-track" / "bin" / "python"))
         points = face_landmarks(video).points
-    generated = voxrig_renderer()(clip_id, read_audio(video), real, points)
-    return real, generated
+    generated = voxrig_renderer()(clip_id, audio, real, points)
+    return real, generated, audio
 
 
 def side_by_side_video(clip_id: str, out: Path) -> Path:
@@ -284,10 +285,10 @@ def side_by_side_video(clip_id: str, out: Path) -> Path:
 
     from voxrig.bridge.preview.video import encode_mp4
 
-    real, generated = _real_and_rendered(clip_id)
+    real, generated, samples = _real_and_rendered(clip_id)
     with tempfile.TemporaryDirectory() as tmp:
         audio = Path(tmp) / "audio.wav"
-        sf.write(audio, read_audio(CLIPS / f"{clip_id}.mp4"), AUDIO_RATE)
+        sf.write(audio, samples, AUDIO_RATE)
         out.parent.mkdir(parents=True, exist_ok=True)
         encode_mp4((np.concatenate([r, g], axis=1) for r, g in zip(real, generated,
                                                                     strict=True)),
@@ -299,7 +300,7 @@ def side_by_side(clip_id: str, out: Path, frames: tuple[int, ...] = (10, 25, 40,
     """A PNG of the face region: real frames above, `voxrig render`'s below (the seam check)."""
     import imageio_ffmpeg
 
-    real, generated = _real_and_rendered(clip_id)
+    real, generated, _ = _real_and_rendered(clip_id)
     rows = [np.concatenate([f[100:260, 100:260] for f in stack[list(frames)]], axis=1)
             for stack in (real, generated)]
     image = np.ascontiguousarray(np.concatenate(rows, axis=0))

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 HIGH_PASS = 80.0  # Hz: below the voice; removes DC drift, rumble and mains hum
+_BLOCK = 512  # frames per FFT block of loudness_db (a minute's frames at once are 25 MB)
 
 
 def loudness_db(
@@ -28,14 +29,11 @@ def loudness_db(
     taper /= np.sqrt(np.mean(taper**2))
     voice = np.fft.rfftfreq(win, 1.0 / sample_rate) >= HIGH_PASS
     power = np.empty(count)
-    for lo in range(0, count, _BLOCK):  # in blocks: a minute's frames at once are 25 MB
+    for lo in range(0, count, _BLOCK):
         spectrum = np.abs(np.fft.rfft(frames[centres[lo : lo + _BLOCK]] * taper, axis=1)) ** 2
         spectrum[:, 1 : (win + 1) // 2] *= 2.0  # one-sided: count the negative frequencies
         power[lo : lo + _BLOCK] = spectrum[:, voice].sum(axis=1) / win**2
     return 10.0 * np.log10(power + 1e-12)
-
-
-_BLOCK = 512  # frames per FFT block of loudness_db
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -62,19 +62,28 @@ def frames_that_fit(info: VideoInfo) -> int:
     return MAX_FRAME_BYTES // (info.width * info.height * 3)
 
 
+def _decode_command(path: Path, limit: int) -> list[str]:
+    """ffmpeg decoding the video's first `limit` frames to raw RGB on its stdout."""
+    return [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
+            "-frames:v", str(limit), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+
+
+def _decode_error(path: Path, stderr: bytes) -> VoxrigError:
+    """The one line for a video ffmpeg could not decode, with ffmpeg's last word on it."""
+    reason = stderr.decode("utf-8", "replace").strip().splitlines()
+    return VoxrigError(f"cannot decode video {str(path)!r}"
+                       + (f" ({reason[-1]})" if reason else ""))
+
+
 def read_frames(path: Path, info: VideoInfo, limit: int) -> np.ndarray:
     """(N, H, W, 3) uint8 RGB, the video's first `limit` frames at most, and no more than
     frames_that_fit: for a video that has to be indexed (played backwards)."""
     frame_bytes = info.width * info.height * 3
     limit = min(limit, frames_that_fit(info))
-    proc = subprocess.run([ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error",
-                           "-i", str(path), "-frames:v", str(limit), "-f", "rawvideo",
-                           "-pix_fmt", "rgb24", "pipe:1"], capture_output=True)
+    proc = subprocess.run(_decode_command(path, limit), capture_output=True)
     frames = len(proc.stdout) // frame_bytes
     if proc.returncode != 0 or frames == 0:
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise VoxrigError(f"cannot decode video {str(path)!r}"
-                          + (f" ({reason[-1]})" if reason else ""))
+        raise _decode_error(path, proc.stderr)
     data = np.frombuffer(proc.stdout[:frames * frame_bytes], dtype=np.uint8)
     return data.reshape(frames, info.height, info.width, 3)
 
@@ -87,10 +96,8 @@ def stream_frames(path: Path, info: VideoInfo, limit: int) -> Iterator[np.ndarra
     frame_bytes = info.width * info.height * 3
     # stderr to a file, not a pipe: a damaged video's many error lines cannot block ffmpeg
     with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen([ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error",
-                                 "-i", str(path), "-frames:v", str(limit), "-f", "rawvideo",
-                                 "-pix_fmt", "rgb24", "pipe:1"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
+        proc = subprocess.Popen(_decode_command(path, limit), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=errors)
         assert proc.stdout is not None
         try:
             count = 0
@@ -104,9 +111,7 @@ def stream_frames(path: Path, info: VideoInfo, limit: int) -> Iterator[np.ndarra
                 return  # all `limit` frames: what ffmpeg does after them does not matter
             if proc.wait() != 0 or count == 0:
                 errors.seek(0)
-                reason = errors.read().decode("utf-8", "replace").strip().splitlines()
-                raise VoxrigError(f"cannot decode video {str(path)!r}"
-                                  + (f" ({reason[-1]})" if reason else ""))
+                raise _decode_error(path, errors.read())
         finally:
             proc.stdout.close()
             if proc.poll() is None:
