@@ -56,6 +56,7 @@ class LineOptions:
     idle: str = "on"
     listen: bool = False
     language: str = "auto"
+    heard_phones: str = "on"
     unity_path: str = "Face"
 
 
@@ -333,7 +334,7 @@ def _bake_bytes(line: Line, read_from: str) -> bytes:
     config = bake_config(fps=opts.fps, kind=opts.format, visemes=opts.visemes,
                          keypoints=opts.keypoints, engine=opts.engine, strength=opts.strength,
                          language=opts.language, emotion=opts.emotion, idle=opts.idle,
-                         listen=opts.listen)
+                         listen=opts.listen, heard=opts.heard_phones)
     clip = bake(read_from, line.transcript or None, config)
     if read_from != line.audio:  # a copy was baked: the clip names the line's own audio
         clip.meta["source"] = line.audio

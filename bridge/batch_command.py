@@ -59,6 +59,7 @@ def run_command(args: argparse.Namespace) -> int:
                            visemes=args.visemes, keypoints=args.keypoints,
                            strength=args.strength, emotion=args.emotion, idle=args.idle,
                            listen=args.listen, language=args.language,
+                           heard_phones=args.heard_phones,
                            unity_path=args.unity_path)
     summary = run(args.input, args.output, workers=args.workers,
                   overwrite_edited=args.overwrite_edited, defaults=defaults,

