@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from voxrig.bridge.cli import SAMPLE_AUDIO
-from voxrig.core.animator.heard import CLOSING_MM, sharpen
+from voxrig.core.animator.heard import CLOSING_MM, ROUND_SHARE, sharpen
 from voxrig.core.bake import bake
 from voxrig.core.config import AnimatorConfig, Config
 from voxrig.core.names import ARKIT_INDEX
@@ -52,8 +52,9 @@ def test_a_heard_rounding_rounds_a_mouth_that_narrows():
     narrowed = REST_WIDTH - mouth_signals(w)[1][45:55].min()
     assert 0.5 <= narrowed < 3.0  # narrower, but not yet read as rounded
     out = sharpen(w, RATE, heard("UW"), AnimatorConfig())
-    assert out[50, PUCKER] == pytest.approx(0.65)  # UW's own pose (animator/poses.py)
-    assert REST_WIDTH - mouth_signals(out)[1][45:55].min() >= 3.0
+    # half of UW's own pucker (animator/poses.py: 0.65)
+    assert out[50, PUCKER] == pytest.approx(ROUND_SHARE * 0.65)
+    assert REST_WIDTH - mouth_signals(out)[1][45:55].min() >= narrowed + 1.0
 
 
 def test_a_heard_rounding_leaves_a_spread_mouth_alone():
