@@ -408,11 +408,34 @@ def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignCon
         for a in aligned
         if a.word == "<sil>" and a.frames * FRAME >= 0.3
         and (a.score / max(a.frames, 1) < config.min_frame_score or _speechlike(a, voiced))
-        or a.said and a.score / max(a.frames, 1) < EXTRA_MIN_FRAME_SCORE
-    )  # fmt: skip
+    ) + sum(frames * FRAME for frames, score in _hesitation_runs(aligned)
+            if score / frames < EXTRA_MIN_FRAME_SCORE)  # fmt: skip
     if uncovered >= config.max_uncovered_seconds and uncovered >= 0.15 * word_seconds:
         return f"{uncovered:.1f} s of speech are not in the transcript"
     return None
+
+
+def _hesitation_runs(aligned: list[_Aligned]) -> list[tuple[int, int]]:
+    """(frames, score) of each run of hesitations and repeats the grammar let in, with only
+    short silences between them. A long "ummm" comes out as several fillers in a row, some
+    of which fit badly on their own (its middle is a hum no short "um" model matches): it is
+    judged as one stretch, as speech missing from the transcript is."""
+    runs: list[tuple[int, int]] = []
+    open_run = False
+    for a in aligned:
+        if a.said:
+            if open_run:
+                frames, score = runs[-1]
+                runs[-1] = (frames + a.frames, score + a.score)
+            else:
+                runs.append((a.frames, a.score))
+            open_run = True
+        elif a.index is not None or a.frames * FRAME > HESITATION_JOIN_SECONDS:
+            open_run = False
+    return runs
+
+
+HESITATION_JOIN_SECONDS = 0.1  # hesitations with no longer a silence between are one run
 
 
 def _speechlike(a: _Aligned, voiced: _Voicing | None) -> bool:
