@@ -143,14 +143,15 @@ def loss_terms(out: torch.Tensor, target: torch.Tensor,
     return l1, grad
 
 
-def train(minutes: float, seed: int, out: Path = OUT) -> dict:
-    """Train for a wall-clock budget (cosine learning rate over it), one thread."""
-    torch.set_num_threads(1)
+def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
+          clips: int = TRAIN_CLIPS) -> dict:
+    """Train for a wall-clock budget (cosine learning rate over it) on `threads` threads."""
+    torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     place, keypoints = load_driven()
     pool = sorted(set(training_pool(load_landmarks(LANDMARKS)[0])) & set(keypoints))
-    chosen = sorted(rng.choice(pool, min(TRAIN_CLIPS, len(pool)), replace=False).tolist())
+    chosen = sorted(rng.choice(pool, min(clips, len(pool)), replace=False).tolist())
     t0 = time.perf_counter()
     crops, mouths, closed = load_training(chosen, place, keypoints)
     weights = mouth_weights()
@@ -180,7 +181,7 @@ def train(minutes: float, seed: int, out: Path = OUT) -> dict:
     export(model, out / "mouth.onnx")
     return {"seed": seed, "minutes": minutes, "driven_by": "voxrig's bake of each clip's audio",
             "ict_a": [place.a.real, place.a.imag], "ict_t": [place.t.real, place.t.imag],
-            "steps": step, "batch": BATCH,
+            "steps": step, "batch": BATCH, "threads": threads,
             "train_clips": len(crops), "frames": int(sum(len(c) for c in crops)),
             "load_seconds": round(load_s, 1), "widths": list(WIDTHS), "mask_row": MASK_ROW,
             "learning_rate": LEARNING_RATE, "gradient_weight": GRADIENT_WEIGHT,
@@ -202,10 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--clips", type=int, default=TRAIN_CLIPS,
+                        help=f"training clips drawn from the 720 (default {TRAIN_CLIPS})")
     parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
-    summary = train(args.minutes, args.seed, args.output)
+    summary = train(args.minutes, args.seed, args.output, args.threads, args.clips)
     if args.no_results:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
