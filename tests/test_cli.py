@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 
 from voxrig.bridge.cli import SAMPLE_AUDIO, SAMPLE_TEXT, main
+from voxrig.bridge.render.video import probe as probe_video
 
 # The console script installed beside the interpreter running the tests.
 VOXRIG = Path(sys.executable).with_name("voxrig")
@@ -94,6 +95,11 @@ def test_demo_bakes_the_bundled_clip_and_summarises_it(tmp_path, capsys):
     assert "keypoints" in data and "visemes" in data
     csv_header = (tmp_path / "demo" / "LJ001-0001.voxrig.csv").read_text().split("\n", 1)[0]
     assert csv_header.startswith("time,eyeBlinkLeft")
+    # the bundled demo face says the line: a video of the demo speaker, the line's length
+    video = tmp_path / "demo" / "LJ001-0001.render.mp4"
+    assert f"{video} (the bundled GRID s1 face says it: 242 frames" in out
+    info = probe_video(video)
+    assert (info.width, info.height, info.fps) == (360, 288, 25.0)
 
 
 def test_a_missing_transcript_file_is_a_one_line_error(sample, capsys):

@@ -195,6 +195,17 @@ def test_render_without_the_render_extra_says_what_to_install(speech, tmp_path) 
         "pip install 'voxrig[render]'"]
 
 
+def test_the_demo_without_the_render_extra_bakes_and_says_how_to_get_its_video(
+        tmp_path) -> None:  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", WITHOUT_FFMPEG, "demo", "--out",
+                             str(tmp_path / "demo")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "(no video: render needs ffmpeg from the imageio-ffmpeg package: pip install " \
+        "'voxrig[render]', then run voxrig demo again)" in result.stdout
+    assert (tmp_path / "demo" / "LJ001-0001.voxrig.json").is_file()
+    assert not (tmp_path / "demo" / "LJ001-0001.render.mp4").exists()
+
+
 def test_a_frame_rate_other_than_the_video_s_is_one_line(speech, tmp_path, capsys) -> None:
     message = one_error(*run(capsys, "render", str(speech), "--fps", "30",
                              "-o", str(tmp_path / "out.mp4")))

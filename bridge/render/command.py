@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -19,16 +20,16 @@ from voxrig import core
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
 from voxrig.core.errors import VoxrigError
-from voxrig.core.face_render import dub, keypoints_at
+from voxrig.core.face_render import Generator, dub, keypoints_at
 from voxrig.core.rig import load_rig
 
 from ..argtypes import frame_rate
 from ..bake_config import add_bake_options, config_from_args
 from ..clip_input import add_input_options, clip_from_input
 from . import video
-from .tracking import face_landmarks, load_track, person, track_from_landmarks
+from .tracking import Landmarks, face_landmarks, load_track, person, track_from_landmarks
 from .video import VideoInfo, probe, read_frame, read_frames, stream_frames, write_video
-from .voxface import open_generator, read_face
+from .voxface import Face, open_generator, read_face
 
 ASSETS = Path(core.__file__).parent / "assets" / "face"
 DEMO_FACE = ASSETS / "grid-s1.voxface"
@@ -81,10 +82,31 @@ def run(args: argparse.Namespace) -> int:
         return config
 
     marks = face_landmarks(video_path) if args.video else None  # a bad video fails first
+    clip, audio = clip_from_input(args, config)
+    dubbed = dub_clip(clip, audio, output, video_path, info, marks, face, generate)
+    if not args.quiet:
+        _report(clip, output, info, dubbed, audio, started)
+    return 0
+
+
+@dataclass(frozen=True)
+class Dubbed:
+    """What a dub wrote: frames, how many of the video's were used, how long the video is."""
+
+    count: int
+    used: int
+    video_frames: int
+    capped: bool
+
+
+def dub_clip(clip: Clip, audio: Path | None, output: Path, video_path: Path,
+             info: VideoInfo, marks: Landmarks | None, face: Face,
+             generate: Generator) -> Dubbed:  # fmt: skip
+    """The person of `video_path` (tracked as `marks`; None: the bundled demo video and its
+    stored track) saying `clip`, written to `output` with `audio`."""
     demo = load_track(DEMO_TRACK) if marks is None else None
     # the video's length is known from its track (one row per frame) before it is decoded
     video_frames = len(marks.points) if marks is not None else len(demo.a)
-    clip, audio = clip_from_input(args, config)
     keypoints = keypoints_at(clip, info.fps)
     count = len(keypoints)
     frames: np.ndarray | Iterator[np.ndarray]
@@ -105,10 +127,14 @@ def run(args: argparse.Namespace) -> int:
     place, reference = person(track, face, neutral)
     out = dub(frames, track.a, track.t, reference, place, keypoints, generate)
     write_video(out, info.fps, output, audio)
-    if not args.quiet:
-        _report(args, clip, output, info, count, used, video_frames, capped, audio,
-                started)
-    return 0
+    return Dubbed(count, used, video_frames, capped)
+
+
+def render_demo(clip: Clip, audio: Path, output: Path) -> Dubbed:
+    """The bundled demo face saying `clip` (for `voxrig demo`)."""
+    face = read_face(DEMO_FACE)
+    generate = open_generator(face, str(DEMO_FACE))
+    return dub_clip(clip, audio, output, DEMO_VIDEO, probe(DEMO_VIDEO), None, face, generate)
 
 
 def _whole(frames: Iterator[np.ndarray], count: int, path: Path,
@@ -138,16 +164,16 @@ def _check_output(output: Path, source: Path, force: bool) -> None:
                           f"does not exist")
 
 
-def _report(args: argparse.Namespace, clip: Clip, output: Path, info: VideoInfo, count: int,
-            used: int, video_frames: int, capped: bool, audio: Path | None,
+def _report(clip: Clip, output: Path, info: VideoInfo, dubbed: Dubbed, audio: Path | None,
             started: float) -> None:
     for warning in clip.meta.get("warnings", []):
         print(f"voxrig: warning: {warning}", file=sys.stderr)
+    count, used = dubbed.count, dubbed.used
     if count > used:
         print(f"voxrig: note: the audio ({count / info.fps:.2f} s) is longer than the video "
-              f"({video_frames / info.fps:.2f} s): the video plays forwards and backwards to "
-              f"cover it", file=sys.stderr)
-    if capped:
+              f"({dubbed.video_frames / info.fps:.2f} s): the video plays forwards and "
+              f"backwards to cover it", file=sys.stderr)
+    if dubbed.capped:
         print(f"voxrig: note: only the video's first {used / info.fps:.2f} s fit in memory "
               f"({video.MAX_FRAME_BYTES / 2 ** 30:.3g} GiB of decoded frames to play backwards), "
               f"so that is what plays forwards and backwards", file=sys.stderr)
