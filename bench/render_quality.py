@@ -353,9 +353,64 @@ def render_speed(repeats: int = 3) -> dict:
                                             str(Path(tmp) / "out.mp4"), "--force", "-q"])
             whole[name] = {"seconds": round(wall, 2), "x_realtime": round(seconds / wall, 2),
                            "peak_rss_mb": round(rss), "exit_code": code, "error": err}
+    portrait = portrait_speed(frames, track, face, place, keypoints, repeats)
     return {"size": f"{frames.shape[2]}x{frames.shape[1]}", "frames": len(keypoints),
             "render_loop": loop, "face_load_seconds": round(load_s, 3), "whole_command": whole,
-            "load_average": os.getloadavg()[0]}
+            "portrait_512": portrait, "load_average": os.getloadavg()[0]}
+
+
+PORTRAIT = 512  # a square portrait video's side, pixels
+PORTRAIT_CROP = (36, 0, 288)  # x, y, side of the demo video's square around the face
+
+
+def portrait_speed(frames: np.ndarray, track, face, place, keypoints: np.ndarray,
+                   repeats: int) -> dict:
+    """The render loop (one thread) and the whole `voxrig render --video` (FaceMesh tracking
+    included) on a 512x512 portrait: the demo video's face square scaled up, with the demo
+    track carried over (frame = portrait / s + corner, so a' = a / s, t' = t + a * corner)."""
+    import tempfile
+
+    from voxrig.bridge.cli import SAMPLE_AUDIO
+    from voxrig.bridge.render.command import DEMO_VIDEO
+    from voxrig.bridge.render.tracking import PYTHON_VARIABLE
+    from voxrig.bridge.render.video import ffmpeg
+    from voxrig.bridge.render.voxface import open_generator
+    from voxrig.core.face_render import dub
+
+    from .speed import measure, voxrig_command
+
+    x, y, side = PORTRAIT_CROP
+    scale = PORTRAIT / side
+    corner = complex(x, y)
+    a, t = track.a / scale, track.t + track.a * corner
+    out: dict = {"size": f"{PORTRAIT}x{PORTRAIT}"}
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "portrait.mp4"
+        subprocess.run([ffmpeg(), "-loglevel", "error", "-y", "-i", str(DEMO_VIDEO), "-vf",
+                        f"crop={side}:{side}:{x}:{y},scale={PORTRAIT}:{PORTRAIT}", "-c:v",
+                        "libx264", "-crf", "18", "-pix_fmt", "yuv420p", "-an", str(video)],
+                       check=True)  # fmt: skip
+        big = read_video(video)
+        generate = open_generator(face, "demo", 1)
+        n = min(len(big), len(keypoints))
+        best = np.inf
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _frame in dub(big[:n], a[:n], t[:n], face.reference, place, keypoints[:n],
+                              generate):
+                pass
+            best = min(best, time.perf_counter() - t0)
+        out["render_loop_1_thread_fps"] = round(n / best, 1)
+        tracker = REPO / ".venv-track" / "bin" / "python"
+        env = {PYTHON_VARIABLE: str(tracker)}
+        wall, rss, code, err = measure([*voxrig_command(), "render", str(SAMPLE_AUDIO), "--video",
+                                        str(video), "-o", str(Path(tmp) / "out.mp4"), "--force",
+                                        "-q"], env=env)  # fmt: skip
+        out["whole_command_line_9.7s"] = {"seconds": round(wall, 2),
+                                          "x_realtime": round(9.68 / wall, 2),
+                                          "peak_rss_mb": round(rss), "exit_code": code,
+                                          "error": err, "tracking": "FaceMesh, .venv-track"}
+    return out
 
 
 def track_frames(paths: list[Path], out: Path) -> dict[str, np.ndarray]:

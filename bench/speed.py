@@ -86,9 +86,10 @@ def as_installed() -> dict[str, str]:
     return env
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int, str]:
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
     """Run `cmd` from a fresh measuring process, so ru_maxrss of RUSAGE_CHILDREN is this
-    command's alone: (wall seconds, peak RSS MB, exit code, last stderr line)."""
+    command's alone: (wall seconds, peak RSS MB, exit code, last stderr line). `env` adds
+    variables to the user's environment."""
     probe = (
         "import json, resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
@@ -99,7 +100,7 @@ def measure(cmd: list[str]) -> tuple[float, float, int, str]:
         "print(json.dumps([wall, rss, p.returncode, err]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True,
-                         check=True, env=as_installed())
+                         check=True, env={**as_installed(), **(env or {})})
     wall, rss_kb, code, err = json.loads(out.stdout)
     return wall, rss_kb / 1024.0, code, err
 
