@@ -207,16 +207,18 @@ def bake_keypoints(audio: np.ndarray, fps: float = 25.0) -> np.ndarray:
     return clip.keypoints.astype(np.float32)
 
 
-def voxrig_renderer(threads: int = 1) -> Renderer:
-    """`voxrig render` with the bundled face, driven by voxrig's bake of the clip's audio."""
+def voxrig_renderer(threads: int = 1, face_path: Path | None = None) -> Renderer:
+    """`voxrig render` with the bundled face (or another .voxface), driven by voxrig's bake
+    of the clip's audio."""
     from voxrig.bridge.render.command import DEMO_FACE
     from voxrig.bridge.render.tracking import Landmarks, person, track_from_landmarks
     from voxrig.bridge.render.voxface import open_generator, read_face
     from voxrig.core.face_render import dub
     from voxrig.core.rig import load_rig
 
-    face = read_face(DEMO_FACE)
-    generate = open_generator(face, str(DEMO_FACE), threads)
+    face_path = face_path or DEMO_FACE
+    face = read_face(face_path)
+    generate = open_generator(face, str(face_path), threads)
     neutral = load_rig().neutral_landmarks
 
     def render(clip_id: str, audio: np.ndarray, frames: np.ndarray,
@@ -424,9 +426,29 @@ def track_frames(paths: list[Path], out: Path) -> dict[str, np.ndarray]:
     return dict(zip(ids, landmarks, strict=True))
 
 
+def sync_scores(judge, clip_id: str, frames: np.ndarray, audio: np.ndarray) -> dict:
+    """The lip-sync expert's reading of a clip's frames (its mouth cut as the training crops
+    were, through the real frames' transforms) against its sound."""
+    from voxrig.core.face_canvas import MOUTH_BOX, MOUTH_SIZE, crop
+
+    with np.load(LANDMARKS.parent / "crops" / f"{clip_id}.npz") as z:
+        a, t = z["a"], z["t"]
+    n = min(len(frames), len(a))
+    mouths = np.stack([crop(frames[k], a[k], t[k], MOUTH_BOX, MOUTH_SIZE) for k in range(n)])
+    r = judge.judge(mouths, audio)
+    if r["offset"] is None:
+        return {"sync_distance": np.nan, "sync_confidence": np.nan, "sync_in_step": np.nan}
+    return {"sync_distance": r["distance"], "sync_confidence": r["confidence"],
+            "sync_in_step": float(abs(r["offset"]) <= 1)}
+
+
 def evaluate(name: str, renderer: Renderer, clip_ids: list[str],
              tracks: dict[str, np.ndarray], track: bool = True) -> dict:
-    """Every score of one renderer on the given clips, per clip and averaged."""
+    """Every score of one renderer on the given clips, per clip and averaged; with the sync
+    expert (bench/data/sync-expert.onnx) its reading too."""
+    from .sync_judge import EXPERT, SyncJudge
+
+    judge = SyncJudge() if EXPERT.exists() else None
     per_clip: dict[str, dict] = {}
     written: list[Path] = []
     folder = WORK / name
@@ -435,8 +457,11 @@ def evaluate(name: str, renderer: Renderer, clip_ids: list[str],
     for clip_id in clip_ids:
         video = CLIPS / f"{clip_id}.mp4"
         real = read_video(video)
-        generated = renderer(clip_id, read_audio(video), real, tracks[clip_id])
+        audio = read_audio(video)
+        generated = renderer(clip_id, audio, real, tracks[clip_id])
         per_clip[clip_id] = image_scores(real, generated, tracks[clip_id])
+        if judge is not None:
+            per_clip[clip_id].update(sync_scores(judge, clip_id, generated, audio))
         if track:
             written.append(folder / f"{clip_id}.npy")
             np.save(written[-1], generated)
@@ -462,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--voxrig", action="store_true",
                         help="also `voxrig render` with the bundled face (the still baseline "
                         "beside it; the re-encode is left out)")
+    parser.add_argument("--face", type=Path, default=None, metavar="NAME.voxface",
+                        help="with --voxrig: this face model instead of the bundled one")
     parser.add_argument("--speed", action="store_true", help="only the render speed")
     parser.add_argument("--clip-r", action="store_true", help="only the driving clip's lip r "
                         "(after a --voxrig run: reads its tracked frames)")
@@ -496,13 +523,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     renderers = dict(BASELINES)
     if args.voxrig:
-        renderers = {"first_frame": first_frame, "voxrig_render": voxrig_renderer()}
+        name = "voxrig_render" if args.face is None else f"voxrig_render_{args.face.stem}"
+        renderers = {"first_frame": first_frame, name: voxrig_renderer(face_path=args.face)}
     results = {name: evaluate(name, fn, clip_ids, tracks, not args.no_track)
                for name, fn in renderers.items()}
     for name, r in results.items():
         print(f"{name:16s} {json.dumps(r['mean'])}")
-    write_results(results_path(RESULTS, sha), stamped(
+    path = results_path(RESULTS, sha)
+    if args.face is not None:
+        path = path.with_suffix(f".{args.face.stem}.json")
+    write_results(path, stamped(
         sha, validation_seed=VALIDATION_SEED, validation=clip_ids,
+        face=str(args.face) if args.face is not None else "bundled demo face",
         box="FaceMesh landmarks below the nose base (2), per real frame",
         ssim=f"luma BT.601, Gaussian sigma {SSIM_SIGMA}, {2 * SSIM_RADIUS + 1}x"
              f"{2 * SSIM_RADIUS + 1}, K1 {SSIM_K1}, K2 {SSIM_K2}",
