@@ -43,6 +43,7 @@ from .results import BENCH, REPO, git_sha, results_path, stamped, write_results
 
 RESULTS = BENCH / "render_quality_results"
 WORK = REPO / "build" / "face" / "render_quality"
+DUB_CLIPS = 40  # validation clips dubbed with another clip's audio (the leak check)
 TRACK_PYTHON = REPO / ".venv-track" / "bin" / "python"
 VALIDATION_CLIPS = 80
 VALIDATION_SEED = 17  # issue 17
@@ -233,32 +234,70 @@ def voxrig_renderer(threads: int = 1, face_path: Path | None = None) -> Renderer
     return render
 
 
-def clip_lip_r(clip_ids: list[str], tracks: dict[str, np.ndarray], name: str) -> dict:
-    """Lip r of the driving clip: the lip gap of voxrig's bake of each clip's audio (the rig's,
-    in mm) against the real tracked gap (how far voxrig's clip itself follows the speaker:
-    what the renderer can reach) and against the gap tracked on renderer `name`'s frames
-    (how faithfully the renderer draws the clip), means over the clips."""
+def clip_lip_gap(audio: np.ndarray) -> np.ndarray:
+    """The rig's lip gap (mm) of voxrig's bake of 16 kHz audio at 25 fps, as render bakes it."""
     from voxrig.core.audio import audio_from_array
     from voxrig.core.bake import bake
     from voxrig.core.config import Config
     from voxrig.core.names import ARKIT52
     from voxrig.core.rig import mouth_signals
 
+    clip = bake(audio_from_array(audio, AUDIO_RATE), None, Config(fps=25.0))
+    weights = np.zeros((clip.frame_count, len(ARKIT52)), np.float32)
+    for i, channel in enumerate(clip.channels):
+        weights[:, ARKIT52.index(channel)] = clip.weights[:, i]
+    return mouth_signals(weights)[0]
+
+
+def clip_lip_r(clip_ids: list[str], tracks: dict[str, np.ndarray], name: str) -> dict:
+    """Lip r of the driving clip: the lip gap of voxrig's bake of each clip's audio (the rig's,
+    in mm) against the real tracked gap (how far voxrig's clip itself follows the speaker:
+    what the renderer can reach) and against the gap tracked on renderer `name`'s frames
+    (how faithfully the renderer draws the clip), means over the clips."""
     drawn_ids, drawn = load_landmarks(WORK / name / "landmarks.npz")
     drawn_by_id = dict(zip(drawn_ids, drawn, strict=True))
     real_r, drawn_r = [], []
     for clip_id in clip_ids:
-        audio = read_audio(CLIPS / f"{clip_id}.mp4")
-        clip = bake(audio_from_array(audio, AUDIO_RATE), None, Config(fps=25.0))
-        weights = np.zeros((clip.frame_count, len(ARKIT52)), np.float32)
-        for i, channel in enumerate(clip.channels):
-            weights[:, ARKIT52.index(channel)] = clip.weights[:, i]
-        gap, _ = mouth_signals(weights)
+        gap = clip_lip_gap(read_audio(CLIPS / f"{clip_id}.mp4"))
         n = min(len(gap), len(tracks[clip_id]))
         real_r.append(pearson(gap[:n], lip_gap(tracks[clip_id])[:n]))
         drawn_r.append(pearson(gap[:n], lip_gap(drawn_by_id[clip_id])[:n]))
     return {"clip_vs_real_lips_r": round(float(np.nanmean(real_r)), 4),
             "clip_vs_rendered_lips_r": round(float(np.nanmean(drawn_r)), 4)}
+
+
+def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
+              tracks: dict[str, np.ndarray]) -> dict:
+    """A dub, not a re-render: each clip's video driven by the NEXT clip's audio. A renderer
+    that draws the new audio tracks the driving clip's lips; one that reads the video's own
+    mouth motion (from what its input leaves unmasked) tracks the video's real lips instead,
+    which re-rendering a clip from its own audio cannot tell apart from good lip sync. The
+    chance level is the driving clip against the video's lips (GRID's sentences share a
+    rhythm)."""
+    folder = WORK / f"dub-{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    written, driving = [], {}
+    for k, clip_id in enumerate(clip_ids):
+        audio = read_audio(CLIPS / f"{clip_ids[(k + 1) % len(clip_ids)]}.mp4")
+        frames = read_video(CLIPS / f"{clip_id}.mp4")
+        n = min(len(frames), len(audio) * 25 // AUDIO_RATE)
+        audio = audio[: n * AUDIO_RATE // 25]
+        written.append(folder / f"{clip_id}.npy")
+        np.save(written[-1], renderer(clip_id, audio, frames[:n], tracks[clip_id][:n]))
+        driving[clip_id] = clip_lip_gap(audio)
+    tracked = track_frames(written, folder / "landmarks.npz")
+    rows = []
+    for clip_id in clip_ids:
+        drawn, real, drive = lip_gap(tracked[clip_id]), lip_gap(tracks[clip_id]), driving[clip_id]
+        n = min(len(drawn), len(real), len(drive))
+        rows.append((pearson(drawn[:n], drive[:n]), pearson(drawn[:n], real[:n]),
+                     pearson(drive[:n], real[:n])))
+    for path in written:
+        path.unlink()
+    mean = np.nanmean(np.array(rows), axis=0)
+    return {"clips": len(clip_ids), "rendered_vs_driving_clip_r": round(float(mean[0]), 4),
+            "rendered_vs_video_own_lips_r": round(float(mean[1]), 4),
+            "chance_driving_vs_video_lips_r": round(float(mean[2]), 4)}
 
 
 def _real_and_rendered(clip_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -527,8 +566,13 @@ def main(argv: list[str] | None = None) -> int:
         renderers = {"first_frame": first_frame, name: voxrig_renderer(face_path=args.face)}
     results = {name: evaluate(name, fn, clip_ids, tracks, not args.no_track)
                for name, fn in renderers.items()}
+    if args.voxrig and not args.no_track:
+        name = next(n for n in renderers if n.startswith("voxrig_render"))
+        results[name]["dub"] = dub_check(name, renderers[name], clip_ids[:DUB_CLIPS], tracks)
     for name, r in results.items():
         print(f"{name:16s} {json.dumps(r['mean'])}")
+        if "dub" in r:
+            print(f"{'':16s} dub: {json.dumps(r['dub'])}")
     path = results_path(RESULTS, sha)
     if args.face is not None:
         path = path.with_suffix(f".{args.face.stem}.json")
