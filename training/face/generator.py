@@ -6,7 +6,9 @@ an image-gradient L1; the sync and GAN losses of S0 come later.
     .venv/bin/python -m training.face.driven          # the clips' own audio, baked (2 min)
     nice -n 5 .venv/bin/python -m training.face.generator --minutes 30 --seed 0
 
-Trains on clips outside the renderer's validation split, one thread, for a wall-clock budget.
+The model, its losses, batches and export are voxrig.core.face_train's (what `voxrig
+train-face` trains too). Trains on clips outside the renderer's validation split, one
+thread, for a wall-clock budget.
 The templates are drawn from voxrig's bake of each clip's own audio (training/face/driven.py),
 what `voxrig render` feeds the generator, not from the tracked lips. Writes
 build/face/generator/mouth.onnx and .pt, and training/results/render-generator-driven-<date>.json
@@ -28,61 +30,28 @@ from bench.face_tracks import LANDMARKS, load_landmarks
 from bench.results import REPO, git_sha, stamped, write_results
 from training.face.crops import CROPS
 from training.face.driven import load_driven, training_pool
+from voxrig.core import face_train
 from voxrig.core.face_canvas import neutral_frames
-from voxrig.core.face_render import (
-    IN_CHANNELS,
-    MASK_ROW,
-    Placement,
-    clip_mouth_points,
-    model_inputs,
-    mouth_template,
+from voxrig.core.face_render import MASK_ROW, Placement, clip_mouth_points
+from voxrig.core.face_train import (  # noqa: F401 (the recipe's names, for its importers)
+    BATCH,
+    GRADIENT_WEIGHT,
+    LEAK,
+    LEARNING_RATE,
+    MOUTH_COLUMNS,
+    MOUTH_ROWS,
+    MOUTH_WEIGHT,
+    REFERENCE,
+    WIDTHS,
+    MouthUNet,
+    loss_terms,
+    mouth_weights,
+    sample_batch,
 )
 
 OUT = REPO / "build" / "face" / "generator"
 RESULTS = REPO / "training" / "results"
-WIDTHS = (16, 32, 48, 64)  # at 96, 48, 24, 12 pixels
-BATCH = 16
-LEARNING_RATE = 1e-3
-LEAK = 0.1
-GRADIENT_WEIGHT = 1.0
 TRAIN_CLIPS = 400  # of the 720 (memory and load time; a 30-min budget sees ~10k samples)
-REFERENCE = slice(3, 6)  # the reference crop's channels in the input
-MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # lips and jaw in the crop
-MOUTH_WEIGHT = 4.0
-
-
-def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    # leaky: a run with plain ReLUs (lr 2e-3) died at the start and drew the still mouth
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.LeakyReLU(LEAK, inplace=True),
-                         nn.Conv2d(cout, cout, 3, 1, 1), nn.LeakyReLU(LEAK, inplace=True))
-
-
-class MouthUNet(nn.Module):
-    """Encoder of strided 3x3 blocks, nearest-upsampling decoder with skip connections; the
-    output is the reference crop plus the drawn change (most of the lower face is the
-    reference's already, so training starts from the still mouth, not from grey)."""
-
-    def __init__(self, widths: tuple[int, ...] = WIDTHS) -> None:
-        super().__init__()
-        self.down = nn.ModuleList([_block(IN_CHANNELS, widths[0])] + [
-            _block(a, b, 2) for a, b in zip(widths[:-1], widths[1:], strict=True)])
-        self.up = nn.ModuleList([_block(b + a, a) for a, b in
-                                 zip(widths[:-1], widths[1:], strict=True)][::-1])
-        self.head = nn.Conv2d(widths[0], 3, 1)
-        nn.init.zeros_(self.head.weight)  # the first output is the reference crop itself
-        nn.init.zeros_(self.head.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        reference = x[:, REFERENCE]
-        skips = []
-        for block in self.down:
-            x = block(x)
-            skips.append(x)
-        x = skips.pop()
-        for block in self.up:
-            skip = skips.pop()
-            x = block(torch.cat([nn.functional.interpolate(x, scale_factor=2.0), skip], 1))
-        return torch.clamp(reference + self.head(x), 0.0, 1.0)
 
 
 def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray]
@@ -105,42 +74,6 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
         mouths.append(points[:n][keep])
         closed.append(neutral_frames(landmarks[index[clip_id], :n][keep]))
     return crops, mouths, closed
-
-
-def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list[np.ndarray],
-                 closed: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-    """A batch of (input, target): random frames, each with one of its own clip's closed-mouth
-    frames, never itself, as the reference (so the reference's mouth never tells the answer)."""
-    clips = rng.integers(len(crops), size=BATCH)
-    pairs = []
-    for c in clips:
-        k = int(rng.integers(len(crops[c])))
-        others = closed[c][closed[c] != k]
-        pairs.append((c, (k, int(rng.choice(others)) if others.size else (k + 1) % len(crops[c]))))
-    target = np.stack([crops[c][k] for c, (k, _) in pairs])
-    reference = np.stack([crops[c][r] for c, (_, r) in pairs])
-    lips = np.stack([mouth_template(mouths[c][k]) for c, (k, _) in pairs])
-    x = model_inputs(target, reference, lips)
-    y = target.astype(np.float32).transpose(0, 3, 1, 2) / 255
-    return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
-
-
-def mouth_weights() -> torch.Tensor:
-    """(1, 1, 96, 96) pixel weights of the L1: MOUTH_WEIGHT around the lips and jaw, 1 elsewhere
-    (the mouth is a twentieth of the crop; unweighted, its loss drowns in the cheeks')."""
-    w = torch.ones(1, 1, 96, 96)
-    w[..., MOUTH_ROWS, MOUTH_COLUMNS] = MOUTH_WEIGHT
-    return w / w.mean()
-
-
-def loss_terms(out: torch.Tensor, target: torch.Tensor,
-               weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Weighted L1 on the pixels and L1 on their horizontal and vertical differences."""
-    l1 = ((out - target).abs() * weights).mean()
-    dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
-    dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
-    grad = (dx(out) - dx(target)).abs().mean() + (dy(out) - dy(target)).abs().mean()
-    return l1, grad
 
 
 def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
@@ -191,12 +124,8 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
 
 
 def export(model: nn.Module, path: Path) -> None:
-    """ONNX with a dynamic batch axis, so the renderer can draw several frames per call."""
-    model.eval()
-    dummy = torch.zeros(1, IN_CHANNELS, 96, 96)
-    torch.onnx.export(model, (dummy,), str(path), input_names=["x"], output_names=["mouth"],
-                      dynamic_axes={"x": {0: "n"}, "mouth": {0: "n"}}, opset_version=17,
-                      dynamo=False)
+    """ONNX with a dynamic batch axis (voxrig.core.face_train.export), to a file."""
+    face_train.export(model, str(path))
 
 
 def main(argv: list[str] | None = None) -> int:

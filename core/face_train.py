@@ -1,0 +1,262 @@
+"""Training a person's mouth generator (issue 17, seed S0): the small CPU U-Net that draws the
+96x96 mouth crop from (the frame's crop with its lower face masked, a closed-mouth reference
+crop of the same person, the template image of the target lips) as a change to the reference
+crop, its losses, the batches it learns from and a wall-clock training loop that can stop and
+resume. Shared by `voxrig train-face` and the GRID recipe (training/face/generator.py), so the
+demo face and a user's face are the same model trained the same way.
+
+Needs torch (the 'train' extra): this module imports it at the top, so callers import this
+module only when they train."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .face_canvas import MOUTH_BOX, MOUTH_SIZE, Similarity, crop, neutral_frames
+from .face_render import IN_CHANNELS, model_inputs, mouth_template
+
+WIDTHS = (16, 32, 48, 64)  # at 96, 48, 24, 12 pixels
+BATCH = 16
+LEARNING_RATE = 1e-3
+LEAK = 0.1
+GRADIENT_WEIGHT = 1.0
+REFERENCE = slice(3, 6)  # the reference crop's channels in the input
+MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # lips and jaw in the crop
+MOUTH_WEIGHT = 4.0
+
+
+def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    # leaky: a run with plain ReLUs (lr 2e-3) died at the start and drew the still mouth
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.LeakyReLU(LEAK, inplace=True),
+                         nn.Conv2d(cout, cout, 3, 1, 1), nn.LeakyReLU(LEAK, inplace=True))
+
+
+class MouthUNet(nn.Module):
+    """Encoder of strided 3x3 blocks, nearest-upsampling decoder with skip connections; the
+    output is the reference crop plus the drawn change (most of the lower face is the
+    reference's already, so training starts from the still mouth, not from grey)."""
+
+    def __init__(self, widths: tuple[int, ...] = WIDTHS) -> None:
+        super().__init__()
+        self.down = nn.ModuleList([_block(IN_CHANNELS, widths[0])] + [
+            _block(a, b, 2) for a, b in zip(widths[:-1], widths[1:], strict=True)])
+        self.up = nn.ModuleList([_block(b + a, a) for a, b in
+                                 zip(widths[:-1], widths[1:], strict=True)][::-1])
+        self.head = nn.Conv2d(widths[0], 3, 1)
+        nn.init.zeros_(self.head.weight)  # the first output is the reference crop itself
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        reference = x[:, REFERENCE]
+        skips = []
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+        x = skips.pop()
+        for block in self.up:
+            skip = skips.pop()
+            x = block(torch.cat([nn.functional.interpolate(x, scale_factor=2.0), skip], 1))
+        return torch.clamp(reference + self.head(x), 0.0, 1.0)
+
+
+def mouth_crops(frames: np.ndarray, sim: Similarity) -> np.ndarray:
+    """(T, 96, 96, 3) uint8 mouth crops of a video's frames (T, H, W, 3) held on the canvas by
+    its per-frame similarity: what the generator learns to draw."""
+    return np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE)
+                     for f, a, t in zip(frames, sim.a, sim.t, strict=True)])
+
+
+def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list[np.ndarray],
+                 closed: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of (input, target): random frames, each with one of its own clip's closed-mouth
+    frames, never itself, as the reference (so the reference's mouth never tells the answer)."""
+    clips = rng.integers(len(crops), size=BATCH)
+    pairs = []
+    for c in clips:
+        k = int(rng.integers(len(crops[c])))
+        others = closed[c][closed[c] != k]
+        pairs.append((c, (k, int(rng.choice(others)) if others.size else (k + 1) % len(crops[c]))))
+    target = np.stack([crops[c][k] for c, (k, _) in pairs])
+    reference = np.stack([crops[c][r] for c, (_, r) in pairs])
+    lips = np.stack([mouth_template(mouths[c][k]) for c, (k, _) in pairs])
+    x = model_inputs(target, reference, lips)
+    y = target.astype(np.float32).transpose(0, 3, 1, 2) / 255
+    return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
+
+
+def mouth_weights() -> torch.Tensor:
+    """(1, 1, 96, 96) pixel weights of the L1: MOUTH_WEIGHT around the lips and jaw, 1 elsewhere
+    (the mouth is a twentieth of the crop; unweighted, its loss drowns in the cheeks')."""
+    w = torch.ones(1, 1, 96, 96)
+    w[..., MOUTH_ROWS, MOUTH_COLUMNS] = MOUTH_WEIGHT
+    return w / w.mean()
+
+
+def loss_terms(out: torch.Tensor, target: torch.Tensor,
+               weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weighted L1 on the pixels and L1 on their horizontal and vertical differences."""
+    l1 = ((out - target).abs() * weights).mean()
+    dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
+    dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
+    grad = (dx(out) - dx(target)).abs().mean() + (dy(out) - dy(target)).abs().mean()
+    return l1, grad
+
+
+def export(model: nn.Module, path: str | io.BytesIO) -> None:
+    """ONNX with a dynamic batch axis, so the renderer can draw several frames per call."""
+    model.eval()
+    dummy = torch.zeros(1, IN_CHANNELS, 96, 96)
+    torch.onnx.export(model, (dummy,), path, input_names=["x"], output_names=["mouth"],
+                      dynamic_axes={"x": {0: "n"}, "mouth": {0: "n"}}, opset_version=17,
+                      dynamo=False)
+
+
+@dataclass(frozen=True)
+class Footage:
+    """One person's training material: per video, the tracked frames' mouth crops (T, 96, 96,
+    3) uint8, the baked mouth points on the canvas (T, 9) complex and the indices of the
+    closed-mouth frames (the references); the last frames of each video held out to judge."""
+
+    crops: list[np.ndarray]
+    mouths: list[np.ndarray]
+    closed: list[np.ndarray]
+    held_crops: list[np.ndarray]
+    held_mouths: list[np.ndarray]
+
+    @property
+    def frames(self) -> int:
+        return int(sum(len(c) for c in self.crops))
+
+    @property
+    def held_frames(self) -> int:
+        return int(sum(len(c) for c in self.held_crops))
+
+
+def split_video(crops: np.ndarray, mouths: np.ndarray, landmarks: np.ndarray,
+                held_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                            np.ndarray]:  # fmt: skip
+    """One video's tracked frames split in time: the first (1 - held_share) to train on (with
+    their closed-mouth frames), the last held_share to judge (never seen in training, and not
+    next to a training frame but at the end)."""
+    keep = np.isfinite(landmarks).all(axis=(1, 2)) & np.isfinite(mouths).all(axis=1)
+    crops, mouths, landmarks = crops[keep], mouths[keep], landmarks[keep]
+    cut = len(crops) - int(round(held_share * len(crops)))
+    return (crops[:cut], mouths[:cut], neutral_frames(landmarks[:cut]), crops[cut:],
+            mouths[cut:])
+
+
+@dataclass
+class Progress:
+    """Where a training run is: steps done, wall-clock seconds spent (over every resumed
+    session), the budget, and the running loss over the still mouth's (below 1: better than
+    not moving)."""
+
+    step: int
+    seconds: float
+    budget: float
+    l1_vs_still: float | None
+
+
+def new_run(seed: int) -> dict:
+    """The state of a run that has not started: the model, its optimiser and both random
+    generators, seeded, so the same seed on the same footage starts the same."""
+    torch.manual_seed(seed)
+    model = MouthUNet()
+    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    return {"model": model, "opt": opt, "rng": np.random.default_rng(seed), "step": 0,
+            "seconds": 0.0, "running": None, "curve": []}
+
+
+def state_dict(run: dict) -> dict:
+    """What a checkpoint keeps of a run (plain tensors and numbers: torch.save can hold it)."""
+    return {"model": run["model"].state_dict(), "opt": run["opt"].state_dict(),
+            "rng": run["rng"].bit_generator.state, "torch_rng": torch.get_rng_state(),
+            "step": run["step"], "seconds": run["seconds"], "running": run["running"],
+            "curve": run["curve"]}
+
+
+def load_run(saved: dict, seed: int) -> dict:
+    """A run continued from state_dict's checkpoint."""
+    run = new_run(seed)
+    run["model"].load_state_dict(saved["model"])
+    run["opt"].load_state_dict(saved["opt"])
+    run["rng"].bit_generator.state = saved["rng"]
+    torch.set_rng_state(saved["torch_rng"])
+    for key in ("step", "seconds", "running", "curve"):
+        run[key] = saved[key]
+    return run
+
+
+def train(run: dict, footage: Footage, budget: float,
+          save: Callable[[dict], None] | None = None,
+          progress: Callable[[Progress], None] | None = None,
+          save_every: float = 30.0, report_every: float = 10.0) -> dict:
+    """Train `run` on the footage until `budget` wall-clock seconds have been spent on it
+    (counting earlier sessions), the learning rate on a cosine over the budget: the recipe of
+    training/face/generator.py. `save(state_dict(run))` is called every save_every seconds,
+    at the end, and when the loop is interrupted (Ctrl-C, SIGTERM), so a rerun resumes."""
+    model, opt, rng = run["model"], run["opt"], run["rng"]
+    weights = mouth_weights()
+    model.train()
+    session = time.perf_counter() - run["seconds"]
+    last_save = last_report = time.perf_counter()
+    try:
+        while (elapsed := time.perf_counter() - session) < budget:
+            for group in opt.param_groups:
+                group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
+            x, y = sample_batch(rng, footage.crops, footage.mouths, footage.closed)
+            l1, grad = loss_terms(model(x), y, weights)
+            still = loss_terms(x[:, REFERENCE], y, weights)[0].item()
+            opt.zero_grad()
+            (l1 + GRADIENT_WEIGHT * grad).backward()
+            opt.step()
+            run["step"] += 1
+            run["seconds"] = time.perf_counter() - session
+            ratio = l1.item() / still
+            run["running"] = ratio if run["running"] is None \
+                else 0.98 * run["running"] + 0.02 * ratio
+            if run["step"] % 50 == 0:
+                run["curve"].append({"step": run["step"], "seconds": round(run["seconds"]),
+                                     "l1_vs_still": round(run["running"], 4)})
+            now = time.perf_counter()
+            if progress is not None and (run["step"] == 1 or now - last_report >= report_every):
+                progress(Progress(run["step"], run["seconds"], budget, run["running"]))
+                last_report = now
+            if save is not None and now - last_save >= save_every:
+                save(state_dict(run))
+                last_save = now
+    finally:
+        if save is not None:
+            save(state_dict(run))
+    return run
+
+
+def validate(model: nn.Module, footage: Footage) -> tuple[float, float]:
+    """(generator L1, still-mouth L1) on the held-out frames, the loss's weighted L1: each
+    frame drawn from its video's first closed-mouth training frame as the reference (as render
+    draws from the person's closed-mouth crop), against the reference itself as the answer."""
+    weights = mouth_weights()
+    model.eval()
+    drawn, still, count = 0.0, 0.0, 0
+    with torch.no_grad():
+        for crops, mouths, train, closed in zip(footage.held_crops, footage.held_mouths,
+                                                footage.crops, footage.closed, strict=True):
+            for k in range(0, len(crops), BATCH):
+                target = crops[k:k + BATCH]
+                reference = np.repeat(train[closed[0]][None], len(target), axis=0)
+                lips = np.stack([mouth_template(m) for m in mouths[k:k + BATCH]])
+                x = torch.from_numpy(model_inputs(target, reference, lips))
+                y = torch.from_numpy(np.ascontiguousarray(
+                    target.astype(np.float32).transpose(0, 3, 1, 2) / 255))
+                n = len(target)
+                drawn += n * loss_terms(model(x), y, weights)[0].item()
+                still += n * loss_terms(x[:, REFERENCE], y, weights)[0].item()
+                count += n
+    return drawn / max(count, 1), still / max(count, 1)
