@@ -28,6 +28,7 @@ from .live import command as stream_command
 from .preview import command as preview_command
 from .progress import ProgressBar
 from .render import command as render_command
+from .render import train_face as train_face_command
 from .render.video import MISSING_FFMPEG
 from .termination import Terminated, signals_raise
 from .transcripts import transcript_from
@@ -185,6 +186,15 @@ def _parser() -> argparse.ArgumentParser:
         epilog=render_command.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     render_command.add_arguments(render_cmd)
     render_cmd.set_defaults(run=render_command.run)
+
+    train_face_cmd = commands.add_parser(
+        "train-face", help="train a person's face model for render (.voxface) from videos",
+        description="Track videos of one person speaking, bake their sound, and train the "
+        "mouth generator `voxrig render --face` draws with. Needs torch (the 'train' extra) "
+        "and mediapipe (as render --video). See docs/cli.md.",
+        epilog=train_face_command.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train_face_command.add_arguments(train_face_cmd)
+    train_face_cmd.set_defaults(run=train_face_command.run)
 
     stream_cmd = commands.add_parser(
         "stream",
