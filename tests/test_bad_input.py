@@ -290,7 +290,7 @@ USAGE_CASES = [
     (["demo", "--bogus"], "voxrig: error: unrecognized arguments: --bogus "
      "(see 'voxrig --help')"),
     ([], "voxrig: error: no command given: use one of bake, export, demo, preview, render, "
-     "stream, plot, batch (see 'voxrig --help')"),
+     "train-face, stream, plot, batch (see 'voxrig --help')"),
     (["bake"], "voxrig bake: error: the following arguments are required: audio "
      "(see 'voxrig bake --help')"),
 ]
