@@ -156,6 +156,12 @@ def _check_output(output: Path, source: Path, force: bool) -> None:
         raise VoxrigError(f"cannot write {str(output)!r}: render writes an .mp4 video")
     if output.exists() and output.resolve() == source.resolve():
         raise VoxrigError("the output would overwrite the input")
+    check_new_output(output, force)
+
+
+def check_new_output(output: Path, force: bool) -> None:
+    """An existing file is replaced only with --force, and the folder must be there (render
+    and train-face write their outputs atomically, so nothing is touched before the end)."""
     if output.exists() and not force:
         raise VoxrigError(f"{str(output)!r} exists; choose another -o or pass --force to "
                           f"overwrite it")

@@ -35,6 +35,7 @@ from voxrig.core.face_canvas import (
 from voxrig.core.face_render import Placement, clip_mouth_points
 from voxrig.core.rig import load_rig
 
+from .command import check_new_output
 from .tracking import face_landmarks
 from .video import VideoInfo, ffmpeg, probe, stream_frames
 from .voxface import Face, write_face
@@ -182,12 +183,7 @@ def _check_output(output: Path, videos: list[Path], force: bool) -> None:
                           f"model (use -o NAME.voxface)")
     if any(output.exists() and output.resolve() == v.resolve() for v in videos if v.exists()):
         raise VoxrigError("the output would overwrite an input video")
-    if output.exists() and not force:
-        raise VoxrigError(f"{str(output)!r} exists; choose another -o or pass --force to "
-                          f"overwrite it")
-    if not output.parent.is_dir():
-        raise VoxrigError(f"cannot write {str(output)!r}: folder {str(output.parent)!r} "
-                          f"does not exist")
+    check_new_output(output, force)
     for video in videos:
         probe(video)  # a missing file or one that is not a video fails before any work
 
