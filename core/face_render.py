@@ -27,12 +27,29 @@ ICT_MOUTH = ICT_OUTER_LIP + ICT_INNER_LIP + (ICT_CHIN,)
 MESH_MOUTH = tuple(ICT_TO_MESH[i] for i in ICT_MOUTH)  # the same points on FaceMesh
 LINE_SIGMA = 1.5  # crop pixels: the drawn lines' Gaussian width
 TEMPLATE_CHANNELS = 3  # outer loop, inner loop, chin
-MASK_ROW = 20  # crop rows from here down are hidden (canvas y 116: just below the nose base)
+MASK_ROW = 0  # crop rows from here down are hidden: the whole crop (see Generator)
 IN_CHANNELS = 3 + 3 + TEMPLATE_CHANNELS  # masked frame, reference, lip template
 BATCH = 8  # crops per generator call
 
 # (N, IN_CHANNELS, 96, 96) float32 -> (N, 3, 96, 96) float32 in [0, 1]
-Generator = Callable[[np.ndarray], np.ndarray]
+Network = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Generator:
+    """A face's mouth network and the crop rows it was trained to see masked: the rows are part
+    of the model (its .voxface header says them), as a network trained to read the top rows
+    would draw nonsense without them. Faces before 2026-12-06 kept the top 20 rows (the nose);
+    they move with the mouth, and a well-trained network learnt to follow the video's own
+    speech from them (docs/RENDER_CARD.md), so new faces mask the whole crop."""
+
+    network: Network
+    mask_row: int = MASK_ROW
+
+    def __call__(self, frames: np.ndarray, reference: np.ndarray,
+                 templates: np.ndarray) -> np.ndarray:
+        """Drawn crops (N, 3, 96, 96) in [0, 1] for model_inputs' arguments."""
+        return self.network(model_inputs(frames, reference, templates, self.mask_row))
 
 
 @dataclass(frozen=True)
@@ -100,12 +117,13 @@ def keypoints_at(clip: Clip, fps: float) -> np.ndarray:
     return out.reshape(len(times), *points.shape[1:]).astype(np.float32)
 
 
-def model_inputs(frames: np.ndarray, reference: np.ndarray, templates: np.ndarray) -> np.ndarray:
+def model_inputs(frames: np.ndarray, reference: np.ndarray, templates: np.ndarray,
+                 mask_row: int = MASK_ROW) -> np.ndarray:
     """(N, IN_CHANNELS, 96, 96) float32 generator input from uint8 mouth crops (N, 96, 96, 3)
-    of the frames to redraw (their lower face is masked here, so the old mouth never reaches
-    the network), reference crops of the same shape and templates (N, 3, 96, 96)."""
+    of the frames to redraw (rows from mask_row down are masked here, so the old mouth never
+    reaches the network), reference crops of the same shape and templates (N, 3, 96, 96)."""
     masked = frames.astype(np.float32) / 255
-    masked[:, MASK_ROW:] = 0.5
+    masked[:, mask_row:] = 0.5
     ref = reference.astype(np.float32) / 255
     return np.concatenate([masked.transpose(0, 3, 1, 2), ref.transpose(0, 3, 1, 2),
                            templates.astype(np.float32)], 1)
@@ -167,6 +185,6 @@ def _redraw(batch: list[tuple[np.ndarray, complex, complex, np.ndarray]], refere
     crops = np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE) for f, a, t, _ in batch])
     templates = np.stack([mouth_template(m) for *_, m in batch])
     refs = np.repeat(reference[None], len(batch), axis=0)
-    drawn = to_crops(generate(model_inputs(crops, refs, templates)))
+    drawn = to_crops(generate(crops, refs, templates))
     return [paste(f, c, a, t, MOUTH_BOX, FEATHER)
             for (f, a, t, _), c in zip(batch, drawn, strict=True)]

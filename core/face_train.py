@@ -194,14 +194,20 @@ def load_run(saved: dict, seed: int) -> dict:
     return run
 
 
+# an extra loss term: (model, the run's random generator) -> a scalar tensor to add
+ExtraLoss = Callable[[nn.Module, np.random.Generator], torch.Tensor]
+
+
 def train(run: dict, footage: Footage, budget: float,
           save: Callable[[dict], None] | None = None,
           progress: Callable[[Progress], None] | None = None,
-          save_every: float = 30.0, report_every: float = 10.0) -> dict:
+          save_every: float = 30.0, report_every: float = 10.0,
+          extra: ExtraLoss | None = None) -> dict:
     """Train `run` on the footage until `budget` wall-clock seconds have been spent on it
     (counting earlier sessions), the learning rate on a cosine over the budget: the recipe of
     training/face/generator.py. `save(state_dict(run))` is called every save_every seconds,
-    at the end, and when the loop is interrupted (Ctrl-C, SIGTERM), so a rerun resumes."""
+    at the end, and when the loop is interrupted (Ctrl-C, SIGTERM), so a rerun resumes.
+    `extra` adds a loss of the recipe's own each step (the GRID recipe's lip-sync loss)."""
     model, opt, rng = run["model"], run["opt"], run["rng"]
     weights = mouth_weights()
     model.train()
@@ -214,8 +220,11 @@ def train(run: dict, footage: Footage, budget: float,
             x, y = sample_batch(rng, footage.crops, footage.mouths, footage.closed)
             l1, grad = loss_terms(model(x), y, weights)
             still = loss_terms(x[:, REFERENCE], y, weights)[0].item()
+            total = l1 + GRADIENT_WEIGHT * grad
+            if extra is not None:
+                total = total + extra(model, rng)
             opt.zero_grad()
-            (l1 + GRADIENT_WEIGHT * grad).backward()
+            total.backward()
             opt.step()
             run["step"] += 1
             run["seconds"] = time.perf_counter() - session

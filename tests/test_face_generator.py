@@ -45,17 +45,31 @@ def test_a_frame_without_a_face_draws_an_empty_template() -> None:
     assert not face_render.mouth_template(points).any()
 
 
-def test_the_input_hides_the_lower_face_of_the_frame_to_redraw() -> None:
+def test_the_input_hides_the_frame_to_redraw_from_the_generators_mask_row_down() -> None:
     rng = np.random.default_rng(0)
     target = rng.integers(0, 256, (2, 96, 96, 3), dtype=np.uint8)
-    changed = target.copy()
-    changed[:, face_render.MASK_ROW:] = 255 - changed[:, face_render.MASK_ROW:]
     ref, maps = target[::-1], np.zeros((2, 3, 96, 96), np.float32)
-    a, b = face_render.model_inputs(target, ref, maps), face_render.model_inputs(changed, ref, maps)
+    # the default: nothing of the frame being redrawn reaches the network
+    assert face_render.MASK_ROW == 0
+    inverted = 255 - target
+    a = face_render.model_inputs(target, ref, maps)
     assert a.shape == (2, face_render.IN_CHANNELS, 96, 96)
-    assert np.array_equal(a, b)  # the mouth of the frame itself never reaches the network
-    changed[:, : face_render.MASK_ROW] = 0
-    assert not np.array_equal(a, face_render.model_inputs(changed, ref, maps))
+    assert np.array_equal(a, face_render.model_inputs(inverted, ref, maps))
+    # an older face's generator saw the top 20 rows (the nose), and only them
+    changed = target.copy()
+    changed[:, 20:] = 255 - changed[:, 20:]
+    b = face_render.model_inputs(target, ref, maps, mask_row=20)
+    assert np.array_equal(b, face_render.model_inputs(changed, ref, maps, mask_row=20))
+    changed[:, :20] = 0
+    assert not np.array_equal(b, face_render.model_inputs(changed, ref, maps, mask_row=20))
+
+
+def test_a_generator_masks_its_input_with_its_own_mask_row() -> None:
+    seen = []
+    generate = face_render.Generator(lambda x: seen.append(x) or x[:, 3:6], mask_row=20)
+    frames = np.full((1, 96, 96, 3), 255, np.uint8)
+    generate(frames, frames, np.zeros((1, 3, 96, 96), np.float32))
+    assert (seen[0][0, :3, :20] == 1).all() and (seen[0][0, :3, 20:] == 0.5).all()
 
 
 def test_the_network_draws_a_batch_of_crops_in_zero_to_one() -> None:

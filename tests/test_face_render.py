@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from voxrig.bridge.render.command import DEMO_FACE
-from voxrig.bridge.render.voxface import read_face, write_face
+from voxrig.bridge.render.voxface import open_generator, read_face, write_face
 from voxrig.core.clip import Clip, frame_count_for
 from voxrig.core.errors import VoxrigError
 from voxrig.core.face_render import (
     BATCH,
     ICT_INNER_LIP,
     ICT_MOUTH,
+    Generator,
     Placement,
     clip_mouth_points,
     dub,
@@ -45,8 +46,7 @@ def test_a_streamed_dub_reads_frames_as_it_draws_them_and_draws_what_a_held_one_
     place = Placement(complex(8, 0), complex(96, 100), load_rig().neutral_landmarks)
     keypoints = np.zeros((BATCH + 3, 68, 3), np.float32)  # shorter than the video
 
-    def generate(inputs: np.ndarray) -> np.ndarray:
-        return 1 - inputs[:, 3:6]  # a generator that draws the reference's negative
+    generate = Generator(lambda inputs: 1 - inputs[:, 3:6])  # draws the reference's negative
 
     reference = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
     pulled = 0
@@ -112,6 +112,32 @@ def test_a_face_model_reads_back_as_written(tmp_path) -> None:
     assert np.array_equal(again.reference, face.reference)
     assert np.array_equal(again.template, face.template)
     assert (again.ict_a, again.ict_t) == (face.ict_a, face.ict_t)
+    assert again.mask_row == face.mask_row
+
+
+def with_header(tmp_path, **changes) -> object:
+    """A copy of the demo face with its header's canvas entries changed."""
+    out = tmp_path / "changed.voxface"
+    with zipfile.ZipFile(DEMO_FACE) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            if item == "header.json":
+                header = json.loads(data)
+                header["canvas"].update(changes)
+                data = json.dumps(header).encode()
+            dst.writestr(item, data)
+    return out
+
+
+def test_a_face_model_says_which_rows_of_the_frame_its_generator_sees(tmp_path) -> None:
+    # faces trained before the whole-crop mask (their top 20 rows seen) still render as made
+    assert read_face(with_header(tmp_path, mask_row=20)).mask_row == 20
+    assert open_generator(read_face(with_header(tmp_path, mask_row=20)), "f").mask_row == 20
+    for bad in (-1, 96, 2.5, True, "20"):
+        with pytest.raises(VoxrigError, match="made for another canvas"):
+            read_face(with_header(tmp_path, mask_row=bad))
+    with pytest.raises(VoxrigError, match="made for another canvas"):
+        read_face(with_header(tmp_path, feather=3))
 
 
 def test_a_face_model_of_another_version_is_refused_with_one_line(tmp_path) -> None:

@@ -1,9 +1,11 @@
 """The .voxface file: one person's face model for `voxrig render --face`. A zip holding
 
 - `header.json`: {"format": "voxrig.face", "version": 1, "name", "canvas": the canvas
-  constants it was trained on, "template": the canvas positions of the stable points (how a
-  video of the person is held still), "ict_to_canvas": {"a", "t"} (the similarity that puts
-  voxrig's 68 ICT keypoints onto the person's canvas face), "source", "license"};
+  constants it was trained on (its "mask_row", the crop rows its generator sees masked, is
+  the one that may differ between faces), "template": the canvas positions of the stable
+  points (how a video of the person is held still), "ict_to_canvas": {"a", "t"} (the
+  similarity that puts voxrig's 68 ICT keypoints onto the person's canvas face), "source",
+  "license"};
 - `generator.onnx`: the mouth generator (core/face_render.py's input -> a 96x96 crop);
 - `reference.npy`: the person's closed-mouth crop (96, 96, 3) uint8.
 
@@ -29,10 +31,10 @@ HEADER, GENERATOR, REFERENCE = "header.json", "generator.onnx", "reference.npy"
 MAX_BYTES = 256 * 2 ** 20  # a face model is a few MB; refuse anything absurd before unzipping
 
 
-def canvas_constants() -> dict:
+def canvas_constants(mask_row: int = MASK_ROW) -> dict:
     """The canvas a generator is trained on: a face made for another cannot be rendered."""
     return {"size": CANVAS, "mouth_box": list(MOUTH_BOX), "mouth_size": list(MOUTH_SIZE),
-            "mask_row": MASK_ROW, "feather": FEATHER}
+            "mask_row": mask_row, "feather": FEATHER}
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Face:
     template: np.ndarray  # (len(STABLE),) complex canvas positions
     ict_a: complex
     ict_t: complex
+    mask_row: int = MASK_ROW  # crop rows from here down its generator sees masked
 
     def placement(self, neutral: np.ndarray) -> Placement:
         """Where a clip's keypoints land on this person's canvas face."""
@@ -54,7 +57,7 @@ class Face:
 def write_face(path: str | Path, face: Face, *, source: str, license: str) -> None:
     """Write a .voxface (training's packaging step uses this)."""
     header = {"format": FORMAT, "version": VERSION, "name": face.name,
-              "canvas": canvas_constants(),
+              "canvas": canvas_constants(face.mask_row),
               "template": [[p.real, p.imag] for p in face.template],
               "ict_to_canvas": {"a": [face.ict_a.real, face.ict_a.imag],
                                 "t": [face.ict_t.real, face.ict_t.imag]},
@@ -99,7 +102,10 @@ def _parse(name: str, parts: dict[str, bytes]) -> Face:
     if header.get("version") != VERSION:
         raise VoxrigError(f"face model {name!r}: unsupported version {header.get('version')!r} "
                           f"(this voxrig reads version {VERSION})")
-    if header.get("canvas") != canvas_constants():
+    canvas = header.get("canvas")
+    mask_row = canvas.get("mask_row") if isinstance(canvas, dict) else None
+    if type(mask_row) is not int or not 0 <= mask_row < MOUTH_SIZE[1] \
+            or canvas != canvas_constants(mask_row):
         raise VoxrigError(f"face model {name!r} was made for another canvas than this voxrig's")
     try:
         template = np.array([complex(x, y) for x, y in header["template"]])
@@ -113,11 +119,12 @@ def _parse(name: str, parts: dict[str, bytes]) -> Face:
     if reference.shape != (MOUTH_SIZE[1], MOUTH_SIZE[0], 3) or reference.dtype != np.uint8:
         raise VoxrigError(f"face model {name!r} is damaged (reference crop of shape "
                           f"{reference.shape})")
-    return Face(str(header.get("name", "")), parts[GENERATOR], reference, template, ict_a, ict_t)
+    return Face(str(header.get("name", "")), parts[GENERATOR], reference, template, ict_a, ict_t,
+                mask_row)
 
 
 def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
-    """The face's generator as a function, run by onnxruntime on one thread by default: ffmpeg
+    """The face's generator with its mask, run by onnxruntime on one thread by default: ffmpeg
     encodes the frames on another core meanwhile (on 2 busy cores one thread drew 86 frames/s,
     two 51). A graph onnxruntime cannot load, or one that does not draw a 96x96 crop from the
     renderer's input, is a damaged face model."""
@@ -138,7 +145,7 @@ def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
         raise VoxrigError(f"face model {name!r}: its generator takes input {given.shape}, "
                           f"not the renderer's")
 
-    def generate(x: np.ndarray) -> np.ndarray:
+    def network(x: np.ndarray) -> np.ndarray:
         return session.run([drawn.name], {given.name: x})[0]
 
-    return generate
+    return Generator(network, face.mask_row)

@@ -1,18 +1,22 @@
 """The mouth generator (issue 17, seed S0): a small CPU U-Net that draws the person's 96x96
-mouth crop from (the current frame's crop with its lower face masked, a reference crop of the
-same person, the template image of the target lips) as a change to the reference crop. L1 +
-an image-gradient L1; the sync and GAN losses of S0 come later.
+mouth crop from (the current frame's crop, masked, a reference crop of the same person, the
+template image of the target lips) as a change to the reference crop. L1 + an image-gradient
+L1, and optionally S0's lip-sync loss: a lip-sync expert of its own (trained like the bench's
+judge but with another seed, so the bench's sync reading stays independent) asks five
+consecutive drawn mouths to agree with the clip's sound.
 
     .venv/bin/python -m training.face.driven          # the clips' own audio, baked (2 min)
-    nice -n 5 .venv/bin/python -m training.face.generator --minutes 30 --seed 0
+    .venv/bin/python -m training.face.sync_expert --minutes 15 --seed 1 -o build/face/sync-loss
+    nice -n 5 .venv/bin/python -m training.face.generator --minutes 45 --clips 720 \
+        [--sync-weight 0.03]
 
-The model, its losses, batches and export are voxrig.core.face_train's (what `voxrig
-train-face` trains too). Trains on clips outside the renderer's validation split, one
-thread, for a wall-clock budget.
-The templates are drawn from voxrig's bake of each clip's own audio (training/face/driven.py),
-what `voxrig render` feeds the generator, not from the tracked lips. Writes
-build/face/generator/mouth.onnx and .pt, and training/results/render-generator-driven-<date>.json
-(the recipe and the loss curve)."""
+The model, its losses, batches, training loop and export are voxrig.core.face_train's (what
+`voxrig train-face` trains too; the sync loss is this recipe's, as it needs an expert
+trained on the person). Trains on clips outside the renderer's validation split for a
+wall-clock budget. The templates are drawn from voxrig's bake of each clip's own audio
+(training/face/driven.py), what `voxrig render` feeds the generator, not from the tracked
+lips. Writes build/face/generator/mouth.onnx and .pt, and
+training/results/render-generator-driven-<date>.json (the recipe and the loss curve)."""
 
 from __future__ import annotations
 
@@ -20,19 +24,28 @@ import argparse
 import datetime as dt
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from bench.face_tracks import LANDMARKS, load_landmarks
+from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
+from bench.render_quality import read_audio
 from bench.results import REPO, git_sha, stamped, write_results
+from bench.sync_judge import COLUMNS, FRAMES, MEL_PER_FRAME, ROWS, sound_frames, sound_window
 from training.face.crops import CROPS
 from training.face.driven import load_driven, training_pool
 from voxrig.core import face_train
 from voxrig.core.face_canvas import neutral_frames
-from voxrig.core.face_render import MASK_ROW, Placement, clip_mouth_points
+from voxrig.core.face_render import (
+    MASK_ROW,
+    Placement,
+    clip_mouth_points,
+    model_inputs,
+    mouth_template,
+)
 from voxrig.core.face_train import (  # noqa: F401 (the recipe's names, for its importers)
     BATCH,
     GRADIENT_WEIGHT,
@@ -51,17 +64,31 @@ from voxrig.core.face_train import (  # noqa: F401 (the recipe's names, for its 
 
 OUT = REPO / "build" / "face" / "generator"
 RESULTS = REPO / "training" / "results"
+SYNC_EXPERT = REPO / "build" / "face" / "sync-loss" / "expert.pt"
 TRAIN_CLIPS = 400  # of the 720 (memory and load time; a 30-min budget sees ~10k samples)
+SYNC_WINDOWS = 2  # five-frame windows per step for the sync loss (10 more crops drawn)
+GREY = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
 
 
-def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray]
-                  ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:  # fmt: skip
-    """Mouth crops (T, 96, 96, 3) of the given clips' tracked frames, for each frame the clip's
-    baked mouth points on the canvas (T, 9) complex, and each clip's closed-mouth frames (the
-    references: render's reference is the person's closed-mouth crop)."""
+@dataclass(frozen=True)
+class Training:
+    """The clips trained on: per clip the mouth crops (T, 96, 96, 3), the baked mouth points
+    (T, 9) complex, the closed-mouth frames and, for the sync loss, the clip's sound frames
+    (None for clips with a frame FaceMesh missed, whose frames are not consecutive)."""
+
+    crops: list[np.ndarray]
+    mouths: list[np.ndarray]
+    closed: list[np.ndarray]
+    sounds: list[np.ndarray | None]
+
+
+def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray],
+                  with_sound: bool = False) -> Training:
+    """The given clips' tracked frames, each with the clip's baked mouth points on the canvas
+    and its closed-mouth frames (the references: render's is the person's closed mouth)."""
     ids, landmarks = load_landmarks(LANDMARKS)
     index = {c: k for k, c in enumerate(ids)}
-    crops, mouths, closed = [], [], []
+    out = Training([], [], [], [])
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
             mouth = z["mouth"]
@@ -70,57 +97,100 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
         keep = np.isfinite(landmarks[index[clip_id], :n]).all(axis=(1, 2))
         if keep.sum() < 2:
             continue
-        crops.append(mouth[:n][keep])
-        mouths.append(points[:n][keep])
-        closed.append(neutral_frames(landmarks[index[clip_id], :n][keep]))
-    return crops, mouths, closed
+        sound = None
+        if with_sound and keep.all():
+            sound = sound_frames(read_audio(CLIPS / f"{clip_id}.mp4"))
+            if len(sound) < n * MEL_PER_FRAME:
+                sound = None
+        out.crops.append(mouth[:n][keep])
+        out.mouths.append(points[:n][keep])
+        out.closed.append(neutral_frames(landmarks[index[clip_id], :n][keep]))
+        out.sounds.append(sound)
+    return out
+
+
+class SyncLoss:
+    """S0's sync loss: SYNC_WINDOWS five-frame windows of drawn mouths per step, each scored
+    by a frozen lip-sync expert against the clip's sound at the same time; the loss is the
+    expert's -log P(in sync), times `weight`."""
+
+    def __init__(self, data: Training, expert_path: Path, weight: float) -> None:
+        from training.face.sync_expert import SyncExpert
+
+        self.data, self.weight = data, weight
+        self.expert = SyncExpert()
+        self.expert.load_state_dict(torch.load(expert_path, weights_only=True))
+        self.expert.eval().requires_grad_(False)
+        self.usable = [c for c, s in enumerate(data.sounds) if s is not None]
+        # the expert sees each clip's grey mouth with the clip's mean removed
+        self.means = {c: torch.from_numpy(self._grey(data.crops[c]).mean(axis=0))
+                      for c in self.usable}
+        self.running: float | None = None
+
+    @staticmethod
+    def _grey(crops: np.ndarray) -> np.ndarray:
+        return crops[:, ROWS, COLUMNS].astype(np.float32) @ np.float32(
+            [0.299, 0.587, 0.114]) / 255
+
+    def __call__(self, model: nn.Module, rng: np.random.Generator) -> torch.Tensor:
+        inputs, sounds, means = [], [], []
+        for c in rng.choice(self.usable, SYNC_WINDOWS):
+            crops, mouths, closed = self.data.crops[c], self.data.mouths[c], self.data.closed[c]
+            k = int(rng.integers(len(crops) - FRAMES + 1))
+            reference = np.repeat(crops[int(rng.choice(closed))][None], FRAMES, axis=0)
+            lips = np.stack([mouth_template(m) for m in mouths[k:k + FRAMES]])
+            inputs.append(model_inputs(crops[k:k + FRAMES], reference, lips))
+            sounds.append(sound_window(self.data.sounds[c], k))
+            means.append(self.means[c])
+        drawn = model(torch.from_numpy(np.concatenate(inputs)))
+        grey = (drawn[:, :, ROWS, COLUMNS] * GREY).sum(dim=1)
+        mouth = grey.view(SYNC_WINDOWS, FRAMES, *grey.shape[1:]) - torch.stack(means)[:, None]
+        logit = self.expert.logit(mouth, torch.from_numpy(np.stack(sounds)))
+        loss = nn.functional.softplus(-logit).mean()
+        value = loss.item()
+        self.running = value if self.running is None else 0.98 * self.running + 0.02 * value
+        return self.weight * loss
 
 
 def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
-          clips: int = TRAIN_CLIPS) -> dict:
+          clips: int = TRAIN_CLIPS, sync_weight: float = 0.0,
+          sync_expert: Path = SYNC_EXPERT) -> dict:
     """Train for a wall-clock budget (cosine learning rate over it) on `threads` threads."""
     torch.set_num_threads(threads)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
     place, keypoints = load_driven()
     pool = sorted(set(training_pool(load_landmarks(LANDMARKS)[0])) & set(keypoints))
-    chosen = sorted(rng.choice(pool, min(clips, len(pool)), replace=False).tolist())
+    chosen = sorted(np.random.default_rng(seed).choice(pool, min(clips, len(pool)),
+                                                       replace=False).tolist())
     t0 = time.perf_counter()
-    crops, mouths, closed = load_training(chosen, place, keypoints)
-    weights = mouth_weights()
+    data = load_training(chosen, place, keypoints, with_sound=sync_weight > 0)
     load_s = time.perf_counter() - t0
-    model = MouthUNet()
-    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    budget, start, step, curve = minutes * 60, time.perf_counter(), 0, []
-    running = None
-    while (elapsed := time.perf_counter() - start) < budget:
-        for group in opt.param_groups:
-            group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
-        x, y = sample_batch(rng, crops, mouths, closed)
-        l1, grad = loss_terms(model(x), y, weights)
-        still = loss_terms(x[:, REFERENCE], y, weights)[0].item()  # the reference as the answer
-        opt.zero_grad()
-        (l1 + GRADIENT_WEIGHT * grad).backward()
-        opt.step()
-        step += 1
-        ratio = l1.item() / still
-        running = ratio if running is None else 0.98 * running + 0.02 * ratio
-        if step % 50 == 0:
-            curve.append({"step": step, "seconds": round(elapsed),
-                          "l1_vs_still": round(running, 4)})
-            print(f"step {step} {elapsed:.0f}s l1/still {running:.4f}", flush=True)
+    sync = SyncLoss(data, sync_expert, sync_weight) if sync_weight > 0 else None
+    footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [])
+    run = face_train.new_run(seed)
+
+    def report(p: face_train.Progress) -> None:
+        extra = f" sync {sync.running:.3f}" if sync is not None and sync.running else ""
+        print(f"step {p.step} {p.seconds:.0f}s l1/still {p.l1_vs_still:.4f}{extra}", flush=True)
+
+    face_train.train(run, footage, minutes * 60, progress=report, report_every=60.0,
+                     extra=sync)
+    model = run["model"]
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "mouth.pt")
     export(model, out / "mouth.onnx")
     return {"seed": seed, "minutes": minutes, "driven_by": "voxrig's bake of each clip's audio",
             "ict_a": [place.a.real, place.a.imag], "ict_t": [place.t.real, place.t.imag],
-            "steps": step, "batch": BATCH, "threads": threads,
-            "train_clips": len(crops), "frames": int(sum(len(c) for c in crops)),
+            "steps": run["step"], "batch": BATCH, "threads": threads,
+            "train_clips": len(data.crops), "frames": int(sum(len(c) for c in data.crops)),
             "load_seconds": round(load_s, 1), "widths": list(WIDTHS), "mask_row": MASK_ROW,
             "learning_rate": LEARNING_RATE, "gradient_weight": GRADIENT_WEIGHT,
             "mouth_weight": MOUTH_WEIGHT, "reference": "a closed-mouth frame of the clip",
+            "sync_weight": sync_weight, "sync_windows": SYNC_WINDOWS if sync else 0,
+            "sync_expert": str(sync_expert.relative_to(REPO)) if sync else None,
+            "sync_clips": len(sync.usable) if sync else 0,
+            "sync_loss_end": round(sync.running, 4) if sync and sync.running else None,
             "parameters": sum(p.numel() for p in model.parameters()),
-            "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": curve}
+            "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": run["curve"]}
 
 
 def export(model: nn.Module, path: Path) -> None:
@@ -135,15 +205,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--clips", type=int, default=TRAIN_CLIPS,
                         help=f"training clips drawn from the 720 (default {TRAIN_CLIPS})")
+    parser.add_argument("--sync-weight", type=float, default=0.0,
+                        help="weight of the lip-sync loss (0: none; Wav2Lip used 0.03)")
+    parser.add_argument("--sync-expert", type=Path, default=SYNC_EXPERT,
+                        help="the loss's lip-sync expert (training.face.sync_expert's .pt)")
     parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
-    summary = train(args.minutes, args.seed, args.output, args.threads, args.clips)
+    summary = train(args.minutes, args.seed, args.output, args.threads, args.clips,
+                    args.sync_weight, args.sync_expert)
     if args.no_results:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
     sha = git_sha()
-    write_results(RESULTS / f"render-generator-driven-{dt.date.today().isoformat()}.json",
+    kind = "driven-sync" if args.sync_weight > 0 else "driven"
+    write_results(RESULTS / f"render-generator-{kind}-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))
     print({k: v for k, v in summary.items() if k != "curve"})
     return 0

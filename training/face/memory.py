@@ -32,7 +32,6 @@ from bench.sync_judge import MEL_PER_FRAME, sound_frames
 from training.face.crops import CROPS
 from training.face.driven import training_pool
 from voxrig.core.face_canvas import neutral_frames
-from voxrig.core.face_render import MASK_ROW
 
 OUT = REPO / "build" / "face" / "memory"
 RESULTS = REPO / "training" / "results"
@@ -41,6 +40,7 @@ CODE_SIZE = 24  # crops are shrunk to 24x24 before PCA (the shapes, not the pore
 PCA_DIMS = 32
 CONTEXT = 9  # video frames of sound per prediction, centred on the frame (360 ms)
 MEL = CONTEXT * MEL_PER_FRAME
+LOWER_FACE_ROW = 20  # crop rows from here down: below the nose base
 MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # the generator's mouth weighting box
 BATCH = 64
 LEARNING_RATE = 1e-3
@@ -48,10 +48,10 @@ KMEANS_ITERATIONS = 30
 
 
 def lower_face(crops: np.ndarray) -> np.ndarray:
-    """(T, 96, 96, 3) uint8 -> (T, D) float32 codes of the lower face (rows from MASK_ROW),
+    """(T, 96, 96, 3) uint8 -> (T, D) float32 codes of the lower face (rows from LOWER_FACE_ROW),
     shrunk by block means to CODE_SIZE across."""
-    lower = crops[:, MASK_ROW:].astype(np.float32) / 255
-    rows = (96 - MASK_ROW) // (96 // CODE_SIZE) * (96 // CODE_SIZE)
+    lower = crops[:, LOWER_FACE_ROW:].astype(np.float32) / 255
+    rows = (96 - LOWER_FACE_ROW) // (96 // CODE_SIZE) * (96 // CODE_SIZE)
     block = 96 // CODE_SIZE
     lower = lower[:, :rows]
     t, h, w, c = lower.shape
