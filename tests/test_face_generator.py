@@ -89,3 +89,29 @@ def test_a_feathered_paste_is_the_frame_at_the_box_edge_and_the_crop_inside() ->
     assert out[146 + 48, 148, 0] == 40  # its edge column is still the frame's
     assert 40 < out[146 + 48, 148 + 4, 0] < 200  # and between, a blend
     assert hard[146 + 48, 148 + 4, 0] == 200
+
+
+def test_the_sync_loss_scores_five_drawn_mouths_against_their_sound_and_trains_the_generator(
+        tmp_path) -> None:
+    from training.face.sync_expert import SyncExpert
+
+    torch.manual_seed(0)
+    expert = tmp_path / "expert.pt"
+    torch.save(SyncExpert().state_dict(), expert)
+    rng = np.random.default_rng(0)
+    frames = 12
+    crops = rng.integers(0, 256, (frames, 96, 96, 3), dtype=np.uint8)
+    mouths = np.tile(canvas_points(4), (frames, 1))
+    sound = rng.normal(size=(frames * 4, 80)).astype(np.float32)
+    data = generator.Training([crops, crops], [mouths, mouths], [np.array([0, 3])] * 2,
+                              [sound, None])  # the second clip has no consecutive frames
+    loss = generator.SyncLoss(data, expert, weight=0.5)
+    assert loss.usable == [0]
+    model = generator.MouthUNet((8, 12, 16, 24))
+    value = loss(model, rng)
+    value.backward()
+    assert value.ndim == 0 and value.item() > 0 and loss.running == pytest.approx(
+        value.item() / 0.5)
+    # the expert is frozen; its verdict reaches the generator's weights
+    assert all(p.grad is None for p in loss.expert.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
