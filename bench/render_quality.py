@@ -520,7 +520,8 @@ def evaluate(name: str, renderer: Renderer, clip_ids: list[str],
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="only the first N clips (a trial: no results file)")
     parser.add_argument("--no-track", action="store_true",
                         help="skip the lip-gap r (needs .venv-track)")
     parser.add_argument("--voxrig", action="store_true",
@@ -573,6 +574,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:16s} {json.dumps(r['mean'])}")
         if "dub" in r:
             print(f"{'':16s} dub: {json.dumps(r['dub'])}")
+    if args.limit is not None:  # a trial on a few clips is not a result to compare with
+        print(f"(--limit {args.limit}: no results file written)")
+        return 0
     path = results_path(RESULTS, sha)
     if args.face is not None:
         path = path.with_suffix(f".{args.face.stem}.json")
