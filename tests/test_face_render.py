@@ -115,15 +115,16 @@ def test_a_face_model_reads_back_as_written(tmp_path) -> None:
     assert again.mask_row == face.mask_row
 
 
-def with_header(tmp_path, **changes) -> object:
-    """A copy of the demo face with its header's canvas entries changed."""
+def with_header(tmp_path, version: int = 1, **canvas) -> object:
+    """A copy of the demo face with its header's version and canvas entries changed."""
     out = tmp_path / "changed.voxface"
     with zipfile.ZipFile(DEMO_FACE) as src, zipfile.ZipFile(out, "w") as dst:
         for item in src.namelist():
             data = src.read(item)
             if item == "header.json":
                 header = json.loads(data)
-                header["canvas"].update(changes)
+                header["version"] = version
+                header["canvas"].update(canvas)
                 data = json.dumps(header).encode()
             dst.writestr(item, data)
     return out
@@ -141,15 +142,7 @@ def test_a_face_model_says_which_rows_of_the_frame_its_generator_sees(tmp_path) 
 
 
 def test_a_face_model_of_another_version_is_refused_with_one_line(tmp_path) -> None:
-    bad = tmp_path / "future.voxface"
-    with zipfile.ZipFile(DEMO_FACE) as src, zipfile.ZipFile(bad, "w") as dst:
-        for item in src.namelist():
-            data = src.read(item)
-            if item == "header.json":
-                header = json.loads(data)
-                header["version"] = 2
-                data = json.dumps(header).encode()
-            dst.writestr(item, data)
+    bad = with_header(tmp_path, version=2)
     with pytest.raises(VoxrigError, match=r"unsupported version 2 \(this voxrig reads version "
                                           r"1\)"):
         read_face(bad)
