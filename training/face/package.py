@@ -4,6 +4,7 @@ clip as the demo video with its per-frame canvas transforms precomputed, so rend
 demo needs no face tracker.
 
     .venv/bin/python -m training.face.package [--model build/face/generator/mouth.onnx]
+    .venv/bin/python -m training.face.package --model M.onnx -o build/face/M.voxface  # to judge
 
 The demo clip is the training clip (never one of the 80 validation clips) whose head moves
 least, so the looped video does not swim."""
@@ -44,7 +45,8 @@ def steadiest_clip(ids: list[str], tracks: dict[str, np.ndarray]) -> str:
 
 
 def package(model: Path, out_face: Path = DEMO_FACE) -> dict:
-    """Write the demo face, video and track; returns what was written."""
+    """Write the demo face, and, when it is the bundled one, the demo video and track;
+    returns what was written."""
     ids, landmarks = load_landmarks(LANDMARKS)
     tracks = dict(zip(ids, landmarks, strict=True))
     demo = steadiest_clip(ids, tracks)
@@ -56,9 +58,11 @@ def package(model: Path, out_face: Path = DEMO_FACE) -> dict:
                 place.a, place.t)
     out_face.parent.mkdir(parents=True, exist_ok=True)
     write_face(out_face, face, source=SOURCE, license=LICENSE)
-    shutil.copyfile(CLIPS / f"{demo}.mp4", DEMO_VIDEO)
-    np.savez(DEMO_TRACK, a=a, t=t, clip=np.array(demo))
-    files = (out_face, DEMO_VIDEO, DEMO_TRACK)
+    files: tuple[Path, ...] = (out_face,)
+    if out_face == DEMO_FACE:
+        shutil.copyfile(CLIPS / f"{demo}.mp4", DEMO_VIDEO)
+        np.savez(DEMO_TRACK, a=a, t=t, clip=np.array(demo))
+        files += (DEMO_VIDEO, DEMO_TRACK)
     return {"demo_clip": demo, "reference_frame": closed,
             "bytes": {p.name: p.stat().st_size for p in files},
             "total_mb": round(sum(p.stat().st_size for p in files) / 2 ** 20, 2)}
@@ -67,8 +71,10 @@ def package(model: Path, out_face: Path = DEMO_FACE) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=OUT / "mouth.onnx")
+    parser.add_argument("-o", "--output", type=Path, default=DEMO_FACE,
+                        help="the face file (default: the bundled demo face, with its video)")
     args = parser.parse_args(argv)
-    print(package(args.model))
+    print(package(args.model, args.output))
     return 0
 
 
