@@ -105,9 +105,10 @@ def test_the_sync_loss_scores_five_drawn_mouths_against_their_sound_and_trains_t
     sound = rng.normal(size=(frames * 4, 80)).astype(np.float32)
     data = generator.Training([crops, crops], [mouths, mouths], [np.array([0, 3])] * 2,
                               [sound, None])  # the second clip has no consecutive frames
-    loss = generator.SyncLoss(data, expert, weight=0.5)
+    loss = generator.SyncLoss(data, expert, weight=0.5, start=1)
     assert loss.usable == [0]
     model = generator.MouthUNet((8, 12, 16, 24))
+    assert loss(model, rng).item() == 0  # not before its start step
     value = loss(model, rng)
     value.backward()
     assert value.ndim == 0 and value.item() > 0 and loss.running == pytest.approx(
