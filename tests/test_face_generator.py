@@ -102,17 +102,18 @@ def test_the_sync_loss_scores_five_drawn_mouths_against_their_sound_and_trains_t
     frames = 12
     crops = rng.integers(0, 256, (frames, 96, 96, 3), dtype=np.uint8)
     mouths = np.tile(canvas_points(4), (frames, 1))
-    sound = rng.normal(size=(frames * 4, 80)).astype(np.float32)
+    sound = rng.normal(size=(frames * 4 - 2, 80)).astype(np.float32)  # as log-mel: 2 short
     data = generator.Training([crops, crops], [mouths, mouths], [np.array([0, 3])] * 2,
                               [sound, None])  # the second clip has no consecutive frames
     loss = generator.SyncLoss(data, expert, weight=0.5, start=1)
     assert loss.usable == [0]
     model = generator.MouthUNet((8, 12, 16, 24))
     assert loss(model, rng).item() == 0  # not before its start step
+    for _ in range(10):  # windows stay where the sound is (it is shorter than the frames)
+        loss(model, rng)
     value = loss(model, rng)
     value.backward()
-    assert value.ndim == 0 and value.item() > 0 and loss.running == pytest.approx(
-        value.item() / 0.5)
+    assert value.ndim == 0 and value.item() > 0 and loss.running > 0
     # the expert is frozen; its verdict reaches the generator's weights
     assert all(p.grad is None for p in loss.expert.parameters())
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())

@@ -100,8 +100,10 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
             continue
         sound = None
         if with_sound and keep.all():
+            # a 3 s clip has 298 log-mel frames for its 75 video frames: the last video frame
+            # has no whole sound, so windows stop where the sound does (SyncLoss)
             sound = sound_frames(read_audio(CLIPS / f"{clip_id}.mp4"))
-            if len(sound) < n * MEL_PER_FRAME:
+            if len(sound) < (FRAMES + 1) * MEL_PER_FRAME:
                 sound = None
         out.crops.append(mouth[:n][keep])
         out.mouths.append(points[:n][keep])
@@ -145,7 +147,8 @@ class SyncLoss:
         inputs, sounds, means = [], [], []
         for c in rng.choice(self.usable, SYNC_WINDOWS):
             crops, mouths, closed = self.data.crops[c], self.data.mouths[c], self.data.closed[c]
-            k = int(rng.integers(len(crops) - FRAMES + 1))
+            heard = min(len(crops), len(self.data.sounds[c]) // MEL_PER_FRAME)
+            k = int(rng.integers(heard - FRAMES + 1))
             reference = np.repeat(crops[int(rng.choice(closed))][None], FRAMES, axis=0)
             lips = np.stack([mouth_template(m) for m in mouths[k:k + FRAMES]])
             inputs.append(model_inputs(crops[k:k + FRAMES], reference, lips))
@@ -174,6 +177,8 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
     data = load_training(chosen, place, keypoints, with_sound=sync_weight > 0)
     load_s = time.perf_counter() - t0
     sync = SyncLoss(data, sync_expert, sync_weight) if sync_weight > 0 else None
+    if sync is not None:
+        print(f"sync loss on {len(sync.usable)} of {len(data.crops)} clips", flush=True)
     footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [])
     run = face_train.new_run(seed)
 
