@@ -55,6 +55,7 @@ def test_a_face_trained_from_two_videos_renders_a_dub_of_one_of_them(
     assert not (tmp_path / "s1.voxface.partial").exists()  # the work folder is cleared
     loaded = read_face(face)
     assert loaded.reference.shape == (96, 96, 3)
+    assert loaded.mask_row == 0  # its generator never sees the mouth it redraws
     line = tmp_path / "line.wav"
     samples, rate = sf.read(SAMPLE_AUDIO, dtype="float32")
     sf.write(line, samples[: 2 * rate], rate)
