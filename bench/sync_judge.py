@@ -23,10 +23,18 @@ ROWS, COLUMNS = slice(16, 64), slice(16, 80)  # lips and jaw in the 96x96 mouth 
 OFFSETS = range(-7, 8)  # the offsets judged, frames of sound against picture
 
 
+LUMA = (0.299, 0.587, 0.114)  # BT.601 weights of R, G, B in the grey the expert sees
+
+
+def grey_mouth(crops: np.ndarray) -> np.ndarray:
+    """(T, 96, 96, 3) uint8 mouth crops -> (T, 48, 64) float32 grey of the lips and jaw."""
+    return crops[:, ROWS, COLUMNS].astype(np.float32) @ np.float32(LUMA) / 255
+
+
 def mouth_frames(crops: np.ndarray) -> np.ndarray:
-    """(T, 96, 96, 3) uint8 mouth crops -> (T, 48, 64) float32 grey of the lips and jaw, each
-    clip's mean removed (light and skin differ less than motion does)."""
-    grey = crops[:, ROWS, COLUMNS].astype(np.float32) @ np.float32([0.299, 0.587, 0.114]) / 255
+    """The expert's mouth frames: grey_mouth with each clip's mean removed (light and skin
+    differ less than motion does)."""
+    grey = grey_mouth(crops)
     return grey - grey.mean(axis=0, keepdims=True)
 
 

@@ -194,8 +194,8 @@ def load_run(saved: dict, seed: int) -> dict:
     return run
 
 
-# an extra loss term: (model, the run's random generator) -> a scalar tensor to add
-ExtraLoss = Callable[[nn.Module, np.random.Generator], torch.Tensor]
+# an extra loss term: (model, the run's random generator, steps done) -> a scalar tensor to add
+ExtraLoss = Callable[[nn.Module, np.random.Generator, int], torch.Tensor]
 
 
 def train(run: dict, footage: Footage, budget: float,
@@ -222,7 +222,7 @@ def train(run: dict, footage: Footage, budget: float,
             still = loss_terms(x[:, REFERENCE], y, weights)[0].item()
             total = l1 + GRADIENT_WEIGHT * grad
             if extra is not None:
-                total = total + extra(model, rng)
+                total = total + extra(model, rng, run["step"])
             opt.zero_grad()
             total.backward()
             opt.step()

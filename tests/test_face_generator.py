@@ -108,10 +108,10 @@ def test_the_sync_loss_scores_five_drawn_mouths_against_their_sound_and_trains_t
     loss = generator.SyncLoss(data, expert, weight=0.5, start=1)
     assert loss.usable == [0]
     model = generator.MouthUNet((8, 12, 16, 24))
-    assert loss(model, rng).item() == 0  # not before its start step
-    for _ in range(10):  # windows stay where the sound is (it is shorter than the frames)
-        loss(model, rng)
-    value = loss(model, rng)
+    assert loss(model, rng, 0).item() == 0  # not before its start step
+    for step in range(1, 11):  # windows stay where the sound is (it is shorter than the frames)
+        loss(model, rng, step)
+    value = loss(model, rng, 11)
     value.backward()
     assert value.ndim == 0 and value.item() > 0 and loss.running > 0
     # the expert is frozen; its verdict reaches the generator's weights

@@ -34,7 +34,16 @@ from torch import nn
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
 from bench.render_quality import read_audio
 from bench.results import REPO, git_sha, stamped, write_results
-from bench.sync_judge import COLUMNS, FRAMES, MEL_PER_FRAME, ROWS, sound_frames, sound_window
+from bench.sync_judge import (
+    COLUMNS,
+    FRAMES,
+    LUMA,
+    MEL_PER_FRAME,
+    ROWS,
+    grey_mouth,
+    sound_frames,
+    sound_window,
+)
 from training.face.crops import CROPS
 from training.face.driven import load_driven, training_pool
 from voxrig.core import face_train
@@ -68,7 +77,7 @@ SYNC_EXPERT = REPO / "build" / "face" / "sync-loss" / "expert.pt"
 TRAIN_CLIPS = 400  # of the 720 (memory and load time; a 30-min budget sees ~10k samples)
 SYNC_WINDOWS = 2  # five-frame windows per step for the sync loss (10 more crops drawn)
 SYNC_START = 2000  # steps of L1 alone before the sync loss joins (see SyncLoss)
-GREY = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+GREY = torch.tensor(LUMA).view(1, 3, 1, 1)  # the expert's grey, of drawn (N, 3, h, w) crops
 
 
 @dataclass(frozen=True)
@@ -125,24 +134,18 @@ class SyncLoss:
                  start: int = SYNC_START) -> None:
         from training.face.sync_expert import SyncExpert
 
-        self.data, self.weight, self.start, self.calls = data, weight, start, 0
+        self.data, self.weight, self.start = data, weight, start
         self.expert = SyncExpert()
         self.expert.load_state_dict(torch.load(expert_path, weights_only=True))
         self.expert.eval().requires_grad_(False)
         self.usable = [c for c, s in enumerate(data.sounds) if s is not None]
         # the expert sees each clip's grey mouth with the clip's mean removed
-        self.means = {c: torch.from_numpy(self._grey(data.crops[c]).mean(axis=0))
+        self.means = {c: torch.from_numpy(grey_mouth(data.crops[c]).mean(axis=0))
                       for c in self.usable}
         self.running: float | None = None
 
-    @staticmethod
-    def _grey(crops: np.ndarray) -> np.ndarray:
-        return crops[:, ROWS, COLUMNS].astype(np.float32) @ np.float32(
-            [0.299, 0.587, 0.114]) / 255
-
-    def __call__(self, model: nn.Module, rng: np.random.Generator) -> torch.Tensor:
-        self.calls += 1
-        if self.calls <= self.start:
+    def __call__(self, model: nn.Module, rng: np.random.Generator, step: int) -> torch.Tensor:
+        if step < self.start:
             return torch.zeros(())
         inputs, sounds, means = [], [], []
         for c in rng.choice(self.usable, SYNC_WINDOWS):
