@@ -194,8 +194,10 @@ def load_run(saved: dict, seed: int) -> dict:
     return run
 
 
-# an extra loss term: (model, the run's random generator, steps done) -> a scalar tensor to add
-ExtraLoss = Callable[[nn.Module, np.random.Generator, int], torch.Tensor]
+# an extra loss term: (model, the run's random generator, steps done, the step's drawn crops,
+# their real crops) -> a scalar tensor to add
+ExtraLoss = Callable[[nn.Module, np.random.Generator, int, torch.Tensor, torch.Tensor],
+                     torch.Tensor]
 
 
 def train(run: dict, footage: Footage, budget: float,
@@ -207,7 +209,8 @@ def train(run: dict, footage: Footage, budget: float,
     (counting earlier sessions), the learning rate on a cosine over the budget: the recipe of
     training/face/generator.py. `save(state_dict(run))` is called every save_every seconds,
     at the end, and when the loop is interrupted (Ctrl-C, SIGTERM), so a rerun resumes.
-    `extra` adds a loss of the recipe's own each step (the GRID recipe's lip-sync loss)."""
+    `extra` adds a loss of the recipe's own each step (the GRID recipe's lip-sync and
+    adversarial losses)."""
     model, opt, rng = run["model"], run["opt"], run["rng"]
     weights = mouth_weights()
     model.train()
@@ -218,11 +221,12 @@ def train(run: dict, footage: Footage, budget: float,
             for group in opt.param_groups:
                 group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
             x, y = sample_batch(rng, footage.crops, footage.mouths, footage.closed)
-            l1, grad = loss_terms(model(x), y, weights)
+            drawn = model(x)
+            l1, grad = loss_terms(drawn, y, weights)
             still = loss_terms(x[:, REFERENCE], y, weights)[0].item()
             total = l1 + GRADIENT_WEIGHT * grad
             if extra is not None:
-                total = total + extra(model, rng, run["step"])
+                total = total + extra(model, rng, run["step"], drawn, y)
             opt.zero_grad()
             total.backward()
             opt.step()

@@ -108,12 +108,54 @@ def test_the_sync_loss_scores_five_drawn_mouths_against_their_sound_and_trains_t
     loss = generator.SyncLoss(data, expert, weight=0.5, start=1)
     assert loss.usable == [0]
     model = generator.MouthUNet((8, 12, 16, 24))
-    assert loss(model, rng, 0).item() == 0  # not before its start step
+    batch = (torch.zeros(1, 3, 96, 96), torch.zeros(1, 3, 96, 96))  # the step's: not used
+    assert loss(model, rng, 0, *batch).item() == 0  # not before its start step
     for step in range(1, 11):  # windows stay where the sound is (it is shorter than the frames)
-        loss(model, rng, step)
-    value = loss(model, rng, 11)
+        loss(model, rng, step, *batch)
+    value = loss(model, rng, 11, *batch)
     value.backward()
     assert value.ndim == 0 and value.item() > 0 and loss.running > 0
     # the expert is frozen; its verdict reaches the generator's weights
     assert all(p.grad is None for p in loss.expert.parameters())
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_the_gan_loss_trains_its_critic_on_the_step_and_asks_the_generator_to_fool_it() -> None:
+    from training.face.adversarial import AdversarialLoss
+
+    torch.manual_seed(0)
+    loss = AdversarialLoss(weight=0.1, start=2)
+    model = generator.MouthUNet((8, 12, 16, 24))
+    x = torch.rand(4, face_render.IN_CHANNELS, 96, 96)
+    real = torch.rand(4, 3, 96, 96)
+    rng = np.random.default_rng(0)
+    assert loss(model, rng, 0, model(x), real).item() == 0  # not before its start step
+    assert loss.running_critic is None
+    before = [p.detach().clone() for p in loss.critic.parameters()]
+    value = loss(model, rng, 2, model(x), real)
+    critic_grads = [p.grad.clone() for p in loss.critic.parameters()]
+    value.backward()
+    assert value.ndim == 0 and value.item() > 0 and loss.running_critic > 0
+    # the critic took its own step; the generator's loss leaves the critic's gradients alone
+    assert any((p - b).abs().sum() > 0 for p, b in zip(loss.critic.parameters(), before,
+                                                        strict=True))
+    assert all(torch.equal(p.grad, g) for p, g in zip(loss.critic.parameters(), critic_grads,
+                                                      strict=True))
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_a_critic_that_sees_real_and_blurred_mouths_learns_to_tell_them_apart() -> None:
+    from training.face.adversarial import AdversarialLoss, mouth_box
+
+    torch.manual_seed(0)
+    loss = AdversarialLoss(weight=1.0, start=0)
+    rng = np.random.default_rng(0)
+    real = torch.from_numpy(rng.integers(0, 2, (8, 3, 96, 96)).astype(np.float32))  # sharp
+    soft = torch.full_like(real, 0.5)  # what an L1 generator draws for such a texture
+    first = None
+    for step in range(60):
+        loss(None, rng, step, soft, real)  # the model is not needed: the drawn crops are given
+        first = first if first is not None else loss.running_critic
+    with torch.no_grad():
+        assert (loss.critic(mouth_box(real)).mean() > loss.critic(mouth_box(soft)).mean())
+    assert loss.running_critic < first

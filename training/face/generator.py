@@ -44,6 +44,7 @@ from bench.sync_judge import (
     sound_frames,
     sound_window,
 )
+from training.face.adversarial import AdversarialLoss
 from training.face.crops import CROPS
 from training.face.driven import load_driven, training_pool
 from voxrig.core import face_train
@@ -144,7 +145,8 @@ class SyncLoss:
                       for c in self.usable}
         self.running: float | None = None
 
-    def __call__(self, model: nn.Module, rng: np.random.Generator, step: int) -> torch.Tensor:
+    def __call__(self, model: nn.Module, rng: np.random.Generator, step: int,
+                 drawn: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if step < self.start:
             return torch.zeros(())
         inputs, sounds, means = [], [], []
@@ -167,9 +169,16 @@ class SyncLoss:
         return self.weight * loss
 
 
+def summed(losses: list[face_train.ExtraLoss]) -> face_train.ExtraLoss | None:
+    """One extra loss for face_train.train out of several (None when there are none)."""
+    if not losses:
+        return None
+    return lambda *step: sum((loss(*step) for loss in losses), torch.zeros(()))
+
+
 def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
           clips: int = TRAIN_CLIPS, sync_weight: float = 0.0,
-          sync_expert: Path = SYNC_EXPERT) -> dict:
+          sync_expert: Path = SYNC_EXPERT, gan_weight: float = 0.0) -> dict:
     """Train for a wall-clock budget (cosine learning rate over it) on `threads` threads."""
     torch.set_num_threads(threads)
     place, keypoints = load_driven()
@@ -182,15 +191,18 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
     sync = SyncLoss(data, sync_expert, sync_weight) if sync_weight > 0 else None
     if sync is not None:
         print(f"sync loss on {len(sync.usable)} of {len(data.crops)} clips", flush=True)
+    gan = AdversarialLoss(gan_weight, seed=seed) if gan_weight > 0 else None
     footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [])
     run = face_train.new_run(seed)
 
     def report(p: face_train.Progress) -> None:
         extra = f" sync {sync.running:.3f}" if sync is not None and sync.running else ""
+        if gan is not None and gan.running is not None:
+            extra += f" gan {gan.running:.3f} critic {gan.running_critic:.3f}"
         print(f"step {p.step} {p.seconds:.0f}s l1/still {p.l1_vs_still:.4f}{extra}", flush=True)
 
     face_train.train(run, footage, minutes * 60, progress=report, report_every=60.0,
-                     extra=sync)
+                     extra=summed([loss for loss in (sync, gan) if loss is not None]))
     model = run["model"]
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "mouth.pt")
@@ -207,6 +219,10 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
             "sync_expert": str(sync_expert.relative_to(REPO)) if sync else None,
             "sync_clips": len(sync.usable) if sync else 0,
             "sync_loss_end": round(sync.running, 4) if sync and sync.running else None,
+            "gan_weight": gan_weight, "gan_start_step": gan.start if gan else None,
+            "gan_loss_end": round(gan.running, 4) if gan and gan.running else None,
+            "critic_loss_end": round(gan.running_critic, 4) if gan and gan.running_critic
+            else None,
             "parameters": sum(p.numel() for p in model.parameters()),
             "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": run["curve"]}
 
@@ -227,16 +243,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="weight of the lip-sync loss (0: none; Wav2Lip used 0.03)")
     parser.add_argument("--sync-expert", type=Path, default=SYNC_EXPERT,
                         help="the loss's lip-sync expert (training.face.sync_expert's .pt)")
+    parser.add_argument("--gan-weight", type=float, default=0.0,
+                        help="weight of the patch-critic loss (0: none; Wav2Lip used 0.07)")
     parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
     summary = train(args.minutes, args.seed, args.output, args.threads, args.clips,
-                    args.sync_weight, args.sync_expert)
+                    args.sync_weight, args.sync_expert, args.gan_weight)
     if args.no_results:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
     sha = git_sha()
-    kind = "driven-sync" if args.sync_weight > 0 else "driven"
+    kind = "driven" + ("-sync" if args.sync_weight > 0 else "") + (
+        "-gan" if args.gan_weight > 0 else "")
     write_results(RESULTS / f"render-generator-{kind}-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))
     print({k: v for k, v in summary.items() if k != "curve"})
