@@ -229,8 +229,10 @@ def voxrig_renderer(threads: int = 1, face_path: Path | None = None) -> Renderer
                                      frames.__getitem__, face.template, neutral)
         place, reference = person(track, face, neutral)
         keypoints = bake_keypoints(audio)[:len(frames)]
+        memory = None if generate.memory is None else generate.memory.mouths(
+            audio, len(keypoints), 25.0)
         return np.stack(list(dub(frames, track.a, track.t, reference, place, keypoints,
-                                 generate)))
+                                 generate, memory)))
     return render
 
 

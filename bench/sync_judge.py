@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voxrig.core.mel import log_mel
+from voxrig.core.face_memory import sound_frames  # noqa: F401 (the expert's sound, here too)
 
 EXPERT = Path(__file__).parent / "data" / "sync-expert.onnx"
 FRAMES = 5  # video frames per window: 200 ms at 25 fps
@@ -36,12 +36,6 @@ def mouth_frames(crops: np.ndarray) -> np.ndarray:
     differ less than motion does)."""
     grey = grey_mouth(crops)
     return grey - grey.mean(axis=0, keepdims=True)
-
-
-def sound_frames(audio: np.ndarray) -> np.ndarray:
-    """(n,) 16 kHz samples -> (frames, N_MELS) log-mel, the clip's mean removed."""
-    mel = log_mel(audio)
-    return (mel - mel.mean(axis=0, keepdims=True)) / 4.0
 
 
 def mouth_window(mouth: np.ndarray, k: int) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 
 from .clip import Clip, frame_count_for
 from .face_canvas import FEATHER, ICT_TO_MESH, MOUTH_BOX, MOUTH_SIZE, crop, ict_points, paste
+from .face_memory import MouthMemory
 from .names import ARKIT_INDEX
 
 ICT_OUTER_LIP = (48, 51, 54, 57)  # corners and midlines, drawn as a closed loop
@@ -29,6 +30,7 @@ LINE_SIGMA = 1.5  # crop pixels: the drawn lines' Gaussian width
 TEMPLATE_CHANNELS = 3  # outer loop, inner loop, chin
 MASK_ROW = 0  # crop rows from here down are hidden: the whole crop (see Generator)
 IN_CHANNELS = 3 + 3 + TEMPLATE_CHANNELS  # masked frame, reference, lip template
+MEMORY_CHANNELS = 3  # a face with a mouth memory (core/face_memory.py) also sees its mouth
 BATCH = 8  # crops per generator call
 
 # (N, IN_CHANNELS, 96, 96) float32 -> (N, 3, 96, 96) float32 in [0, 1]
@@ -45,11 +47,15 @@ class Generator:
 
     network: Network
     mask_row: int = MASK_ROW
+    memory: MouthMemory | None = None  # S1's memory, for faces trained with one
 
-    def __call__(self, frames: np.ndarray, reference: np.ndarray,
-                 templates: np.ndarray) -> np.ndarray:
-        """Drawn crops (N, 3, 96, 96) in [0, 1] for model_inputs' arguments."""
-        return self.network(model_inputs(frames, reference, templates, self.mask_row))
+    def __call__(self, frames: np.ndarray, reference: np.ndarray, templates: np.ndarray,
+                 memory: np.ndarray | None = None) -> np.ndarray:
+        """Drawn crops (N, 3, 96, 96) in [0, 1] for model_inputs' arguments (the memory
+        mouths when the face has a memory)."""
+        if (memory is None) != (self.memory is None):
+            raise ValueError("memory mouths are given exactly when the face has a memory")
+        return self.network(model_inputs(frames, reference, templates, self.mask_row, memory))
 
 
 @dataclass(frozen=True)
@@ -118,15 +124,19 @@ def keypoints_at(clip: Clip, fps: float) -> np.ndarray:
 
 
 def model_inputs(frames: np.ndarray, reference: np.ndarray, templates: np.ndarray,
-                 mask_row: int = MASK_ROW) -> np.ndarray:
+                 mask_row: int = MASK_ROW, memory: np.ndarray | None = None) -> np.ndarray:
     """(N, IN_CHANNELS, 96, 96) float32 generator input from uint8 mouth crops (N, 96, 96, 3)
     of the frames to redraw (rows from mask_row down are masked here, so the old mouth never
-    reaches the network), reference crops of the same shape and templates (N, 3, 96, 96)."""
+    reaches the network), reference crops of the same shape and templates (N, 3, 96, 96);
+    with uint8 memory mouths (N, 96, 96, 3), MEMORY_CHANNELS more."""
     masked = frames.astype(np.float32) / 255
     masked[:, mask_row:] = 0.5
     ref = reference.astype(np.float32) / 255
-    return np.concatenate([masked.transpose(0, 3, 1, 2), ref.transpose(0, 3, 1, 2),
-                           templates.astype(np.float32)], 1)
+    parts = [masked.transpose(0, 3, 1, 2), ref.transpose(0, 3, 1, 2),
+             templates.astype(np.float32)]
+    if memory is not None:
+        parts.append(memory.astype(np.float32).transpose(0, 3, 1, 2) / 255)
+    return np.concatenate(parts, 1)
 
 
 def to_crops(drawn: np.ndarray) -> np.ndarray:
@@ -145,27 +155,34 @@ def ping_pong(count: int, frames: int) -> np.ndarray:
 
 
 def render_frames(frames: Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
-                  reference: np.ndarray, mouths: np.ndarray,
-                  generate: Generator) -> Iterator[np.ndarray]:
+                  reference: np.ndarray, mouths: np.ndarray, generate: Generator,
+                  memory: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """The output frames: each video frame (H, W, 3) with its mouth redrawn to the clip's
     mouth points `mouths` (T, 9), with frame k's canvas transform a[k], t[k] and the
-    person's reference mouth crop (96, 96, 3). Frames go through the generator BATCH at a
-    time; the iterator yields them in order."""
+    person's reference mouth crop (96, 96, 3) (and, for a face with a memory, frame k's
+    memory mouth memory[k]). Frames go through the generator BATCH at a time; the iterator
+    yields them in order."""
     batch: list[tuple[np.ndarray, complex, complex, np.ndarray]] = []
+    first = 0
     for k, frame in enumerate(frames):
         batch.append((frame, a[k], t[k], mouths[k]))
         if len(batch) == BATCH:
-            yield from _redraw(batch, reference, generate)
-            batch = []
+            yield from _redraw(batch, reference, generate, _rows(memory, first, BATCH))
+            batch, first = [], k + 1
     if batch:
-        yield from _redraw(batch, reference, generate)
+        yield from _redraw(batch, reference, generate, _rows(memory, first, len(batch)))
+
+
+def _rows(memory: np.ndarray | None, first: int, count: int) -> np.ndarray | None:
+    return None if memory is None else memory[first:first + count]
 
 
 def dub(frames: np.ndarray | Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
         reference: np.ndarray, place: Placement, keypoints: np.ndarray,
-        generate: Generator) -> Iterator[np.ndarray]:
+        generate: Generator, memory: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """A video with frame->canvas transforms a, t (one per video frame) saying a clip: one
-    output frame per keypoint frame, each mouth redrawn. `frames` is either the video held
+    output frame per keypoint frame, each mouth redrawn (with that frame's memory mouth,
+    memory[k], for a face with a memory). `frames` is either the video held
     as an array (T, H, W, 3), ping-ponged to the clip's length when shorter, or the video's
     frames (H, W, 3) in order, at least len(keypoints) of them: a stream, read only as the
     output is, so no more than a generator batch of them is held at once."""
@@ -177,14 +194,14 @@ def dub(frames: np.ndarray | Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
         shown = np.arange(count)
         shown_frames = islice(frames, count)
     return render_frames(shown_frames, a[shown], t[shown], reference,
-                         clip_mouth_points(keypoints, place), generate)
+                         clip_mouth_points(keypoints, place), generate, memory)
 
 
 def _redraw(batch: list[tuple[np.ndarray, complex, complex, np.ndarray]], reference: np.ndarray,
-            generate: Generator) -> list[np.ndarray]:
+            generate: Generator, memory: np.ndarray | None) -> list[np.ndarray]:
     crops = np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE) for f, a, t, _ in batch])
     templates = np.stack([mouth_template(m) for *_, m in batch])
     refs = np.repeat(reference[None], len(batch), axis=0)
-    drawn = to_crops(generate(crops, refs, templates))
+    drawn = to_crops(generate(crops, refs, templates, memory))
     return [paste(f, c, a, t, MOUTH_BOX, FEATHER)
             for (f, a, t, _), c in zip(batch, drawn, strict=True)]

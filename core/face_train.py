@@ -43,9 +43,10 @@ class MouthUNet(nn.Module):
     output is the reference crop plus the drawn change (most of the lower face is the
     reference's already, so training starts from the still mouth, not from grey)."""
 
-    def __init__(self, widths: tuple[int, ...] = WIDTHS) -> None:
+    def __init__(self, widths: tuple[int, ...] = WIDTHS, in_channels: int = IN_CHANNELS) -> None:
         super().__init__()
-        self.down = nn.ModuleList([_block(IN_CHANNELS, widths[0])] + [
+        self.in_channels = in_channels
+        self.down = nn.ModuleList([_block(in_channels, widths[0])] + [
             _block(a, b, 2) for a, b in zip(widths[:-1], widths[1:], strict=True)])
         self.up = nn.ModuleList([_block(b + a, a) for a, b in
                                  zip(widths[:-1], widths[1:], strict=True)][::-1])
@@ -74,9 +75,11 @@ def mouth_crops(frames: np.ndarray, sim: Similarity) -> np.ndarray:
 
 
 def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list[np.ndarray],
-                 closed: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+                 closed: list[np.ndarray], memory: list[np.ndarray] | None = None,
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A batch of (input, target): random frames, each with one of its own clip's closed-mouth
-    frames, never itself, as the reference (so the reference's mouth never tells the answer)."""
+    frames, never itself, as the reference (so the reference's mouth never tells the answer),
+    and its memory mouth when the footage has them."""
     clips = rng.integers(len(crops), size=BATCH)
     pairs = []
     for c in clips:
@@ -86,7 +89,8 @@ def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list
     target = np.stack([crops[c][k] for c, (k, _) in pairs])
     reference = np.stack([crops[c][r] for c, (_, r) in pairs])
     lips = np.stack([mouth_template(mouths[c][k]) for c, (k, _) in pairs])
-    x = model_inputs(target, reference, lips)
+    remembered = None if memory is None else np.stack([memory[c][k] for c, (k, _) in pairs])
+    x = model_inputs(target, reference, lips, memory=remembered)
     y = target.astype(np.float32).transpose(0, 3, 1, 2) / 255
     return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
 
@@ -109,10 +113,10 @@ def loss_terms(out: torch.Tensor, target: torch.Tensor,
     return l1, grad
 
 
-def export(model: nn.Module, path: str | io.BytesIO) -> None:
+def export(model: MouthUNet, path: str | io.BytesIO) -> None:
     """ONNX with a dynamic batch axis, so the renderer can draw several frames per call."""
     model.eval()
-    dummy = torch.zeros(1, IN_CHANNELS, 96, 96)
+    dummy = torch.zeros(1, model.in_channels, 96, 96)
     torch.onnx.export(model, (dummy,), path, input_names=["x"], output_names=["mouth"],
                       dynamic_axes={"x": {0: "n"}, "mouth": {0: "n"}}, opset_version=17,
                       dynamo=False)
@@ -164,11 +168,11 @@ class Progress:
     l1_vs_still: float | None
 
 
-def new_run(seed: int) -> dict:
+def new_run(seed: int, in_channels: int = IN_CHANNELS) -> dict:
     """The state of a run that has not started: the model, its optimiser and both random
     generators, seeded, so the same seed on the same footage starts the same."""
     torch.manual_seed(seed)
-    model = MouthUNet()
+    model = MouthUNet(in_channels=in_channels)
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     return {"model": model, "opt": opt, "rng": np.random.default_rng(seed), "step": 0,
             "seconds": 0.0, "running": None, "curve": []}
@@ -220,7 +224,8 @@ def train(run: dict, footage: Footage, budget: float,
         while (elapsed := time.perf_counter() - session) < budget:
             for group in opt.param_groups:
                 group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
-            x, y = sample_batch(rng, footage.crops, footage.mouths, footage.closed)
+            x, y = sample_batch(rng, footage.crops, footage.mouths, footage.closed,
+                                footage.memory)
             drawn = model(x)
             l1, grad = loss_terms(drawn, y, weights)
             still = loss_terms(x[:, REFERENCE], y, weights)[0].item()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from voxrig import core
+from voxrig.core.audio import load_audio
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
 from voxrig.core.errors import VoxrigError
@@ -125,7 +126,13 @@ def dub_clip(clip: Clip, audio: Path | None, output: Path, video_path: Path,
     track = (track_from_landmarks(str(video_path), marks, used, frame_at, face.template,
                                   neutral) if marks is not None else demo)
     place, reference = person(track, face, neutral)
-    out = dub(frames, track.a, track.t, reference, place, keypoints, generate)
+    memory = None
+    if generate.memory is not None:  # S1's memory mouths come from the sound itself
+        if audio is None:
+            raise VoxrigError(f"face model {face.name or 'given'!r} draws the mouth from the "
+                              f"sound too: give the clip's audio with --audio")
+        memory = generate.memory.mouths(load_audio(audio).samples, count, info.fps)
+    out = dub(frames, track.a, track.t, reference, place, keypoints, generate, memory)
     write_video(out, info.fps, output, audio)
     return Dubbed(count, used, video_frames, capped)
 

@@ -7,7 +7,10 @@
   similarity that puts voxrig's 68 ICT keypoints onto the person's canvas face), "source",
   "license"};
 - `generator.onnx`: the mouth generator (core/face_render.py's input -> a 96x96 crop);
-- `reference.npy`: the person's closed-mouth crop (96, 96, 3) uint8.
+- `reference.npy`: the person's closed-mouth crop (96, 96, 3) uint8;
+- for a face with S1's mouth memory (core/face_memory.py), `memory.onnx`: its sound network
+  ((N, 1, 80, 36) log-mel -> (N, K) logits) and `prototypes.npy`: its K mouth crops
+  (K, 96, 96, 3) uint8; the generator then takes the memory mouth as 3 more channels.
 
 Why a zip of plain parts: each can be read and checked on its own, with nothing executable
 but the ONNX graph, and one file is easy to pass around."""
@@ -17,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +28,13 @@ import numpy as np
 
 from voxrig.core.errors import VoxrigError
 from voxrig.core.face_canvas import CANVAS, FEATHER, MOUTH_BOX, MOUTH_SIZE, STABLE
-from voxrig.core.face_render import IN_CHANNELS, MASK_ROW, Generator, Placement
+from voxrig.core.face_memory import CONTEXT_MEL, MouthMemory
+from voxrig.core.face_render import IN_CHANNELS, MASK_ROW, MEMORY_CHANNELS, Generator, Placement
+from voxrig.core.mel import N_MELS
 
 FORMAT, VERSION = "voxrig.face", 1
 HEADER, GENERATOR, REFERENCE = "header.json", "generator.onnx", "reference.npy"
+MEMORY, PROTOTYPES = "memory.onnx", "prototypes.npy"  # both or neither
 MAX_BYTES = 256 * 2 ** 20  # a face model is a few MB; refuse anything absurd before unzipping
 
 
@@ -48,6 +55,8 @@ class Face:
     ict_a: complex
     ict_t: complex
     mask_row: int = MASK_ROW  # crop rows from here down its generator sees masked
+    memory: bytes | None = None  # ONNX of S1's sound network, with
+    prototypes: np.ndarray | None = None  # its (K, 96, 96, 3) uint8 mouths
 
     def placement(self, neutral: np.ndarray) -> Placement:
         """Where a clip's keypoints land on this person's canvas face."""
@@ -62,12 +71,19 @@ def write_face(path: str | Path, face: Face, *, source: str, license: str) -> No
               "ict_to_canvas": {"a": [face.ict_a.real, face.ict_a.imag],
                                 "t": [face.ict_t.real, face.ict_t.imag]},
               "source": source, "license": license}
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(face.reference, dtype=np.uint8), allow_pickle=False)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(HEADER, json.dumps(header, indent=1))
         zf.writestr(GENERATOR, face.generator)
-        zf.writestr(REFERENCE, buffer.getvalue())
+        zf.writestr(REFERENCE, _npy(face.reference))
+        if face.memory is not None and face.prototypes is not None:
+            zf.writestr(MEMORY, face.memory)
+            zf.writestr(PROTOTYPES, _npy(face.prototypes))
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array, dtype=np.uint8), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def read_face(path: str | Path) -> Face:
@@ -82,13 +98,18 @@ def read_face(path: str | Path) -> Face:
                           f"({path.stat().st_size / 2 ** 20:.0f} MB)")
     try:
         with zipfile.ZipFile(path) as zf:
-            parts = {n: zf.read(n) for n in (HEADER, GENERATOR, REFERENCE) if n in zf.namelist()}
+            parts = {n: zf.read(n) for n in (HEADER, GENERATOR, REFERENCE, MEMORY, PROTOTYPES)
+                     if n in zf.namelist()}
     except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise VoxrigError(f"face model {name!r} is not a .voxface (not a readable zip: "
                           f"{exc})") from None
     missing = [n for n in (HEADER, GENERATOR, REFERENCE) if n not in parts]
     if missing:
         raise VoxrigError(f"face model {name!r} is incomplete: no {missing[0]} inside")
+    if (MEMORY in parts) != (PROTOTYPES in parts):
+        lacking = PROTOTYPES if MEMORY in parts else MEMORY
+        raise VoxrigError(f"face model {name!r} is incomplete: its mouth memory has no "
+                          f"{lacking}")
     return _parse(name, parts)
 
 
@@ -119,15 +140,43 @@ def _parse(name: str, parts: dict[str, bytes]) -> Face:
     if reference.shape != (MOUTH_SIZE[1], MOUTH_SIZE[0], 3) or reference.dtype != np.uint8:
         raise VoxrigError(f"face model {name!r} is damaged (reference crop of shape "
                           f"{reference.shape})")
+    prototypes = None
+    if PROTOTYPES in parts:
+        try:
+            prototypes = np.load(io.BytesIO(parts[PROTOTYPES]), allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise VoxrigError(f"face model {name!r}: its mouth memory is damaged "
+                              f"({type(exc).__name__}: {exc})") from None
+        if prototypes.ndim != 4 or prototypes.shape[1:] != reference.shape \
+                or prototypes.dtype != np.uint8 or len(prototypes) < 2:
+            raise VoxrigError(f"face model {name!r}: its mouth memory is damaged (prototypes "
+                              f"of shape {prototypes.shape})")
     return Face(str(header.get("name", "")), parts[GENERATOR], reference, template, ict_a, ict_t,
-                mask_row)
+                mask_row, parts.get(MEMORY), prototypes)
 
 
 def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
-    """The face's generator with its mask, run by onnxruntime on one thread by default: ffmpeg
-    encodes the frames on another core meanwhile (on 2 busy cores one thread drew 86 frames/s,
-    two 51). A graph onnxruntime cannot load, or one that does not draw a 96x96 crop from the
+    """The face's generator with its mask (and memory), run by onnxruntime on one thread by
+    default: ffmpeg encodes the frames on another core meanwhile (on 2 busy cores one thread
+    drew 86 frames/s, two 51). A graph onnxruntime cannot load, or one that does not take the
     renderer's input, is a damaged face model."""
+    channels = IN_CHANNELS + (MEMORY_CHANNELS if face.memory is not None else 0)
+    drawn = _network(face.generator, name, "generator", threads,
+                     [channels, MOUTH_SIZE[1], MOUTH_SIZE[0]])
+    memory = None
+    if face.memory is not None and face.prototypes is not None:
+        sound = _network(face.memory, name, "mouth memory", threads, [1, N_MELS, CONTEXT_MEL])
+        memory = MouthMemory(sound, face.prototypes)
+        logits = sound(np.zeros((1, 1, N_MELS, CONTEXT_MEL), np.float32))
+        if logits.shape != (1, len(face.prototypes)):
+            raise VoxrigError(f"face model {name!r}: its mouth memory weighs {logits.shape[1:]} "
+                              f"prototypes, not its {len(face.prototypes)}")
+    return Generator(drawn, face.mask_row, memory)
+
+
+def _network(model: bytes, name: str, what: str, threads: int,
+             shape: list[int]) -> Callable[[np.ndarray], np.ndarray]:
+    """One ONNX graph of a face, with one input of (N, *shape) and one output."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -135,17 +184,16 @@ def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
     options.inter_op_num_threads = 1
     options.log_severity_level = 4  # its own messages would not be one line
     try:
-        session = ort.InferenceSession(face.generator, options,
-                                       providers=["CPUExecutionProvider"])
-        (given,), (drawn,) = session.get_inputs(), session.get_outputs()
+        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        (given,), (out,) = session.get_inputs(), session.get_outputs()
     except Exception as exc:  # onnxruntime raises its own, undocumented, exception types
-        raise VoxrigError(f"face model {name!r}: its generator is not a usable ONNX model "
+        raise VoxrigError(f"face model {name!r}: its {what} is not a usable ONNX model "
                           f"({type(exc).__name__})") from None
-    if list(given.shape[1:]) != [IN_CHANNELS, MOUTH_SIZE[1], MOUTH_SIZE[0]]:
-        raise VoxrigError(f"face model {name!r}: its generator takes input {given.shape}, "
+    if list(given.shape[1:]) != shape:
+        raise VoxrigError(f"face model {name!r}: its {what} takes input {given.shape}, "
                           f"not the renderer's")
 
     def network(x: np.ndarray) -> np.ndarray:
-        return session.run([drawn.name], {given.name: x})[0]
+        return session.run([out.name], {given.name: x})[0]
 
-    return Generator(network, face.mask_row)
+    return network

@@ -47,10 +47,14 @@ from bench.sync_judge import (
 from training.face.adversarial import AdversarialLoss
 from training.face.crops import CROPS
 from training.face.driven import load_driven, training_pool
+from training.face.memory import FPS, open_memory
 from voxrig.core import face_train
 from voxrig.core.face_canvas import neutral_frames
+from voxrig.core.face_memory import MouthMemory
 from voxrig.core.face_render import (
+    IN_CHANNELS,
     MASK_ROW,
+    MEMORY_CHANNELS,
     Placement,
     clip_mouth_points,
     model_inputs,
@@ -91,15 +95,17 @@ class Training:
     mouths: list[np.ndarray]
     closed: list[np.ndarray]
     sounds: list[np.ndarray | None]
+    memory: list[np.ndarray] | None = None  # S1's memory mouths of the frames, if used
 
 
 def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray],
-                  with_sound: bool = False) -> Training:
+                  with_sound: bool = False, memory: MouthMemory | None = None) -> Training:
     """The given clips' tracked frames, each with the clip's baked mouth points on the canvas
-    and its closed-mouth frames (the references: render's is the person's closed mouth)."""
+    and its closed-mouth frames (the references: render's is the person's closed mouth), and
+    with a memory, each frame's memory mouth from the clip's sound (as render computes it)."""
     ids, landmarks = load_landmarks(LANDMARKS)
     index = {c: k for k, c in enumerate(ids)}
-    out = Training([], [], [], [])
+    out = Training([], [], [], [], [] if memory is not None else None)
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
             mouth = z["mouth"]
@@ -119,6 +125,9 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
         out.mouths.append(points[:n][keep])
         out.closed.append(neutral_frames(landmarks[index[clip_id], :n][keep]))
         out.sounds.append(sound)
+        if out.memory is not None:
+            remembered = memory.mouths(read_audio(CLIPS / f"{clip_id}.mp4"), n, FPS)
+            out.memory.append(remembered[keep])
     return out
 
 
@@ -156,7 +165,8 @@ class SyncLoss:
             k = int(rng.integers(heard - FRAMES + 1))
             reference = np.repeat(crops[int(rng.choice(closed))][None], FRAMES, axis=0)
             lips = np.stack([mouth_template(m) for m in mouths[k:k + FRAMES]])
-            inputs.append(model_inputs(crops[k:k + FRAMES], reference, lips))
+            remembered = None if self.data.memory is None else self.data.memory[c][k:k + FRAMES]
+            inputs.append(model_inputs(crops[k:k + FRAMES], reference, lips, memory=remembered))
             sounds.append(sound_window(self.data.sounds[c], k))
             means.append(self.means[c])
         drawn = model(torch.from_numpy(np.concatenate(inputs)))
@@ -178,7 +188,8 @@ def summed(losses: list[face_train.ExtraLoss]) -> face_train.ExtraLoss | None:
 
 def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
           clips: int = TRAIN_CLIPS, sync_weight: float = 0.0,
-          sync_expert: Path = SYNC_EXPERT, gan_weight: float = 0.0) -> dict:
+          sync_expert: Path = SYNC_EXPERT, gan_weight: float = 0.0,
+          memory: Path | None = None) -> dict:
     """Train for a wall-clock budget (cosine learning rate over it) on `threads` threads."""
     torch.set_num_threads(threads)
     place, keypoints = load_driven()
@@ -186,14 +197,16 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
     chosen = sorted(np.random.default_rng(seed).choice(pool, min(clips, len(pool)),
                                                        replace=False).tolist())
     t0 = time.perf_counter()
-    data = load_training(chosen, place, keypoints, with_sound=sync_weight > 0)
+    mouth_memory = open_memory(memory) if memory is not None else None
+    data = load_training(chosen, place, keypoints, with_sound=sync_weight > 0,
+                         memory=mouth_memory)
     load_s = time.perf_counter() - t0
     sync = SyncLoss(data, sync_expert, sync_weight) if sync_weight > 0 else None
     if sync is not None:
         print(f"sync loss on {len(sync.usable)} of {len(data.crops)} clips", flush=True)
     gan = AdversarialLoss(gan_weight, seed=seed) if gan_weight > 0 else None
-    footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [])
-    run = face_train.new_run(seed)
+    footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [], data.memory)
+    run = face_train.new_run(seed, IN_CHANNELS + (MEMORY_CHANNELS if memory else 0))
 
     def report(p: face_train.Progress) -> None:
         extra = f" sync {sync.running:.3f}" if sync is not None and sync.running else ""
@@ -223,6 +236,7 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
             "gan_loss_end": round(gan.running, 4) if gan and gan.running else None,
             "critic_loss_end": round(gan.running_critic, 4) if gan and gan.running_critic
             else None,
+            "memory": str(memory.relative_to(REPO)) if memory else None,
             "parameters": sum(p.numel() for p in model.parameters()),
             "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": run["curve"]}
 
@@ -245,17 +259,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="the loss's lip-sync expert (training.face.sync_expert's .pt)")
     parser.add_argument("--gan-weight", type=float, default=0.0,
                         help="weight of the patch-critic loss (0: none; Wav2Lip used 0.07)")
+    parser.add_argument("--memory", type=Path, default=None,
+                        help="S1's mouth memory to fuse (training.face.memory's folder)")
     parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
     summary = train(args.minutes, args.seed, args.output, args.threads, args.clips,
-                    args.sync_weight, args.sync_expert, args.gan_weight)
+                    args.sync_weight, args.sync_expert, args.gan_weight,
+                    args.memory.resolve() if args.memory else None)
     if args.no_results:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
     sha = git_sha()
-    kind = "driven" + ("-sync" if args.sync_weight > 0 else "") + (
-        "-gan" if args.gan_weight > 0 else "")
+    kind = "driven" + ("-memory" if args.memory else "") + (
+        "-sync" if args.sync_weight > 0 else "") + ("-gan" if args.gan_weight > 0 else "")
     write_results(RESULTS / f"render-generator-{kind}-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))
     print({k: v for k, v in summary.items() if k != "curve"})

@@ -28,18 +28,18 @@ from torch import nn
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
 from bench.render_quality import read_audio, renderer_validation
 from bench.results import REPO, git_sha, stamped, write_results
-from bench.sync_judge import MEL_PER_FRAME, sound_frames
+from bench.sync_judge import MEL_PER_FRAME
 from training.face.crops import CROPS
 from training.face.driven import training_pool
 from voxrig.core.face_canvas import neutral_frames
+from voxrig.core.face_memory import CONTEXT_MEL, MouthMemory, sound_context, sound_frames
 
 OUT = REPO / "build" / "face" / "memory"
 RESULTS = REPO / "training" / "results"
 PROTOTYPES = 32  # k-means clusters of lower-face codes
 CODE_SIZE = 24  # crops are shrunk to 24x24 before PCA (the shapes, not the pores)
 PCA_DIMS = 32
-CONTEXT = 9  # video frames of sound per prediction, centred on the frame (360 ms)
-MEL = CONTEXT * MEL_PER_FRAME
+FPS = 25.0  # GRID's video
 LOWER_FACE_ROW = 20  # crop rows from here down: below the nose base
 MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # the generator's mouth weighting box
 BATCH = 64
@@ -76,7 +76,7 @@ def kmeans(x: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 class SoundToMemory(nn.Module):
-    """(B, 1, N_MELS, MEL) log-mel -> (B, PROTOTYPES) logits."""
+    """(B, 1, N_MELS, CONTEXT_MEL) log-mel -> (B, PROTOTYPES) logits."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,16 +92,6 @@ class SoundToMemory(nn.Module):
         return self.net(x)
 
 
-def sound_context(sound: np.ndarray, k: int) -> np.ndarray:
-    """(1, N_MELS, MEL) of the CONTEXT frames centred on video frame k, silence-padded."""
-    start = (k - CONTEXT // 2) * MEL_PER_FRAME
-    out = np.full((MEL, sound.shape[1]), sound.min(), np.float32)
-    lo, hi = max(start, 0), min(start + MEL, len(sound))
-    if hi > lo:
-        out[lo - start : hi - start] = sound[lo:hi]
-    return out.T[None]
-
-
 def load(clip_ids: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """(mouth crops, sound frames, closed-mouth frame indices) of each tracked clip."""
     ids, landmarks = load_landmarks(LANDMARKS)
@@ -112,7 +102,7 @@ def load(clip_ids: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, 
             mouth = z["mouth"]
         lm = landmarks[index[clip_id], :len(mouth)]
         keep = np.isfinite(lm).all(axis=(1, 2))
-        if keep.sum() < CONTEXT:
+        if keep.sum() < CONTEXT_MEL // MEL_PER_FRAME:
             continue
         sound = sound_frames(read_audio(CLIPS / f"{clip_id}.mp4"))
         frames = np.flatnonzero(keep)
@@ -163,7 +153,7 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1) -> dict:
         for c in picks:
             _, sound, frames, _ = clips[c]
             i = int(rng.integers(len(frames)))
-            x.append(sound_context(sound, int(frames[i])))
+            x.append(sound_context(sound, int(frames[i]), FPS))
             y.append(int(labels[c][i]))
         loss = loss_fn(model(torch.from_numpy(np.stack(x))), torch.tensor(y))
         opt.zero_grad()
@@ -180,11 +170,37 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1) -> dict:
     np.savez(out / "prototypes.npz", prototypes=prototypes, centres=centres, mean=mean,
              basis=basis)
     return {"seed": seed, "minutes": minutes, "threads": threads, "steps": step,
-            "prototypes": PROTOTYPES, "context_frames": CONTEXT, "train_clips": len(clips),
+            "prototypes": PROTOTYPES, "context_mel_frames": CONTEXT_MEL, "train_clips": len(clips),
             "train_frames": len(codes), "load_seconds": round(load_s, 1),
             "cluster_sizes": counts.astype(int).tolist(),
             "parameters": sum(p.numel() for p in model.parameters()),
             "validation": scores, "curve": curve}
+
+
+def open_memory(folder: Path = OUT) -> MouthMemory:
+    """A trained memory (train's folder) as the renderer uses it, its network run by torch."""
+    model = SoundToMemory()
+    model.load_state_dict(torch.load(folder / "sound_to_memory.pt", weights_only=True))
+    model.eval()
+    with np.load(folder / "prototypes.npz") as z:
+        prototypes = np.clip(np.rint(z["prototypes"]), 0, 255).astype(np.uint8)
+
+    @torch.no_grad()
+    def network(x: np.ndarray) -> np.ndarray:
+        return model(torch.from_numpy(x)).numpy()
+
+    return MouthMemory(network, prototypes)
+
+
+def export_memory(folder: Path, path: Path) -> None:
+    """The sound network as ONNX (dynamic batch), what a .voxface carries."""
+    model = SoundToMemory()
+    model.load_state_dict(torch.load(folder / "sound_to_memory.pt", weights_only=True))
+    model.eval()
+    torch.onnx.export(model, (torch.zeros(1, 1, 80, CONTEXT_MEL),), str(path),
+                      input_names=["sound"], output_names=["logits"],
+                      dynamic_axes={"sound": {0: "n"}, "logits": {0: "n"}}, opset_version=17,
+                      dynamo=False)
 
 
 @torch.no_grad()
@@ -196,7 +212,7 @@ def judge(model: SoundToMemory, clips: list, assign, prototypes: np.ndarray) -> 
     top1 = top5 = n = 0
     l1 = {"memory": 0.0, "still": 0.0, "best_prototype": 0.0}
     for mouth, sound, frames, closed in clips:
-        x = torch.from_numpy(np.stack([sound_context(sound, int(k)) for k in frames]))
+        x = torch.from_numpy(np.stack([sound_context(sound, int(k), FPS) for k in frames]))
         weights = torch.softmax(model(x), dim=1).numpy()
         truth = assign(mouth[frames])
         order = np.argsort(-weights, axis=1)

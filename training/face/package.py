@@ -5,6 +5,7 @@ demo needs no face tracker.
 
     .venv/bin/python -m training.face.package [--model build/face/generator/mouth.onnx]
     .venv/bin/python -m training.face.package --model M.onnx -o build/face/M.voxface  # to judge
+    ... --memory build/face/memory   # a generator trained with S1's memory carries it
 
 The demo clip is the training clip (never one of the 80 validation clips) whose head moves
 least, so the looped video does not swim."""
@@ -44,9 +45,10 @@ def steadiest_clip(ids: list[str], tracks: dict[str, np.ndarray]) -> str:
     return best
 
 
-def package(model: Path, out_face: Path = DEMO_FACE) -> dict:
-    """Write the demo face, and, when it is the bundled one, the demo video and track;
-    returns what was written."""
+def package(model: Path, out_face: Path = DEMO_FACE, memory: Path | None = None) -> dict:
+    """Write the demo face (with the mouth memory of the folder `memory`, for a generator
+    trained with it), and, when it is the bundled one, the demo video and track; returns what
+    was written."""
     ids, landmarks = load_landmarks(LANDMARKS)
     tracks = dict(zip(ids, landmarks, strict=True))
     demo = steadiest_clip(ids, tracks)
@@ -54,8 +56,17 @@ def package(model: Path, out_face: Path = DEMO_FACE) -> dict:
         mouth, a, t = z["mouth"], z["a"], z["t"]
     closed = int(neutral_frames(tracks[demo][:len(mouth)])[0])
     place, _ = load_driven(DRIVEN)
+    sound, prototypes = None, None
+    if memory is not None:
+        from training.face.memory import export_memory, open_memory
+
+        prototypes = open_memory(memory).prototypes
+        onnx = out_face.with_suffix(".memory.onnx")
+        export_memory(memory, onnx)
+        sound = onnx.read_bytes()
+        onnx.unlink()
     face = Face("GRID s1 (demo)", model.read_bytes(), mouth[closed], np.load(TEMPLATE),
-                place.a, place.t)
+                place.a, place.t, memory=sound, prototypes=prototypes)
     out_face.parent.mkdir(parents=True, exist_ok=True)
     write_face(out_face, face, source=SOURCE, license=LICENSE)
     files: tuple[Path, ...] = (out_face,)
@@ -73,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=OUT / "mouth.onnx")
     parser.add_argument("-o", "--output", type=Path, default=DEMO_FACE,
                         help="the face file (default: the bundled demo face, with its video)")
+    parser.add_argument("--memory", type=Path, default=None,
+                        help="the mouth memory the generator was trained with (its folder)")
     args = parser.parse_args(argv)
-    print(package(args.model, args.output))
+    print(package(args.model, args.output, args.memory))
     return 0
 
 

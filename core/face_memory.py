@@ -1,0 +1,81 @@
+"""The mouth-shape memory of seed S1 (issue 17): a face's k-means prototypes of its own mouth
+crops and a small sound network that weighs them, frame by frame, from 360 ms of the audio
+centred on the frame. The weighted prototypes, the "memory mouth", go to the generator beside
+the lip template: the template says where the lips are, the memory what this person's mouth
+looks like making this sound (teeth, tongue, the shadow inside), which 9 points cannot say.
+
+The sound features are defined here once, for the memory's training (training/face/memory.py)
+and for rendering, and are the lip-sync expert's too (bench/sync_judge.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mel import log_mel
+
+MEL_RATE = 100.0  # log-mel frames a second (core/mel.py's 10 ms hop)
+CONTEXT_MEL = 36  # log-mel frames a memory weighs a frame by: 9 frames of 25 fps video
+CONTEXT_LEAD = 16  # of them, before the start of the frame (the window is centred on it)
+BATCH = 64  # frames per call of the sound network
+
+# (N, 1, N_MELS, CONTEXT_MEL) float32 sound contexts -> (N, prototypes) logits
+SoundNetwork = Callable[[np.ndarray], np.ndarray]
+
+
+def sound_frames(audio: np.ndarray) -> np.ndarray:
+    """(n,) 16 kHz samples -> (frames, N_MELS) log-mel with the clip's mean removed (the
+    level and the microphone's colour say nothing about the mouth)."""
+    mel = log_mel(audio)
+    return (mel - mel.mean(axis=0, keepdims=True)) / 4.0
+
+
+def sound_context(sound: np.ndarray, k: int, fps: float) -> np.ndarray:
+    """(1, N_MELS, CONTEXT_MEL) of the sound frames (T, N_MELS) around video frame k at `fps`,
+    padded with the clip's quietest value where the window runs past the sound."""
+    out = np.full((CONTEXT_MEL, sound.shape[1]), sound.min() if len(sound) else 0, np.float32)
+    start = int(round(k * MEL_RATE / fps)) - CONTEXT_LEAD
+    lo, hi = max(start, 0), min(start + CONTEXT_MEL, len(sound))
+    if hi > lo:
+        out[lo - start:hi - start] = sound[lo:hi]
+    return out.T[None]
+
+
+def sound_contexts(sound: np.ndarray, count: int, fps: float) -> np.ndarray:
+    """(count, 1, N_MELS, CONTEXT_MEL): sound_context of each of `count` video frames."""
+    if count == 0:
+        return np.zeros((0, 1, sound.shape[1], CONTEXT_MEL), np.float32)
+    return np.stack([sound_context(sound, k, fps) for k in range(count)])
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class MouthMemory:
+    """A face's memory: its sound network and prototypes (K, 96, 96, 3) uint8."""
+
+    network: SoundNetwork
+    prototypes: np.ndarray
+
+    def weights(self, audio: np.ndarray, count: int, fps: float) -> np.ndarray:
+        """(count, K) softmax weights of the prototypes for each video frame of 16 kHz audio."""
+        contexts = sound_contexts(sound_frames(audio), count, fps)
+        logits = [self.network(contexts[k:k + BATCH]) for k in range(0, count, BATCH)]
+        return softmax(np.concatenate(logits)) if logits else np.zeros((0, len(self.prototypes)))
+
+    def mouths(self, audio: np.ndarray, count: int, fps: float) -> np.ndarray:
+        """(count, 96, 96, 3) uint8 memory mouths of 16 kHz audio at the video's frame rate."""
+        return blend(self.prototypes, self.weights(audio, count, fps))
+
+
+def blend(prototypes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(T, 96, 96, 3) uint8: the prototypes (K, 96, 96, 3) weighted by (T, K)."""
+    flat = prototypes.reshape(len(prototypes), -1).astype(np.float32)
+    mixed = weights.astype(np.float32) @ flat
+    return np.clip(np.rint(mixed), 0, 255).astype(np.uint8).reshape(len(weights),
+                                                                    *prototypes.shape[1:])

@@ -1,0 +1,143 @@
+"""S1's mouth-shape memory (issue 17): the sound around each video frame it weighs the
+prototypes by, the memory mouth it blends, and a face that carries a memory in its .voxface
+(written, read, checked, rendered with)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+from voxrig.bridge.render.command import DEMO_FACE
+from voxrig.bridge.render.voxface import Face, open_generator, read_face, write_face
+from voxrig.core.errors import VoxrigError
+from voxrig.core.face_memory import (
+    CONTEXT_LEAD,
+    CONTEXT_MEL,
+    MouthMemory,
+    blend,
+    sound_contexts,
+)
+from voxrig.core.face_render import IN_CHANNELS, MEMORY_CHANNELS, Generator, Placement, dub
+
+torch = pytest.importorskip("torch", reason="the test memory faces are built with torch")
+
+
+def test_each_frame_hears_the_sound_centred_on_it_at_any_frame_rate() -> None:
+    sound = np.arange(300, dtype=np.float32)[:, None] * np.ones((1, 80), np.float32)
+    at_25 = sound_contexts(sound, 75, 25.0)
+    assert at_25.shape == (75, 1, 80, CONTEXT_MEL)
+    # frame 10 at 25 fps starts at 0.4 s = log-mel frame 40; the window runs 16 frames before
+    assert at_25[10, 0, 0, 0] == 40 - CONTEXT_LEAD and at_25[10, 0, 0, -1] == 40 - 16 + 35
+    at_30 = sound_contexts(sound, 90, 30.0)
+    assert at_30[12, 0, 0, CONTEXT_LEAD] == 40  # frame 12 at 30 fps is 0.4 s too
+    # past either end of the sound: the clip's quietest value
+    assert (at_25[0, 0, 0, :CONTEXT_LEAD] == 0).all() and (at_25[74, 0, 0, -5:] == 0).all()
+
+
+def test_the_memory_mouth_is_the_prototypes_blended_by_their_weights() -> None:
+    prototypes = np.stack([np.zeros((96, 96, 3), np.uint8), np.full((96, 96, 3), 200, np.uint8)])
+    mixed = blend(prototypes, np.array([[1.0, 0.0], [0.25, 0.75], [0.0, 1.0]]))
+    assert mixed.dtype == np.uint8 and mixed.shape == (3, 96, 96, 3)
+    assert [int(m[0, 0, 0]) for m in mixed] == [0, 150, 200]
+
+
+def sound_network(prototypes: int = 4) -> bytes:
+    """A small untrained sound -> prototype-logits network as ONNX."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(80 * CONTEXT_MEL, prototypes))
+    buffer = io.BytesIO()
+    torch.onnx.export(net, (torch.zeros(1, 1, 80, CONTEXT_MEL),), buffer, input_names=["s"],
+                      output_names=["w"], dynamic_axes={"s": {0: "n"}, "w": {0: "n"}},
+                      opset_version=17, dynamo=False)
+    return buffer.getvalue()
+
+
+def memory_face(prototypes: int = 4) -> Face:
+    """The demo face with a 12-channel generator and a memory of `prototypes` mouths."""
+    from voxrig.core.face_train import MouthUNet, export
+
+    torch.manual_seed(0)
+    buffer = io.BytesIO()
+    export(MouthUNet((8, 8, 8, 8), in_channels=IN_CHANNELS + MEMORY_CHANNELS), buffer)
+    demo = read_face(DEMO_FACE)
+    mouths = np.random.default_rng(0).integers(0, 256, (prototypes, 96, 96, 3), dtype=np.uint8)
+    return Face(demo.name, buffer.getvalue(), demo.reference, demo.template, demo.ict_a,
+                demo.ict_t, demo.mask_row, sound_network(prototypes), mouths)
+
+
+def test_a_face_with_a_memory_reads_back_and_weighs_its_prototypes_from_the_sound(
+        tmp_path) -> None:
+    path = tmp_path / "memory.voxface"
+    write_face(path, memory_face(), source="test", license="CC BY 4.0")
+    face = read_face(path)
+    assert face.memory is not None and face.prototypes.shape == (4, 96, 96, 3)
+    generate = open_generator(face, str(path))
+    assert generate.memory is not None
+    speech = np.random.default_rng(1).normal(0, 0.1, 16000).astype(np.float32)
+    weights = generate.memory.weights(speech, 25, 25.0)
+    assert weights.shape == (25, 4) and np.allclose(weights.sum(axis=1), 1, atol=1e-5)
+    mouths = generate.memory.mouths(speech, 25, 25.0)
+    assert mouths.shape == (25, 96, 96, 3) and mouths.dtype == np.uint8
+    # a dub draws with them: 12 channels in, each output frame with its own memory mouth
+    frames = np.full((3, 288, 360, 3), 128, np.uint8)
+    place = Placement(face.ict_a, face.ict_t, np.zeros((68, 3), np.float32))
+    out = list(dub(frames, np.ones(3, complex), np.zeros(3, complex), face.reference, place,
+                   np.zeros((3, 68, 3), np.float32), generate, mouths[:3]))
+    assert len(out) == 3 and out[0].shape == (288, 360, 3)
+
+
+def test_a_generator_is_given_memory_mouths_exactly_when_its_face_has_a_memory() -> None:
+    crops = np.zeros((1, 96, 96, 3), np.uint8)
+    templates = np.zeros((1, 3, 96, 96), np.float32)
+    plain = Generator(lambda x: x[:, :3])
+    with pytest.raises(ValueError, match="exactly when"):
+        plain(crops, crops, templates, crops)
+    remembering = Generator(lambda x: x[:, :3], memory=MouthMemory(lambda s: s, crops))
+    with pytest.raises(ValueError, match="exactly when"):
+        remembering(crops, crops, templates)
+    assert remembering(crops, crops, templates, crops).shape == (1, 3, 96, 96)
+
+
+def rewritten(tmp_path, face: Face, drop: str = "", replace: dict | None = None) -> object:
+    """A memory face's file with one part left out or replaced."""
+    good = tmp_path / "good.voxface"
+    write_face(good, face, source="test", license="CC BY 4.0")
+    out = tmp_path / "bad.voxface"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.namelist():
+            if item != drop:
+                dst.writestr(item, (replace or {}).get(item, src.read(item)))
+    return out
+
+
+def npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("drop", "replace", "reason"), [
+    ("prototypes.npy", None, "its mouth memory has no prototypes.npy"),
+    ("memory.onnx", None, "its mouth memory has no memory.onnx"),
+    ("", {"prototypes.npy": b"not an array"}, "its mouth memory is damaged"),
+    ("", {"prototypes.npy": npy(np.zeros((4, 48, 48, 3), np.uint8))}, "prototypes of shape"),
+    ("", {"prototypes.npy": npy(np.zeros((4, 96, 96, 3), np.float32))}, "prototypes of shape"),
+])
+def test_a_damaged_memory_is_one_line_naming_the_file(tmp_path, drop, replace, reason) -> None:
+    path = rewritten(tmp_path, memory_face(), drop, replace)
+    with pytest.raises(VoxrigError, match=reason) as caught:
+        read_face(path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_memory_that_weighs_another_number_of_prototypes_is_refused(tmp_path) -> None:
+    face = memory_face(4)
+    path = rewritten(tmp_path, face, replace={"memory.onnx": sound_network(5)})
+    with pytest.raises(VoxrigError, match="weighs .5,. prototypes, not its 4"):
+        open_generator(read_face(path), str(path))
+    path = rewritten(tmp_path, face, replace={"memory.onnx": b"garbage"})
+    with pytest.raises(VoxrigError, match="its mouth memory is not a usable ONNX model"):
+        open_generator(read_face(path), str(path))
