@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import time
 from pathlib import Path
@@ -92,8 +93,9 @@ class SoundToMemory(nn.Module):
         return self.net(x)
 
 
-def load(clip_ids: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """(mouth crops, sound frames, closed-mouth frame indices) of each tracked clip."""
+def load(clip_ids: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]]:
+    """(mouth crops, sound frames, tracked frame indices, closed-mouth frames, clip id) of each
+    tracked clip."""
     ids, landmarks = load_landmarks(LANDMARKS)
     index = {c: k for k, c in enumerate(ids)}
     out = []
@@ -107,11 +109,45 @@ def load(clip_ids: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, 
         sound = sound_frames(read_audio(CLIPS / f"{clip_id}.mp4"))
         frames = np.flatnonzero(keep)
         frames = frames[frames * MEL_PER_FRAME < len(sound)]
-        out.append((mouth, sound, frames, neutral_frames(lm[keep])))
+        out.append((mouth, sound, frames, neutral_frames(lm[keep]), clip_id))
     return out
 
 
-def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1) -> dict:
+def prototypes_of(clips: list, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The memory's prototypes: PCA of the lower-face codes of every training frame, k-means
+    on them, each cluster's mean crop."""
+    codes = np.concatenate([lower_face(c[0][c[2]]) for c in clips])
+    mean = codes.mean(axis=0)
+    _, _, vt = np.linalg.svd(codes[rng.choice(len(codes), min(len(codes), 20000),
+                                               replace=False)] - mean, full_matrices=False)
+    basis = vt[:PCA_DIMS]
+    sample = rng.choice(len(codes), min(len(codes), 30000), replace=False)
+    centres, _ = kmeans((codes[sample] - mean) @ basis.T, PROTOTYPES, rng)
+    found = {"centres": centres, "mean": mean, "basis": basis}
+    sums = np.zeros((PROTOTYPES, 96, 96, 3))
+    counts = np.zeros(PROTOTYPES)
+    for c in clips:
+        crops = c[0][c[2]]
+        label = assign(found, crops)
+        for j in range(PROTOTYPES):
+            sums[j] += crops[label == j].astype(np.float64).sum(axis=0)
+            counts[j] += np.count_nonzero(label == j)
+    found["prototypes"] = (sums / np.maximum(counts, 1)[:, None, None, None]).astype(np.float32)
+    return found
+
+
+def assign(found: dict[str, np.ndarray], crops: np.ndarray) -> np.ndarray:
+    """The nearest prototype of each crop (T, 96, 96, 3), by its lower-face code."""
+    code = (lower_face(crops) - found["mean"]) @ found["basis"].T
+    return np.argmin(((code[:, None] - found["centres"][None]) ** 2).sum(axis=2), axis=1)
+
+
+def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1, fold: int | None = None,
+          folds: int = 2, prototypes_from: Path | None = None) -> dict:
+    """The prototypes (or those of `prototypes_from`, so several networks weigh the same
+    mouths) and the sound network, trained on every training clip or, with `fold`, on all but
+    every folds-th of them (those clips' memory mouths are then predicted without having been
+    learnt from, as at render time: the generator's training needs that; see generator.py)."""
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -120,25 +156,16 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1) -> dict:
     clips = load(training_pool(ids))
     validation = load(renderer_validation())
     load_s = time.perf_counter() - t0
-    # prototypes: PCA of the lower-face codes of every training frame, then k-means
-    codes = np.concatenate([lower_face(m[f]) for m, _, f, _ in clips])
-    mean = codes.mean(axis=0)
-    _, _, vt = np.linalg.svd(codes[rng.choice(len(codes), min(len(codes), 20000),
-                                               replace=False)] - mean, full_matrices=False)
-    basis = vt[:PCA_DIMS]
-    project = lambda c: (c - mean) @ basis.T  # noqa: E731
-    sample = rng.choice(len(codes), min(len(codes), 30000), replace=False)
-    centres, _ = kmeans(project(codes[sample]), PROTOTYPES, rng)
-    assign = lambda m: np.argmin(((project(lower_face(m))[:, None] - centres[None]) ** 2  # noqa: E731
-                                  ).sum(axis=2), axis=1)
-    labels = [assign(m[f]) for m, _, f, _ in clips]
-    sums = np.zeros((PROTOTYPES, 96, 96, 3))
-    counts = np.zeros(PROTOTYPES)
-    for (m, _, f, _), lab in zip(clips, labels, strict=True):
-        for j in range(PROTOTYPES):
-            sums[j] += m[f][lab == j].astype(np.float64).sum(axis=0)
-            counts[j] += np.count_nonzero(lab == j)
-    prototypes = (sums / np.maximum(counts, 1)[:, None, None, None]).astype(np.float32)
+    if prototypes_from is not None:
+        with np.load(prototypes_from / "prototypes.npz") as z:
+            found = {k: z[k] for k in z.files}
+    else:
+        found = prototypes_of(clips, rng)
+    prototypes = found["prototypes"]
+    labels = [assign(found, c[0][c[2]]) for c in clips]
+    if fold is not None:
+        kept = [k for k in range(len(clips)) if k % folds != fold]
+        clips, labels = [clips[k] for k in kept], [labels[k] for k in kept]
     # the sound -> weights network
     model = SoundToMemory()
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
@@ -151,7 +178,7 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1) -> dict:
         picks = rng.integers(len(clips), size=BATCH)
         x, y = [], []
         for c in picks:
-            _, sound, frames, _ = clips[c]
+            _, sound, frames, _, _ = clips[c]
             i = int(rng.integers(len(frames)))
             x.append(sound_context(sound, int(frames[i]), FPS))
             y.append(int(labels[c][i]))
@@ -164,15 +191,18 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1) -> dict:
         if step % 100 == 0:
             curve.append({"step": step, "seconds": round(elapsed), "loss": round(running, 4)})
             print(f"step {step} {elapsed:.0f}s loss {running:.4f}", flush=True)
-    scores = judge(model, validation, assign, prototypes)
+    scores = judge(model, validation, lambda crops: assign(found, crops), prototypes)
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "sound_to_memory.pt")
-    np.savez(out / "prototypes.npz", prototypes=prototypes, centres=centres, mean=mean,
-             basis=basis)
+    np.savez(out / "prototypes.npz", **found)
+    (out / "clips.json").write_text(json.dumps([c[4] for c in clips]))
     return {"seed": seed, "minutes": minutes, "threads": threads, "steps": step,
+            "fold": None if fold is None else f"{fold}/{folds}",
+            "prototypes_from": str(prototypes_from.relative_to(REPO)) if prototypes_from
+            else None,
             "prototypes": PROTOTYPES, "context_mel_frames": CONTEXT_MEL, "train_clips": len(clips),
-            "train_frames": len(codes), "load_seconds": round(load_s, 1),
-            "cluster_sizes": counts.astype(int).tolist(),
+            "train_frames": int(sum(len(c[2]) for c in clips)), "load_seconds": round(load_s, 1),
+            "cluster_sizes": np.bincount(np.concatenate(labels), minlength=PROTOTYPES).tolist(),
             "parameters": sum(p.numel() for p in model.parameters()),
             "validation": scores, "curve": curve}
 
@@ -211,7 +241,7 @@ def judge(model: SoundToMemory, clips: list, assign, prototypes: np.ndarray) -> 
     box = (slice(None), MOUTH_ROWS, MOUTH_COLUMNS)
     top1 = top5 = n = 0
     l1 = {"memory": 0.0, "still": 0.0, "best_prototype": 0.0}
-    for mouth, sound, frames, closed in clips:
+    for mouth, sound, frames, closed, _ in clips:
         x = torch.from_numpy(np.stack([sound_context(sound, int(k), FPS) for k in frames]))
         weights = torch.softmax(model(x), dim=1).numpy()
         truth = assign(mouth[frames])
@@ -236,10 +266,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--fold", type=int, default=None,
+                        help="train the sound network on all training clips but this fold's")
+    parser.add_argument("--folds", type=int, default=2)
+    parser.add_argument("--prototypes", type=Path, default=None,
+                        help="use this memory folder's prototypes instead of making new ones")
     parser.add_argument("-o", "--output", type=Path, default=OUT)
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
-    summary = train(args.minutes, args.seed, args.output, args.threads)
+    summary = train(args.minutes, args.seed, args.output, args.threads, args.fold, args.folds,
+                    args.prototypes.resolve() if args.prototypes else None)
     print({k: v for k, v in summary.items() if k not in ("curve", "cluster_sizes")})
     if not args.no_results:
         write_results(RESULTS / f"render-memory-{dt.date.today().isoformat()}.json",
