@@ -126,13 +126,16 @@ def export(model: MouthUNet, path: str | io.BytesIO) -> None:
 class Footage:
     """One person's training material: per video, the tracked frames' mouth crops (T, 96, 96,
     3) uint8, the baked mouth points on the canvas (T, 9) complex and the indices of the
-    closed-mouth frames (the references); the last frames of each video held out to judge."""
+    closed-mouth frames (the references); the last frames of each video held out to judge;
+    and, to train a face with S1's memory, each training frame's memory mouth (T, 96, 96, 3).
+    """
 
     crops: list[np.ndarray]
     mouths: list[np.ndarray]
     closed: list[np.ndarray]
     held_crops: list[np.ndarray]
     held_mouths: list[np.ndarray]
+    memory: list[np.ndarray] | None = None
 
     @property
     def frames(self) -> int:

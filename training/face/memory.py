@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                     args.prototypes.resolve() if args.prototypes else None)
     print({k: v for k, v in summary.items() if k not in ("curve", "cluster_sizes")})
     if not args.no_results:
-        write_results(RESULTS / f"render-memory-{dt.date.today().isoformat()}.json",
+        fold = "" if args.fold is None else f"-fold{args.fold}of{args.folds}"
+        write_results(RESULTS / f"render-memory{fold}-{dt.date.today().isoformat()}.json",
                       stamped(git_sha(), **summary))
     return 0
 
