@@ -1,7 +1,10 @@
 """The first mouth generator's parts (issue 17, seed S0): the lip template it is driven by,
-the masked input it sees, the network's shape and the seamless paste-back."""
+the masked input it sees, the network's shape, the seamless paste-back, the sync and GAN
+losses and the memory folds it trains with."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -159,3 +162,24 @@ def test_a_critic_that_sees_real_and_blurred_mouths_learns_to_tell_them_apart() 
     with torch.no_grad():
         assert (loss.critic(mouth_box(real)).mean() > loss.critic(mouth_box(soft)).mean())
     assert loss.running_critic < first
+
+
+def test_each_training_clip_gets_its_memory_mouths_from_the_fold_that_did_not_learn_it(
+        tmp_path) -> None:
+    from training.face.memory import PROTOTYPES, SoundToMemory
+
+    folds = []
+    for k, learnt in enumerate((["clip-a"], ["clip-b"])):
+        folder = tmp_path / f"fold{k}"
+        folder.mkdir()
+        torch.save(SoundToMemory().state_dict(), folder / "sound_to_memory.pt")
+        np.savez(folder / "prototypes.npz",
+                 prototypes=np.full((PROTOTYPES, 96, 96, 3), 100.0 * k, np.float32))
+        (folder / "clips.json").write_text(json.dumps(learnt))
+        folds.append(folder)
+    memory_for = generator.memory_by_clip(folds[0], folds)
+    assert memory_for("clip-a").prototypes[0, 0, 0, 0] == 100  # fold 1 never heard clip-a
+    assert memory_for("clip-b").prototypes[0, 0, 0, 0] == 0
+    whole = generator.memory_by_clip(folds[0], None)
+    assert whole("clip-a") is whole("clip-b")
+    assert generator.memory_by_clip(None, folds) is None
