@@ -616,3 +616,36 @@ def test_pronunciations_list_every_dictionary_entry_first_one_first_and_invent_t
     the, voxrig = pronunciations(["the", "voxrig"], AlignConfig())
     assert the == [["DH", "AH"], ["DH", "IY"]]  # CMUdict's "the" and "the(2)"
     assert len(voxrig) == 1 and voxrig[0][0] == "V"  # not in CMUdict: letter-to-sound
+
+
+@pytest.mark.parametrize("name", ["multilingual_ipa_us_4", "multilingual_ipa_us_2"])
+def test_speech_too_fast_for_the_phone_models_is_aligned_slowed_down(name):
+    # podcast lines of 19 words in 3.5 s and 13 in 2.4 s: at the recorded tempo pocketsphinx
+    # finds no path (no phone under 30 ms); slowed down they fit, and the times come back
+    clip = audio(MULTI / f"{name}.flac")
+    text = (MULTI / f"{name}.txt").read_text()
+    timeline = align(clip, text)
+    assert timeline.source == "forced", timeline.warnings
+    assert [w.text for w in timeline.words if w.text not in HESITATIONS] == [
+        w for w in normalise_transcript(text) if w not in HESITATIONS]
+    assert timeline.phones[-1].end == pytest.approx(clip.duration)
+    assert all(0.0 <= w.start < w.end <= clip.duration for w in timeline.words)
+    # the last word ends near the end of the speech, not 1.5x later
+    assert timeline.words[-1].end > 0.7 * clip.duration
+
+
+def test_a_wrong_transcript_on_fast_speech_is_not_slowed_into_place():
+    # the slowed alignment is tried only when a word recogniser hears the transcript's words
+    clip = audio(MULTI / "multilingual_ipa_us_2.flac")
+    other = (MULTI / "multilingual_ipa_us_3.txt").read_text()
+    timeline = align(clip, other)
+    assert timeline.source == "recognised"
+    assert any("transcript does not match the audio" in w for w in timeline.warnings)
+
+
+def test_words_heard_in_order_count_the_longest_common_run():
+    from voxrig.core.align import _in_order
+
+    assert _in_order(["fail", "it", "instead"], ["it", "is", "fail", "instead"]) == 2
+    assert _in_order(["josh", "finished", "decided"], ["decided", "josh"]) == 1
+    assert _in_order([], ["any"]) == 0 and _in_order(["any"], []) == 0
