@@ -81,7 +81,8 @@ def bake(
         weights=weights,
         duration=total,
         visemes=grid.visemes if config.visemes and not config.idle.listen else None,
-        keypoints=_keypoints(weights, grid.keypoints) if config.keypoints else None,
+        keypoints=(_keypoints(weights, grid.weights, grid.keypoints, config.idle.listen)
+                   if config.keypoints else None),
         head=head,
         emotion=emotion,
         emotion_names=EMOTIONS if emotion is not None else (),
@@ -158,12 +159,17 @@ class Heard:
         self.words += moved(part.timeline.words, chunk.offset)
 
 
-def _keypoints(weights: np.ndarray, points: np.ndarray | None) -> np.ndarray:
-    """The neural model's own keypoints when it made the clip, else the rig's reading of the
-    weights."""
-    if points is None:
+def _keypoints(weights: np.ndarray, made: np.ndarray, points: np.ndarray | None,
+               listening: bool) -> np.ndarray:
+    """The clip's keypoints: the rig's reading of its weights, or, when the neural model made
+    the clip, the model's own keypoints (`points`, for the engine's weights `made`) moved by
+    what the layers after it changed (emotion, idle motion), read through the rig — so a
+    smile or a listener's closed mouth shows in the keypoints as in the weights, and in
+    everything they drive (the renderer, keypoint exports). A listener's are the rig's
+    reading alone: the model's keypoints say the speech, which a listener does not."""
+    if points is None or listening:
         return keypoints(weights)
-    return points.reshape(len(points), 68, 3)
+    return points.reshape(len(points), 68, 3) + keypoints(weights) - keypoints(made)
 
 
 def _voice(whole: Audio, config: Config) -> Background[Prosody] | None:

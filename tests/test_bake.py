@@ -101,3 +101,25 @@ def test_speech_the_transcript_does_not_cover_is_animated_by_the_neural_model():
     assert np.abs(clip.weights[late] - expected[late]).max() < 0.01  # resampled via 200 Hz
     early = np.arange(len(clip.weights)) / clip.fps < 3.0
     assert np.abs(clip.weights[early] - expected[early]).max() > 0.05  # phonetic there
+
+
+def test_the_neural_clips_keypoints_show_its_expression_and_a_listener_s_closed_mouth(
+        tmp_path) -> None:
+    # the renderer and keypoint exports follow the keypoints: a smile or a listener must be
+    # in them as in the weights, not only the model's speaking mouth
+    line = ljspeech_clips()[0].audio
+    happy = tmp_path / "happy.emotion.json"
+    happy.write_text('{"format": "voxrig.emotion", "version": 1, "segments": '
+                     '[{"start": 0, "end": 60, "emotion": "happy"}]}')
+
+    def baked(**kwargs) -> np.ndarray:
+        config = Config(engine="neural", keypoints=True, **kwargs)
+        return bake(line, None, config).keypoints
+
+    plain = baked(emotion=EmotionConfig(mode="none"))
+    smiling = baked(emotion=EmotionConfig(mode=str(happy)))
+    listening = baked(idle=IdleConfig(listen=True), emotion=EmotionConfig(mode="none"))
+    width = lambda k: (k[:, 54, 0] - k[:, 48, 0]).mean()  # noqa: E731 (corners apart, cm)
+    gap = lambda k: k[:, 62, 1] - k[:, 66, 1]  # noqa: E731 (inner lips apart, cm)
+    assert width(smiling) > width(plain) + 0.2  # a smile widens the mouth by millimetres
+    assert np.std(gap(plain)) > 0.1 and np.std(gap(listening)) < 0.01  # the listener is quiet
