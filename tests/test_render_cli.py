@@ -122,3 +122,16 @@ def test_facemesh_tracks_the_rendered_lips_opening_with_the_clip(rendered, tmp_p
     clip_gap, _ = mouth_signals(weights)
     both = np.isfinite(gap)
     assert np.corrcoef(gap[both], clip_gap[both])[0, 1] >= 0.5
+
+
+def test_a_listening_clip_renders_a_mouth_that_stays_shut_while_the_line_plays(
+        rendered, tmp_path) -> None:
+    # seed S4: the clip's listening state reaches the picture through its keypoints
+    clip_path, out = tmp_path / "listen.voxrig.json", tmp_path / "listen.mp4"
+    assert main(["bake", str(rendered["speech"]), "--keypoints", "--fps", "25", "--listen",
+                 "-o", str(clip_path), "-q"]) == 0
+    assert main(["render", str(clip_path), "--audio", str(rendered["speech"]), "-o", str(out),
+                 "-q"]) == 0
+    talking, listening = inner_mouth_darkness(rendered), inner_mouth_darkness({"out": out})
+    assert np.ptp(listening) < 0.25 * np.ptp(talking)
+    assert listening.mean() < 0.5 * talking.mean()  # no open mouth's shadow
