@@ -687,6 +687,8 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
 # fast speech is aligned this much slower, in turn: at 1.5x a 20 ms phone becomes 30 ms; 2.5x
 # for the fastest (a podcast line of 13 words in 2.4 s, cut mid-word, fits only so)
 SLOW_STRETCHES = (1.5, 2.5)
+SLOW_MAX_SECONDS = 20.0  # longer audio is not retried slowed: the recogniser alone would cost
+# 0.3-0.7x its length on every wrong transcript, and long files are aligned piece by piece
 HEARD_MIN_WORDS = 2  # content words of the transcript the word recogniser must hear, in order,
 HEARD_MIN_SHARE = 0.3  # and this share of them, for the slowed alignment to be tried
 # Words too common to tell one transcript from another: heard in almost any speech
@@ -707,7 +709,7 @@ def _align_slowed(audio: Audio, words: list[str], config: AlignConfig) -> PhoneT
     hears enough of the transcript's less common words in their order — a wrong transcript's
     are almost never heard (at most 2 of 8, on 64 real English clips), the right one's are
     even in 6-8 words a second (2 of 6 and 4 of 8 on the two podcast lines)."""
-    if not _heard(audio, words, config):
+    if audio.duration > SLOW_MAX_SECONDS or not _heard(audio, words, config):
         return None
     for stretch in SLOW_STRETCHES:
         slow = dataclasses.replace(audio, samples=wsola(audio.samples, stretch, RATE)
