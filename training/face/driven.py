@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -23,6 +25,8 @@ from bench.render_quality import bake_keypoints, read_audio, renderer_validation
 from training.face.crops import CROPS
 from voxrig.core.face_canvas import as_complex, fit_ict_to_canvas
 from voxrig.core.face_render import Placement
+
+T = TypeVar("T")
 
 DRIVEN = LANDMARKS.parent / "driven.npz"
 
@@ -48,6 +52,14 @@ def training_pool(ids: list[str]) -> list[str]:
     """Every tracked clip outside the renderer's 80 validation clips."""
     held_out = set(renderer_validation())
     return sorted(c for c in ids if c not in held_out)
+
+
+def load_split(load: Callable[[list[str]], T]) -> tuple[T, T, float]:
+    """The training pool's clips and the validation split's, each read by `load`, and the
+    seconds that took (a recipe's first step)."""
+    t0 = time.perf_counter()
+    pool = load(training_pool(load_landmarks(LANDMARKS)[0]))
+    return pool, load(renderer_validation()), time.perf_counter() - t0
 
 
 def write_driven(out: Path = DRIVEN, limit: int | None = None) -> dict:

@@ -27,11 +27,11 @@ import torch
 from torch import nn
 
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
-from bench.render_quality import read_audio, renderer_validation
+from bench.render_quality import read_audio
 from bench.results import REPO, git_sha, stamped, write_results
 from bench.sync_judge import MEL_PER_FRAME
 from training.face.crops import CROPS
-from training.face.driven import training_pool
+from training.face.driven import load_split
 from voxrig.core.face_canvas import neutral_frames
 from voxrig.core.face_memory import CONTEXT_MEL, MouthMemory, sound_context, sound_frames
 
@@ -151,11 +151,7 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1, fold: in
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    ids = load_landmarks(LANDMARKS)[0]
-    t0 = time.perf_counter()
-    clips = load(training_pool(ids))
-    validation = load(renderer_validation())
-    load_s = time.perf_counter() - t0
+    clips, validation, load_s = load_split(load)
     if prototypes_from is not None:
         with np.load(prototypes_from / "prototypes.npz") as z:
             found = {k: z[k] for k in z.files}

@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
-from bench.render_quality import read_audio, renderer_validation
+from bench.face_tracks import CLIPS
+from bench.render_quality import read_audio
 from bench.results import REPO, git_sha, stamped, write_results
 from bench.sync_judge import (
     EXPERT,
@@ -46,7 +46,7 @@ from bench.sync_judge import (
     windows,
 )
 from training.face.crops import CROPS
-from training.face.driven import training_pool
+from training.face.driven import load_split
 
 OUT = REPO / "build" / "face" / "sync"
 RESULTS = REPO / "training" / "results"
@@ -165,11 +165,7 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1) -> dict:
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    ids = load_landmarks(LANDMARKS)[0]
-    t0 = time.perf_counter()
-    clips = load_clips(training_pool(ids))
-    validation = load_clips(renderer_validation())
-    load_s = time.perf_counter() - t0
+    clips, validation, load_s = load_split(load_clips)
     model = SyncExpert()
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     loss_fn = nn.BCEWithLogitsLoss()
