@@ -226,7 +226,8 @@ def train(run: dict, footage: Footage, budget: float,
     try:
         while (elapsed := time.perf_counter() - session) < budget:
             for group in opt.param_groups:
-                group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
+                # a Python float: numpy's would make the checkpoint unloadable (weights_only)
+                group["lr"] = float(LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget)))
             x, y = sample_batch(rng, footage.crops, footage.mouths, footage.closed,
                                 footage.memory)
             drawn = model(x)

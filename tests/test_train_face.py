@@ -103,3 +103,43 @@ def test_too_little_footage_says_how_much_is_needed(tmp_path, capsys, facemesh) 
     assert code == 1
     lines = err.strip().splitlines()
     assert lines[-1].startswith("voxrig: error: ") and "Traceback" not in err, err
+
+
+@pytest.mark.slow
+def test_a_training_stopped_by_sigterm_resumes_from_its_checkpoint(videos, tmp_path, capsys,
+                                                                    facemesh) -> None:
+    # a real interruption: the command in its own process, stopped mid-training by a signal
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    face = tmp_path / "s1.voxface"
+    argv = [sys.executable, "-m", "voxrig.bridge.cli", "train-face", *map(str, videos), "-o",
+            str(face), "--minutes", "0.5"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    first = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
+    for line in first.stderr:  # tracking and baking first, then the training's first step
+        if "voxrig: training: step" in line:
+            break
+    time.sleep(3)
+    first.send_signal(signal.SIGTERM)
+    rest = first.communicate(timeout=60)[1]
+    assert first.returncode == 128 + signal.SIGTERM and "Traceback" not in rest, rest
+    work = tmp_path / "s1.voxface.partial"
+    assert (work / "checkpoint.pt").exists() and not face.exists()
+    kept = Path(shutil.copytree(work, tmp_path / "kept"))
+    second = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+    assert second.returncode == 0, second.stderr
+    resumed = [line for line in second.stderr.splitlines() if "resuming from" in line]
+    assert len(resumed) == 1 and "(step 0," not in resumed[0], second.stderr
+    assert read_face(face).reference.shape == (96, 96, 3)
+    assert not work.exists()
+    # a checkpoint that cannot be read back is one line saying what to do
+    shutil.copytree(kept, work)
+    (work / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    code, err = run(capsys, *argv[3:], "--force")
+    assert code == 1 and err.strip().splitlines()[-1].startswith(
+        f"voxrig: error: cannot resume from '{work / 'checkpoint.pt'}'"), err
+    assert "Traceback" not in err

@@ -116,8 +116,7 @@ def run(args: argparse.Namespace) -> int:
     face_train.torch.set_num_threads(args.threads)
     checkpoint = work / CHECKPOINT
     if checkpoint.exists():
-        saved = face_train.torch.load(checkpoint, weights_only=True)
-        state = face_train.load_run(saved, args.seed)
+        state = _resumed_run(face_train, checkpoint, args.seed)
         say(f"voxrig: resuming from {checkpoint} (step {state['step']}, "
             f"{state['seconds']:.0f} s of {60 * args.minutes:.0f} s trained)")
     else:
@@ -160,6 +159,16 @@ def run(args: argparse.Namespace) -> int:
         f"{time.monotonic() - started:.1f} s ("
         + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in stages.items()) + ")")
     return 0
+
+
+def _resumed_run(face_train, checkpoint: Path, seed: int) -> dict:  # noqa: ANN001
+    """The run saved in `checkpoint`; one line naming it when it cannot be read back."""
+    try:
+        return face_train.load_run(face_train.torch.load(checkpoint, weights_only=True), seed)
+    except Exception as exc:  # torch raises pickle's, zip's, its own and KeyError for these
+        raise VoxrigError(f"cannot resume from {str(checkpoint)!r} ({type(exc).__name__}): "
+                          f"delete {str(checkpoint.parent)!r} to start the training again, "
+                          f"or pass another -o") from None
 
 
 def _say(line: str) -> None:
