@@ -382,6 +382,9 @@ def _spoken_run(samples: np.ndarray, words: list[str], config: AlignConfig, skip
     return 0, 0
 
 
+NO_PATH = "the transcript could not be aligned to the audio"  # pocketsphinx found no path
+
+
 def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignConfig,
               voiced: _Voicing | None = None, judge_share: bool = True
               ) -> str | None:  # fmt: skip
@@ -392,7 +395,7 @@ def _mismatch(aligned: list[_Aligned] | None, words: list[str], config: AlignCon
     which the silence model does not fit either, from counting as missing words. Without
     `judge_share`, low word scores alone (which noise causes too) are no reason."""
     if aligned is None:
-        return "the transcript could not be aligned to the audio"
+        return NO_PATH
     spoken = [a for a in aligned if a.index is not None]
     if not spoken:
         return "no transcript word could be aligned to the audio"
@@ -639,8 +642,8 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
        fits no better in order; in clean audio a low score is a wrong word);
     3. the audio cut at its pauses, each piece aligned to the run of words it holds; what
        no word covers is recognised and marked `unaligned` (enough words must be placed);
-    4. the whole slowed down, for speech too fast for pocketsphinx, when a word recogniser
-       hears the transcript's words in it (`retry`: steps 3-4);
+    4. the whole slowed down, for speech too fast for pocketsphinx (no path found at its
+       tempo), when a word recogniser hears the transcript's words in it (`retry`: 3-4);
     5. recognition, with the reason as a warning: the transcript belongs to other audio."""
     audio = _at_16k(audio)
     if audio.duration < _MIN_SECONDS:
@@ -674,8 +677,9 @@ def _align_words(audio: Audio, words: list[str], config: AlignConfig, where: str
         assert aligned is not None
         return _aligned_timeline(aligned, words, audio.duration)
     if pieces and retry:
-        timeline = (_align_in_pieces(audio, words, config, reason, (db, level))
-                    or _align_slowed(audio, words, config))  # fmt: skip
+        timeline = _align_in_pieces(audio, words, config, reason, (db, level))
+        if timeline is None and reason == NO_PATH:  # too fast for the phone models?
+            timeline = _align_slowed(audio, words, config)
         if timeline is not None:
             return timeline
     timeline = recognise(audio, config)
@@ -702,13 +706,15 @@ FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 def _align_slowed(audio: Audio, words: list[str], config: AlignConfig) -> PhoneTimeline | None:
     """Speech too fast for pocketsphinx (its phone models last three 10 ms frames at least:
-    no phone shorter than 30 ms; podcast speech reaches 6-8 words a second) aligned slowed
+    no phone shorter than 30 ms; podcast speech reaches 5-6 words a second) aligned slowed
     down, pitch kept, and its times scaled back, judged as the whole was; None when it does
-    not fit. Slowed audio lets short wrong transcripts fit too (2026-12-03: 9 of 108 more
-    passed), so it is tried only when pocketsphinx's word recogniser, on the audio as it is,
+    not fit. Tried only when pocketsphinx found no path at the audio's own tempo (what speech
+    too fast for its phones gives; words that do not fit give a path that fits badly).
+    Slowed audio lets short wrong transcripts fit too (2026-12-03: 9 of 108 more passed), so
+    it is tried only when pocketsphinx's word recogniser, on the audio as it is,
     hears enough of the transcript's less common words in their order — a wrong transcript's
     are almost never heard (at most 2 of 8, on 64 real English clips), the right one's are
-    even in 6-8 words a second (2 of 6 and 4 of 8 on the two podcast lines)."""
+    even at 5-6 words a second (2 of 6 and 4 of 8 on the two podcast lines)."""
     if audio.duration > SLOW_MAX_SECONDS or not _heard(audio, words, config):
         return None
     for stretch in SLOW_STRETCHES:
