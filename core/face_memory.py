@@ -62,15 +62,24 @@ class MouthMemory:
     network: SoundNetwork
     prototypes: np.ndarray
 
-    def weights(self, audio: np.ndarray, count: int, fps: float) -> np.ndarray:
-        """(count, K) softmax weights of the prototypes for each video frame of 16 kHz audio."""
-        contexts = sound_contexts(sound_frames(audio), count, fps)
-        logits = [self.network(contexts[k:k + BATCH]) for k in range(0, count, BATCH)]
-        return softmax(np.concatenate(logits)) if logits else np.zeros((0, len(self.prototypes)))
+    def weights(self, audio: np.ndarray | None, count: int, fps: float) -> np.ndarray:
+        """(count, K) softmax weights of the prototypes for each video frame of 16 kHz audio
+        at the video's frame rate (a few numbers a frame: an hour of video is 11 MB); without
+        audio (an edited clip rendered silent), every prototype alike."""
+        k = len(self.prototypes)
+        if audio is None:
+            return np.full((count, k), 1 / k, np.float32)
+        sound = sound_frames(audio)
+        out = np.empty((count, k), np.float32)
+        for first in range(0, count, BATCH):
+            frames = range(first, min(first + BATCH, count))
+            out[first:frames.stop] = softmax(self.network(
+                np.stack([sound_context(sound, j, fps) for j in frames])))
+        return out
 
-    def mouths(self, audio: np.ndarray, count: int, fps: float) -> np.ndarray:
-        """(count, 96, 96, 3) uint8 memory mouths of 16 kHz audio at the video's frame rate."""
-        return blend(self.prototypes, self.weights(audio, count, fps))
+    def mouths(self, weights: np.ndarray) -> np.ndarray:
+        """(T, 96, 96, 3) uint8 memory mouths of weights (T, K)."""
+        return blend(self.prototypes, weights)
 
 
 def blend(prototypes: np.ndarray, weights: np.ndarray) -> np.ndarray:

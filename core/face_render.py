@@ -51,11 +51,19 @@ class Generator:
 
     def __call__(self, frames: np.ndarray, reference: np.ndarray, templates: np.ndarray,
                  memory: np.ndarray | None = None) -> np.ndarray:
-        """Drawn crops (N, 3, 96, 96) in [0, 1] for model_inputs' arguments (the memory
-        mouths when the face has a memory)."""
+        """Drawn crops (N, 3, 96, 96) in [0, 1] for model_inputs' arguments (and, for a face
+        with a memory, the frames' prototype weights (N, K), its memory_weights' rows)."""
         if (memory is None) != (self.memory is None):
-            raise ValueError("memory mouths are given exactly when the face has a memory")
-        return self.network(model_inputs(frames, reference, templates, self.mask_row, memory))
+            raise ValueError("memory weights are given exactly when the face has a memory")
+        mouths = None if self.memory is None else self.memory.mouths(memory)
+        return self.network(model_inputs(frames, reference, templates, self.mask_row, mouths))
+
+    def memory_weights(self, audio: np.ndarray | None, count: int,
+                       fps: float) -> np.ndarray | None:
+        """What dub's `memory` wants for `count` frames of 16 kHz audio (None: not given) at
+        `fps`: the prototype weights of a face with a memory (MouthMemory.weights), None for
+        one without."""
+        return None if self.memory is None else self.memory.weights(audio, count, fps)
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,7 @@ def render_frames(frames: Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
     """The output frames: each video frame (H, W, 3) with its mouth redrawn to the clip's
     mouth points `mouths` (T, 9), with frame k's canvas transform a[k], t[k] and the
     person's reference mouth crop (96, 96, 3) (and, for a face with a memory, frame k's
-    memory mouth memory[k]). Frames go through the generator BATCH at a time; the iterator
+    prototype weights memory[k]). Frames go through the generator BATCH at a time; the iterator
     yields them in order."""
     batch: list[tuple[np.ndarray, complex, complex, np.ndarray]] = []
     first = 0
@@ -181,11 +189,11 @@ def dub(frames: np.ndarray | Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
         reference: np.ndarray, place: Placement, keypoints: np.ndarray,
         generate: Generator, memory: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """A video with frame->canvas transforms a, t (one per video frame) saying a clip: one
-    output frame per keypoint frame, each mouth redrawn (with that frame's memory mouth,
-    memory[k], for a face with a memory). `frames` is either the video held
-    as an array (T, H, W, 3), ping-ponged to the clip's length when shorter, or the video's
-    frames (H, W, 3) in order, at least len(keypoints) of them: a stream, read only as the
-    output is, so no more than a generator batch of them is held at once."""
+    output frame per keypoint frame, each mouth redrawn (with that frame's prototype weights,
+    memory[k], for a face with a memory: Generator.memory_weights). `frames` is either the
+    video held as an array (T, H, W, 3), ping-ponged to the clip's length when shorter, or
+    the video's frames (H, W, 3) in order, at least len(keypoints) of them: a stream, read
+    only as the output is, so no more than a generator batch of them is held at once."""
     count = len(keypoints)
     if isinstance(frames, np.ndarray):
         shown = ping_pong(count, len(frames))

@@ -79,26 +79,34 @@ def test_a_face_with_a_memory_reads_back_and_weighs_its_prototypes_from_the_soun
     speech = np.random.default_rng(1).normal(0, 0.1, 16000).astype(np.float32)
     weights = generate.memory.weights(speech, 25, 25.0)
     assert weights.shape == (25, 4) and np.allclose(weights.sum(axis=1), 1, atol=1e-5)
-    mouths = generate.memory.mouths(speech, 25, 25.0)
+    assert np.array_equal(generate.memory_weights(speech, 25, 25.0), weights)
+    mouths = generate.memory.mouths(weights)
     assert mouths.shape == (25, 96, 96, 3) and mouths.dtype == np.uint8
+    # without the sound (an edited clip rendered silent): the prototypes' mean
+    unheard = generate.memory_weights(None, 25, 25.0)
+    assert np.allclose(unheard, 0.25)
     # a dub draws with them: 12 channels in, each output frame with its own memory mouth
     frames = np.full((3, 288, 360, 3), 128, np.uint8)
     place = Placement(face.ict_a, face.ict_t, np.zeros((68, 3), np.float32))
     out = list(dub(frames, np.ones(3, complex), np.zeros(3, complex), face.reference, place,
-                   np.zeros((3, 68, 3), np.float32), generate, mouths[:3]))
+                   np.zeros((3, 68, 3), np.float32), generate, weights[:3]))
     assert len(out) == 3 and out[0].shape == (288, 360, 3)
 
 
-def test_a_generator_is_given_memory_mouths_exactly_when_its_face_has_a_memory() -> None:
+def test_a_generator_is_given_memory_weights_exactly_when_its_face_has_a_memory() -> None:
     crops = np.zeros((1, 96, 96, 3), np.uint8)
     templates = np.zeros((1, 3, 96, 96), np.float32)
     plain = Generator(lambda x: x[:, :3])
+    assert plain.memory_weights(None, 5, 25.0) is None
     with pytest.raises(ValueError, match="exactly when"):
-        plain(crops, crops, templates, crops)
-    remembering = Generator(lambda x: x[:, :3], memory=MouthMemory(lambda s: s, crops))
+        plain(crops, crops, templates, np.ones((1, 1)))
+    prototypes = np.full((2, 96, 96, 3), 255, np.uint8)
+    remembering = Generator(lambda x: x[:, -3:], memory=MouthMemory(lambda s: s, prototypes))
     with pytest.raises(ValueError, match="exactly when"):
         remembering(crops, crops, templates)
-    assert remembering(crops, crops, templates, crops).shape == (1, 3, 96, 96)
+    # the network sees the blended memory mouth as its last 3 channels
+    drawn = remembering(crops, crops, templates, np.array([[0.5, 0.5]]))
+    assert drawn.shape == (1, 3, 96, 96) and np.allclose(drawn, 1.0)
 
 
 def rewritten(tmp_path, face: Face, drop: str = "", replace: dict | None = None) -> object:

@@ -62,6 +62,11 @@ def dubbing() -> dict:
             "reference": reference, "a": track.a[shown], "t": track.t[shown]}
 
 
+def silent(dubbing: dict, count: int) -> np.ndarray | None:
+    """The demo face's memory weights for `count` frames of a clip rendered without sound."""
+    return dubbing["generate"].memory_weights(None, count, FPS)
+
+
 def info() -> video.VideoInfo:
     return video.VideoInfo(WIDTH, HEIGHT, float(FPS))
 
@@ -149,7 +154,8 @@ def test_a_dub_of_a_video_longer_than_the_audio_decodes_frames_only_as_they_are_
     drawn = 0
     waiting = []
     for _ in dub(counted(), dubbing["a"], dubbing["t"], dubbing["reference"],
-                 dubbing["place"], np.zeros((count, 68, 3), np.float32), dubbing["generate"]):
+                 dubbing["place"], np.zeros((count, 68, 3), np.float32), dubbing["generate"],
+                 silent(dubbing, count)):
         drawn += 1
         waiting.append(decoded - drawn)
     assert drawn == count and decoded == count
@@ -167,7 +173,8 @@ def test_a_dub_of_a_video_longer_than_the_audio_holds_a_batch_of_frames_not_the_
     try:
         frames = video.stream_frames(long_video, info(), limit=count)
         drawn = sum(1 for _ in dub(frames, dubbing["a"], dubbing["t"], dubbing["reference"],
-                                   dubbing["place"], keypoints, dubbing["generate"]))
+                                   dubbing["place"], keypoints, dubbing["generate"],
+                                   silent(dubbing, count)))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -180,7 +187,7 @@ def test_a_streamed_dub_draws_the_same_frames_as_a_held_one(long_video, dubbing)
     count = 3 * FPS
     keypoints = np.zeros((count, 68, 3), np.float32)
     args = (dubbing["a"], dubbing["t"], dubbing["reference"], dubbing["place"], keypoints,
-            dubbing["generate"])
+            dubbing["generate"], silent(dubbing, count))
     held = list(dub(video.read_frames(long_video, info(), count), *args))
     streamed = list(dub(video.stream_frames(long_video, info(), count), *args))
     assert len(streamed) == len(held) == count

@@ -98,6 +98,7 @@ class Dubbed:
     used: int
     video_frames: int
     capped: bool
+    remembered: bool = False  # the face has a mouth memory
 
 
 def dub_clip(clip: Clip, audio: Path | None, output: Path, video_path: Path,
@@ -126,15 +127,12 @@ def dub_clip(clip: Clip, audio: Path | None, output: Path, video_path: Path,
     track = (track_from_landmarks(str(video_path), marks, used, frame_at, face.template,
                                   neutral) if marks is not None else demo)
     place, reference = person(track, face, neutral)
-    memory = None
-    if generate.memory is not None:  # S1's memory mouths come from the sound itself
-        if audio is None:
-            raise VoxrigError(f"face model {face.name or 'given'!r} draws the mouth from the "
-                              f"sound too: give the clip's audio with --audio")
-        memory = generate.memory.mouths(load_audio(audio).samples, count, info.fps)
+    # S1's memory mouths come from the sound itself
+    sound = load_audio(audio).samples if audio is not None and generate.memory else None
+    memory = generate.memory_weights(sound, count, info.fps)
     out = dub(frames, track.a, track.t, reference, place, keypoints, generate, memory)
     write_video(out, info.fps, output, audio)
-    return Dubbed(count, used, video_frames, capped)
+    return Dubbed(count, used, video_frames, capped, generate.memory is not None)
 
 
 def render_demo(clip: Clip, audio: Path, output: Path) -> Dubbed:
@@ -191,7 +189,9 @@ def _report(clip: Clip, output: Path, info: VideoInfo, dubbed: Dubbed, audio: Pa
               f"({video.MAX_FRAME_BYTES / 2 ** 30:.3g} GiB of decoded frames to play backwards), "
               f"so that is what plays forwards and backwards", file=sys.stderr)
     if audio is None:
-        print("voxrig: note: no --audio given, the video is silent", file=sys.stderr)
+        memory = (" (and the face's mouth memory, which draws teeth and the inside of the mouth "
+                  "from the sound, had none: its mouth is softer)" if dubbed.remembered else "")
+        print(f"voxrig: note: no --audio given, the video is silent{memory}", file=sys.stderr)
     print(f"wrote {output} ({count} frames at {info.fps:g} fps, {info.width}x{info.height}) "
           f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
 

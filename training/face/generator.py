@@ -130,7 +130,9 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
         out.closed.append(neutral_frames(landmarks[index[clip_id], :n][keep]))
         out.sounds.append(sound)
         if out.memory is not None:
-            remembered = memory(clip_id).mouths(read_audio(CLIPS / f"{clip_id}.mp4"), n, FPS)
+            remembering = memory(clip_id)
+            remembered = remembering.mouths(remembering.weights(
+                read_audio(CLIPS / f"{clip_id}.mp4"), n, FPS))
             out.memory.append(remembered[keep])
     return out
 
