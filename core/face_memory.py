@@ -20,6 +20,7 @@ MEL_RATE = 100.0  # log-mel frames a second (core/mel.py's 10 ms hop)
 CONTEXT_MEL = 36  # log-mel frames a memory weighs a frame by: 9 frames of 25 fps video
 CONTEXT_LEAD = 16  # of them, before the start of the frame (the window is centred on it)
 BATCH = 64  # frames per call of the sound network
+SMOOTH = (0.25, 0.5, 0.25)  # the weights' moving average over neighbouring frames
 
 # (N, 1, N_MELS, CONTEXT_MEL) float32 sound contexts -> (N, prototypes) logits
 SoundNetwork = Callable[[np.ndarray], np.ndarray]
@@ -75,11 +76,21 @@ class MouthMemory:
             frames = range(first, min(first + BATCH, count))
             out[first:frames.stop] = softmax(self.network(
                 np.stack([sound_context(sound, j, fps) for j in frames])))
-        return out
+        return smoothed(out)
 
     def mouths(self, weights: np.ndarray) -> np.ndarray:
         """(T, 96, 96, 3) uint8 memory mouths of weights (T, K)."""
         return blend(self.prototypes, weights)
+
+
+def smoothed(weights: np.ndarray) -> np.ndarray:
+    """(T, K) weights averaged with their neighbours' by SMOOTH (the ends repeated): the
+    network judges each frame on its own, and its choice can jump between frames."""
+    if len(weights) < 2:
+        return weights
+    padded = np.concatenate([weights[:1], weights, weights[-1:]])
+    return (SMOOTH[0] * padded[:-2] + SMOOTH[1] * padded[1:-1]
+            + SMOOTH[2] * padded[2:]).astype(np.float32)
 
 
 def blend(prototypes: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -149,3 +149,14 @@ def test_a_memory_that_weighs_another_number_of_prototypes_is_refused(tmp_path) 
     path = rewritten(tmp_path, face, replace={"memory.onnx": b"garbage"})
     with pytest.raises(VoxrigError, match="its mouth memory is not a usable ONNX model"):
         open_generator(read_face(path), str(path))
+
+
+def test_the_memory_s_weights_are_eased_between_neighbouring_frames() -> None:
+    from voxrig.core.face_memory import smoothed
+
+    jump = np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]] + [[1.0, 0.0]] * 3, np.float32)
+    eased = smoothed(jump)
+    assert np.allclose(eased.sum(axis=1), 1)  # still weights
+    assert eased[3, 1] == pytest.approx(0.5) and eased[2, 1] == pytest.approx(0.25)
+    assert np.array_equal(eased[0], jump[0])  # the ends are their own neighbours
+    assert np.array_equal(smoothed(jump[:1]), jump[:1])
