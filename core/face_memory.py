@@ -63,10 +63,12 @@ class MouthMemory:
     network: SoundNetwork
     prototypes: np.ndarray
 
-    def weights(self, audio: np.ndarray | None, count: int, fps: float) -> np.ndarray:
+    def weights(self, audio: np.ndarray | None, count: int, fps: float,
+                eased: bool = True) -> np.ndarray:
         """(count, K) softmax weights of the prototypes for each video frame of 16 kHz audio
-        at the video's frame rate (a few numbers a frame: an hour of video is 11 MB); without
-        audio (an edited clip rendered silent), every prototype alike."""
+        at the video's frame rate (a few numbers a frame: an hour of video is 11 MB), eased
+        over neighbouring frames (`smoothed`) unless `eased` is False; without audio (an
+        edited clip rendered silent), every prototype alike."""
         k = len(self.prototypes)
         if audio is None:
             return np.full((count, k), 1 / k, np.float32)
@@ -76,7 +78,7 @@ class MouthMemory:
             frames = range(first, min(first + BATCH, count))
             out[first:frames.stop] = softmax(self.network(
                 np.stack([sound_context(sound, j, fps) for j in frames])))
-        return smoothed(out)
+        return smoothed(out) if eased else out
 
     def mouths(self, weights: np.ndarray) -> np.ndarray:
         """(T, 96, 96, 3) uint8 memory mouths of weights (T, K)."""
