@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from ctrl_c import interruptible
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import ThreadingOSCUDPServer
 
@@ -112,7 +113,8 @@ class FrameReceiver:
 def test_the_microphone_stream_opens_the_mouth_with_the_played_speech(speech):
     receiver = FrameReceiver()
     proc = subprocess.Popen([str(VOXRIG), "stream", "--mic", "--protocol", "generic",
-                             "--port", str(receiver.port)], stderr=subprocess.PIPE, text=True)
+                             "--port", str(receiver.port)], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=interruptible)
     try:
         assert "voxrig: streaming" in proc.stderr.readline()
         assert receiver.first_frame(timeout=30), "no frame arrived from the microphone"

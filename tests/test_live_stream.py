@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from ctrl_c import interruptible
 
 from voxrig.bridge.cli import SAMPLE_AUDIO, main
 from voxrig.bridge.live.sources import sounddevice
@@ -96,7 +97,7 @@ def test_ctrl_c_stops_within_100_ms_and_prints_the_counters(clip, tmp_path):
     receiver.bind(("127.0.0.1", 0))
     port = str(receiver.getsockname()[1])
     proc = subprocess.Popen([str(VOXRIG), "stream", "--input", str(long), "--port", port],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     started = proc.stderr.readline()
     assert "voxrig: streaming" in started
     time.sleep(1.0)
