@@ -44,13 +44,6 @@ def sound_context(sound: np.ndarray, k: int, fps: float) -> np.ndarray:
     return out.T[None]
 
 
-def sound_contexts(sound: np.ndarray, count: int, fps: float) -> np.ndarray:
-    """(count, 1, N_MELS, CONTEXT_MEL): sound_context of each of `count` video frames."""
-    if count == 0:
-        return np.zeros((0, 1, sound.shape[1], CONTEXT_MEL), np.float32)
-    return np.stack([sound_context(sound, k, fps) for k in range(count)])
-
-
 def softmax(logits: np.ndarray) -> np.ndarray:
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)

@@ -18,7 +18,7 @@ from voxrig.core.face_memory import (
     CONTEXT_MEL,
     MouthMemory,
     blend,
-    sound_contexts,
+    sound_context,
 )
 from voxrig.core.face_render import IN_CHANNELS, MEMORY_CHANNELS, Generator, Placement, dub
 
@@ -27,14 +27,14 @@ torch = pytest.importorskip("torch", reason="the test memory faces are built wit
 
 def test_each_frame_hears_the_sound_centred_on_it_at_any_frame_rate() -> None:
     sound = np.arange(300, dtype=np.float32)[:, None] * np.ones((1, 80), np.float32)
-    at_25 = sound_contexts(sound, 75, 25.0)
-    assert at_25.shape == (75, 1, 80, CONTEXT_MEL)
+    at_25 = sound_context(sound, 10, 25.0)
+    assert at_25.shape == (1, 80, CONTEXT_MEL)
     # frame 10 at 25 fps starts at 0.4 s = log-mel frame 40; the window runs 16 frames before
-    assert at_25[10, 0, 0, 0] == 40 - CONTEXT_LEAD and at_25[10, 0, 0, -1] == 40 - 16 + 35
-    at_30 = sound_contexts(sound, 90, 30.0)
-    assert at_30[12, 0, 0, CONTEXT_LEAD] == 40  # frame 12 at 30 fps is 0.4 s too
+    assert at_25[0, 0, 0] == 40 - CONTEXT_LEAD and at_25[0, 0, -1] == 40 - 16 + 35
+    assert sound_context(sound, 12, 30.0)[0, 0, CONTEXT_LEAD] == 40  # 0.4 s at 30 fps too
     # past either end of the sound: the clip's quietest value
-    assert (at_25[0, 0, 0, :CONTEXT_LEAD] == 0).all() and (at_25[74, 0, 0, -5:] == 0).all()
+    assert (sound_context(sound, 0, 25.0)[0, 0, :CONTEXT_LEAD] == 0).all()
+    assert (sound_context(sound, 74, 25.0)[0, 0, -5:] == 0).all()
 
 
 def test_the_memory_mouth_is_the_prototypes_blended_by_their_weights() -> None:
