@@ -197,20 +197,23 @@ def reencode(clip_id: str, audio: np.ndarray, frames: np.ndarray,
 BASELINES: dict[str, Renderer] = {"first_frame": first_frame, "reencode_crf22": reencode}
 
 
-def bake_keypoints(audio: np.ndarray, fps: float = 25.0) -> np.ndarray:
-    """(T, 68, 3) keypoint displacements of 16 kHz audio, baked as `voxrig render AUDIO` bakes
-    it (bake's default options: neural engine, emotion and idle motion on)."""
+def bake_keypoints(audio: np.ndarray, fps: float = 25.0,
+                   transcript: str | None = None) -> np.ndarray:
+    """(T, 68, 3) keypoint displacements of 16 kHz audio, baked as `voxrig render AUDIO
+    [--text T]` bakes it (bake's default options: neural engine, emotion and idle motion on)."""
     from voxrig.core.audio import audio_from_array
     from voxrig.core.bake import bake
     from voxrig.core.config import Config
 
-    clip = bake(audio_from_array(audio, AUDIO_RATE), None, Config(fps=fps, keypoints=True))
+    clip = bake(audio_from_array(audio, AUDIO_RATE), transcript,
+                Config(fps=fps, keypoints=True))
     return clip.keypoints.astype(np.float32)
 
 
-def voxrig_renderer(threads: int = 1, face_path: Path | None = None) -> Renderer:
+def voxrig_renderer(threads: int = 1, face_path: Path | None = None,
+                    transcripts: dict[str, str] | None = None) -> Renderer:
     """`voxrig render` with the bundled face (or another .voxface), driven by voxrig's bake
-    of the clip's audio."""
+    of the clip's audio (with the clip's transcript, when `transcripts` has it: `--text`)."""
     from voxrig.bridge.render.command import DEMO_FACE
     from voxrig.bridge.render.tracking import Landmarks, person, track_from_landmarks
     from voxrig.bridge.render.voxface import open_generator, read_face
@@ -228,11 +231,19 @@ def voxrig_renderer(threads: int = 1, face_path: Path | None = None) -> Renderer
         track = track_from_landmarks(clip_id, Landmarks(landmarks, faces), len(frames),
                                      frames.__getitem__, face.template, neutral)
         place, reference = person(track, face, neutral)
-        keypoints = bake_keypoints(audio)[:len(frames)]
+        transcript = (transcripts or {}).get(clip_id)
+        keypoints = bake_keypoints(audio, transcript=transcript)[:len(frames)]
         memory = generate.memory_weights(audio, len(keypoints), 25.0)
         return np.stack(list(dub(frames, track.a, track.t, reference, place, keypoints,
                                  generate, memory)))
     return render
+
+
+def grid_transcripts(clip_ids: list[str]) -> dict[str, str]:
+    """Each clip's transcript: the words of its GRID .align file."""
+    from .grid import read_align, transcript_of
+
+    return {c: transcript_of(read_align(CLIPS / f"{c}.align")) for c in clip_ids}
 
 
 def clip_lip_gap(audio: np.ndarray) -> np.ndarray:
@@ -533,6 +544,9 @@ def main(argv: list[str] | None = None) -> int:
                         "beside it; the re-encode is left out)")
     parser.add_argument("--face", type=Path, default=None, metavar="NAME.voxface",
                         help="with --voxrig: this face model instead of the bundled one")
+    parser.add_argument("--text", action="store_true",
+                        help="with --voxrig: bake each clip with its GRID transcript (the "
+                        ".align words), as `voxrig render --text` does; no dub check")
     parser.add_argument("--speed", action="store_true", help="only the render speed")
     parser.add_argument("--clip-r", action="store_true", help="only the driving clip's lip r "
                         "(after a --voxrig run: reads its tracked frames)")
@@ -568,10 +582,12 @@ def main(argv: list[str] | None = None) -> int:
     renderers = dict(BASELINES)
     if args.voxrig:
         name = "voxrig_render" if args.face is None else f"voxrig_render_{args.face.stem}"
-        renderers = {"first_frame": first_frame, name: voxrig_renderer(face_path=args.face)}
+        transcripts = grid_transcripts(clip_ids) if args.text else None
+        renderers = {"first_frame": first_frame,
+                     name: voxrig_renderer(face_path=args.face, transcripts=transcripts)}
     results = {name: evaluate(name, fn, clip_ids, tracks, not args.no_track)
                for name, fn in renderers.items()}
-    if args.voxrig and not args.no_track:
+    if args.voxrig and not args.no_track and not args.text:  # a dub's audio has no transcript
         name = next(n for n in renderers if n.startswith("voxrig_render"))
         results[name]["dub"] = dub_check(name, renderers[name], clip_ids[:DUB_CLIPS], tracks)
     for name, r in results.items():
@@ -584,9 +600,12 @@ def main(argv: list[str] | None = None) -> int:
     path = results_path(RESULTS, sha)
     if args.face is not None:
         path = path.with_suffix(f".{args.face.stem}.json")
+    if args.text:
+        path = path.with_suffix(".text.json")
     write_results(path, stamped(
         sha, validation_seed=VALIDATION_SEED, validation=clip_ids,
         face=str(args.face) if args.face is not None else "bundled demo face",
+        transcripts="each clip's GRID .align words" if args.text else None,
         box="FaceMesh landmarks below the nose base (2), per real frame",
         ssim=f"luma BT.601, Gaussian sigma {SSIM_SIGMA}, {2 * SSIM_RADIUS + 1}x"
              f"{2 * SSIM_RADIUS + 1}, K1 {SSIM_K1}, K2 {SSIM_K2}",
