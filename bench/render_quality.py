@@ -39,6 +39,7 @@ import numpy as np
 
 from .face_tracks import CLIPS, LANDMARKS, load_landmarks, read_video
 from .grid import read_split
+from .grid_track import VIDEO_FPS
 from .results import BENCH, REPO, git_sha, results_path, stamped, write_results
 
 RESULTS = BENCH / "render_quality_results"
@@ -197,7 +198,7 @@ def reencode(clip_id: str, audio: np.ndarray, frames: np.ndarray,
 BASELINES: dict[str, Renderer] = {"first_frame": first_frame, "reencode_crf22": reencode}
 
 
-def bake_keypoints(audio: np.ndarray, fps: float = 25.0,
+def bake_keypoints(audio: np.ndarray, fps: float = VIDEO_FPS,
                    transcript: str | None = None) -> np.ndarray:
     """(T, 68, 3) keypoint displacements of 16 kHz audio, baked as `voxrig render AUDIO
     [--text T]` bakes it (bake's default options: neural engine, emotion and idle motion on)."""
@@ -233,7 +234,7 @@ def voxrig_renderer(threads: int = 1, face_path: Path | None = None,
         place, reference = person(track, face, neutral)
         transcript = (transcripts or {}).get(clip_id)
         keypoints = bake_keypoints(audio, transcript=transcript)[:len(frames)]
-        memory = generate.memory_weights(audio, len(keypoints), 25.0)
+        memory = generate.memory_weights(audio, len(keypoints), VIDEO_FPS)
         return np.stack(list(dub(frames, track.a, track.t, reference, place, keypoints,
                                  generate, memory)))
     return render
@@ -254,7 +255,7 @@ def clip_lip_gap(audio: np.ndarray) -> np.ndarray:
     from voxrig.core.names import ARKIT52
     from voxrig.core.rig import mouth_signals
 
-    clip = bake(audio_from_array(audio, AUDIO_RATE), None, Config(fps=25.0))
+    clip = bake(audio_from_array(audio, AUDIO_RATE), None, Config(fps=VIDEO_FPS))
     weights = np.zeros((clip.frame_count, len(ARKIT52)), np.float32)
     for i, channel in enumerate(clip.channels):
         weights[:, ARKIT52.index(channel)] = clip.weights[:, i]
@@ -292,8 +293,8 @@ def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
     for k, clip_id in enumerate(clip_ids):
         audio = read_audio(CLIPS / f"{clip_ids[(k + 1) % len(clip_ids)]}.mp4")
         frames = read_video(CLIPS / f"{clip_id}.mp4")
-        n = min(len(frames), len(audio) * 25 // AUDIO_RATE)
-        audio = audio[: n * AUDIO_RATE // 25]
+        n = min(len(frames), int(len(audio) * VIDEO_FPS) // AUDIO_RATE)
+        audio = audio[: int(n * AUDIO_RATE // VIDEO_FPS)]
         written.append(folder / f"{clip_id}.npy")
         np.save(written[-1], renderer(clip_id, audio, frames[:n], tracks[clip_id][:n]))
         driving[clip_id] = clip_lip_gap(audio)
@@ -393,7 +394,7 @@ def render_speed(repeats: int = 3) -> dict:
         best = np.inf
         for _ in range(repeats):
             t0 = time.perf_counter()  # the memory's mouths are part of the loop's cost
-            memory = generate.memory_weights(sound, len(keypoints), 25.0)
+            memory = generate.memory_weights(sound, len(keypoints), VIDEO_FPS)
             for _frame in dub(frames, track.a, track.t, face.reference, place, keypoints,
                               generate, memory):
                 pass
@@ -451,7 +452,7 @@ def portrait_speed(frames: np.ndarray, track, face, place, keypoints: np.ndarray
         best = np.inf
         for _ in range(repeats):
             t0 = time.perf_counter()
-            memory = generate.memory_weights(sound, n, 25.0)
+            memory = generate.memory_weights(sound, n, VIDEO_FPS)
             for _frame in dub(big[:n], a[:n], t[:n], face.reference, place, keypoints[:n],
                               generate, memory):
                 pass
