@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import sys
 import time
@@ -203,11 +204,16 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1, fold: in
             "validation": scores, "curve": curve}
 
 
-def open_memory(folder: Path = OUT) -> MouthMemory:
-    """A trained memory (train's folder) as the renderer uses it, its network run by torch."""
+def sound_network(folder: Path) -> SoundToMemory:
+    """The trained sound network of train's folder, in eval mode."""
     model = SoundToMemory()
     model.load_state_dict(torch.load(folder / "sound_to_memory.pt", weights_only=True))
-    model.eval()
+    return model.eval()
+
+
+def open_memory(folder: Path = OUT) -> MouthMemory:
+    """A trained memory (train's folder) as the renderer uses it, its network run by torch."""
+    model = sound_network(folder)
     with np.load(folder / "prototypes.npz") as z:
         prototypes = np.clip(np.rint(z["prototypes"]), 0, 255).astype(np.uint8)
 
@@ -218,15 +224,14 @@ def open_memory(folder: Path = OUT) -> MouthMemory:
     return MouthMemory(network, prototypes)
 
 
-def export_memory(folder: Path, path: Path) -> None:
+def export_memory(folder: Path) -> bytes:
     """The sound network as ONNX (dynamic batch), what a .voxface carries."""
-    model = SoundToMemory()
-    model.load_state_dict(torch.load(folder / "sound_to_memory.pt", weights_only=True))
-    model.eval()
-    torch.onnx.export(model, (torch.zeros(1, 1, 80, CONTEXT_MEL),), str(path),
+    buffer = io.BytesIO()
+    torch.onnx.export(sound_network(folder), (torch.zeros(1, 1, 80, CONTEXT_MEL),), buffer,
                       input_names=["sound"], output_names=["logits"],
                       dynamic_axes={"sound": {0: "n"}, "logits": {0: "n"}}, opset_version=17,
                       dynamo=False)
+    return buffer.getvalue()
 
 
 @torch.no_grad()

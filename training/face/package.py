@@ -60,11 +60,7 @@ def package(model: Path, out_face: Path = DEMO_FACE, memory: Path | None = None)
     if memory is not None:
         from training.face.memory import export_memory, open_memory
 
-        prototypes = open_memory(memory).prototypes
-        onnx = out_face.with_suffix(".memory.onnx")
-        export_memory(memory, onnx)
-        sound = onnx.read_bytes()
-        onnx.unlink()
+        prototypes, sound = open_memory(memory).prototypes, export_memory(memory)
     face = Face("GRID s1 (demo)", model.read_bytes(), mouth[closed], np.load(TEMPLATE),
                 place.a, place.t, memory=sound, prototypes=prototypes)
     out_face.parent.mkdir(parents=True, exist_ok=True)
