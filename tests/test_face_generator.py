@@ -166,15 +166,16 @@ def test_a_critic_that_sees_real_and_blurred_mouths_learns_to_tell_them_apart() 
 
 def test_each_training_clip_gets_its_memory_mouths_from_the_fold_that_did_not_learn_it(
         tmp_path) -> None:
-    from training.face.memory import PROTOTYPES, SoundToMemory
+    from voxrig.core.face_memory_train import PROTOTYPES, Prototypes, SoundToMemory
 
     folds = []
     for k, learnt in enumerate((["clip-a"], ["clip-b"])):
         folder = tmp_path / f"fold{k}"
         folder.mkdir()
         torch.save(SoundToMemory().state_dict(), folder / "sound_to_memory.pt")
-        np.savez(folder / "prototypes.npz",
-                 prototypes=np.full((PROTOTYPES, 96, 96, 3), 100.0 * k, np.float32))
+        Prototypes(np.zeros((PROTOTYPES, 32)), np.zeros(2052), np.zeros((32, 2052)),
+                   np.full((PROTOTYPES, 96, 96, 3), 100.0 * k, np.float32)
+                   ).save(folder / "prototypes.npz")
         (folder / "clips.json").write_text(json.dumps(learnt))
         folds.append(folder)
     memory_for = generator.memory_by_clip(folds[0], folds)

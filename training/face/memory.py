@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
 from bench.render_quality import read_audio
@@ -35,63 +32,21 @@ from training.face.crops import CROPS
 from training.face.driven import load_split
 from voxrig.core.face_canvas import neutral_frames
 from voxrig.core.face_memory import CONTEXT_MEL, MouthMemory, sound_context, sound_frames
+from voxrig.core.face_memory_train import (
+    PROTOTYPES,
+    Heard,
+    Prototypes,
+    as_memory,
+    export_network,
+    find_prototypes,
+    load_network,
+    train_network,
+)
 
 OUT = REPO / "build" / "face" / "memory"
 RESULTS = REPO / "training" / "results"
-PROTOTYPES = 32  # k-means clusters of lower-face codes
-CODE_SIZE = 24  # crops are shrunk to 24x24 before PCA (the shapes, not the pores)
-PCA_DIMS = 32
 FPS = 25.0  # GRID's video
-LOWER_FACE_ROW = 20  # crop rows from here down: below the nose base
 MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # the generator's mouth weighting box
-BATCH = 64
-LEARNING_RATE = 1e-3
-KMEANS_ITERATIONS = 30
-
-
-def lower_face(crops: np.ndarray) -> np.ndarray:
-    """(T, 96, 96, 3) uint8 -> (T, D) float32 codes of the lower face (rows from LOWER_FACE_ROW),
-    shrunk by block means to CODE_SIZE across."""
-    lower = crops[:, LOWER_FACE_ROW:].astype(np.float32) / 255
-    rows = (96 - LOWER_FACE_ROW) // (96 // CODE_SIZE) * (96 // CODE_SIZE)
-    block = 96 // CODE_SIZE
-    lower = lower[:, :rows]
-    t, h, w, c = lower.shape
-    small = lower.reshape(t, h // block, block, w // block, block, c).mean(axis=(2, 4))
-    return small.reshape(t, -1)
-
-
-def kmeans(x: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Centres (k, D) and labels (N,) by Lloyd's iterations from a k-means++ start."""
-    centres = [x[rng.integers(len(x))]]
-    for _ in range(1, k):
-        d = np.min([((x - c) ** 2).sum(axis=1) for c in centres], axis=0)
-        centres.append(x[rng.choice(len(x), p=d / d.sum())])
-    c = np.stack(centres)
-    for _ in range(KMEANS_ITERATIONS):
-        labels = np.argmin(((x[:, None] - c[None]) ** 2).sum(axis=2), axis=1)
-        for j in range(k):
-            if np.any(labels == j):
-                c[j] = x[labels == j].mean(axis=0)
-    labels = np.argmin(((x[:, None] - c[None]) ** 2).sum(axis=2), axis=1)
-    return c, labels
-
-
-class SoundToMemory(nn.Module):
-    """(B, 1, N_MELS, CONTEXT_MEL) log-mel -> (B, PROTOTYPES) logits."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        cin = 1
-        for cout, stride in ((32, (2, 1)), (64, (2, 2)), (96, (2, 2)), (128, (2, 2))):
-            layers += [nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU()]
-            cin = cout
-        self.net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                                 nn.Linear(cin, PROTOTYPES))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
 
 
 def load(clip_ids: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]]:
@@ -114,35 +69,6 @@ def load(clip_ids: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, 
     return out
 
 
-def prototypes_of(clips: list, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The memory's prototypes: PCA of the lower-face codes of every training frame, k-means
-    on them, each cluster's mean crop."""
-    codes = np.concatenate([lower_face(c[0][c[2]]) for c in clips])
-    mean = codes.mean(axis=0)
-    _, _, vt = np.linalg.svd(codes[rng.choice(len(codes), min(len(codes), 20000),
-                                               replace=False)] - mean, full_matrices=False)
-    basis = vt[:PCA_DIMS]
-    sample = rng.choice(len(codes), min(len(codes), 30000), replace=False)
-    centres, _ = kmeans((codes[sample] - mean) @ basis.T, PROTOTYPES, rng)
-    found = {"centres": centres, "mean": mean, "basis": basis}
-    sums = np.zeros((PROTOTYPES, 96, 96, 3))
-    counts = np.zeros(PROTOTYPES)
-    for c in clips:
-        crops = c[0][c[2]]
-        label = assign(found, crops)
-        for j in range(PROTOTYPES):
-            sums[j] += crops[label == j].astype(np.float64).sum(axis=0)
-            counts[j] += np.count_nonzero(label == j)
-    found["prototypes"] = (sums / np.maximum(counts, 1)[:, None, None, None]).astype(np.float32)
-    return found
-
-
-def assign(found: dict[str, np.ndarray], crops: np.ndarray) -> np.ndarray:
-    """The nearest prototype of each crop (T, 96, 96, 3), by its lower-face code."""
-    code = (lower_face(crops) - found["mean"]) @ found["basis"].T
-    return np.argmin(((code[:, None] - found["centres"][None]) ** 2).sum(axis=2), axis=1)
-
-
 def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1, fold: int | None = None,
           folds: int = 2, prototypes_from: Path | None = None) -> dict:
     """The prototypes (or those of `prototypes_from`, so several networks weigh the same
@@ -153,47 +79,24 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1, fold: in
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     clips, validation, load_s = load_split(load)
-    if prototypes_from is not None:
-        with np.load(prototypes_from / "prototypes.npz") as z:
-            found = {k: z[k] for k in z.files}
-    else:
-        found = prototypes_of(clips, rng)
-    prototypes = found["prototypes"]
-    labels = [assign(found, c[0][c[2]]) for c in clips]
+    found = (Prototypes.load(prototypes_from / "prototypes.npz") if prototypes_from is not None
+             else find_prototypes([c[0][c[2]] for c in clips], rng))
+    labels = [found.assign(c[0][c[2]]) for c in clips]
     if fold is not None:
         kept = [k for k in range(len(clips)) if k % folds != fold]
         clips, labels = [clips[k] for k in kept], [labels[k] for k in kept]
-    # the sound -> weights network
-    model = SoundToMemory()
-    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    loss_fn = nn.CrossEntropyLoss()
-    budget, start, step, curve, running = minutes * 60, time.perf_counter(), 0, [], None
-    while (elapsed := time.perf_counter() - start) < budget:
-        model.train()
-        for group in opt.param_groups:
-            group["lr"] = LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
-        picks = rng.integers(len(clips), size=BATCH)
-        x, y = [], []
-        for c in picks:
-            _, sound, frames, _, _ = clips[c]
-            i = int(rng.integers(len(frames)))
-            x.append(sound_context(sound, int(frames[i]), FPS))
-            y.append(int(labels[c][i]))
-        loss = loss_fn(model(torch.from_numpy(np.stack(x))), torch.tensor(y))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        step += 1
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
-        if step % 100 == 0:
-            curve.append({"step": step, "seconds": round(elapsed), "loss": round(running, 4)})
-            print(f"step {step} {elapsed:.0f}s loss {running:.4f}", flush=True)
-    scores = judge(model, validation, lambda crops: assign(found, crops), prototypes)
+    examples = [Heard(c[1], c[2], label, FPS) for c, label in zip(clips, labels, strict=True)]
+
+    def report(p) -> None:  # noqa: ANN001
+        print(f"step {p.step} {p.seconds:.0f}s loss {p.loss:.4f}", flush=True)
+
+    model, record = train_network(examples, minutes * 60, seed, progress=report, rng=rng)
+    scores = judge(model, validation, found.assign, found.mouths)
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "sound_to_memory.pt")
-    np.savez(out / "prototypes.npz", **found)
+    found.save(out / "prototypes.npz")
     (out / "clips.json").write_text(json.dumps([c[4] for c in clips]))
-    return {"seed": seed, "minutes": minutes, "threads": threads, "steps": step,
+    return {"seed": seed, "minutes": minutes, "threads": threads, "steps": record["steps"],
             "fold": None if fold is None else f"{fold}/{folds}",
             "prototypes_from": str(prototypes_from.relative_to(REPO)) if prototypes_from
             else None,
@@ -201,41 +104,22 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1, fold: in
             "train_frames": int(sum(len(c[2]) for c in clips)), "load_seconds": round(load_s, 1),
             "cluster_sizes": np.bincount(np.concatenate(labels), minlength=PROTOTYPES).tolist(),
             "parameters": sum(p.numel() for p in model.parameters()),
-            "validation": scores, "curve": curve}
-
-
-def sound_network(folder: Path) -> SoundToMemory:
-    """The trained sound network of train's folder, in eval mode."""
-    model = SoundToMemory()
-    model.load_state_dict(torch.load(folder / "sound_to_memory.pt", weights_only=True))
-    return model.eval()
+            "validation": scores, "curve": record["curve"]}
 
 
 def open_memory(folder: Path = OUT) -> MouthMemory:
     """A trained memory (train's folder) as the renderer uses it, its network run by torch."""
-    model = sound_network(folder)
-    with np.load(folder / "prototypes.npz") as z:
-        prototypes = np.clip(np.rint(z["prototypes"]), 0, 255).astype(np.uint8)
-
-    @torch.no_grad()
-    def network(x: np.ndarray) -> np.ndarray:
-        return model(torch.from_numpy(x)).numpy()
-
-    return MouthMemory(network, prototypes)
+    prototypes = Prototypes.load(folder / "prototypes.npz").as_uint8()
+    return as_memory(load_network(folder / "sound_to_memory.pt"), prototypes)
 
 
 def export_memory(folder: Path) -> bytes:
     """The sound network as ONNX (dynamic batch), what a .voxface carries."""
-    buffer = io.BytesIO()
-    torch.onnx.export(sound_network(folder), (torch.zeros(1, 1, 80, CONTEXT_MEL),), buffer,
-                      input_names=["sound"], output_names=["logits"],
-                      dynamic_axes={"sound": {0: "n"}, "logits": {0: "n"}}, opset_version=17,
-                      dynamo=False)
-    return buffer.getvalue()
+    return export_network(load_network(folder / "sound_to_memory.pt"))
 
 
 @torch.no_grad()
-def judge(model: SoundToMemory, clips: list, assign, prototypes: np.ndarray) -> dict:  # noqa: ANN001
+def judge(model: torch.nn.Module, clips: list, assign, prototypes: np.ndarray) -> dict:  # noqa: ANN001
     """Top-1/top-5 accuracy and mouth-box L1 (0-255) of the memory mouth, the still mouth
     and the best prototype, over every validation frame."""
     model.eval()
