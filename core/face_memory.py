@@ -65,13 +65,18 @@ class MouthMemory:
         k = len(self.prototypes)
         if audio is None:
             return np.full((count, k), 1 / k, np.float32)
-        sound = sound_frames(audio)
-        out = np.empty((count, k), np.float32)
-        for first in range(0, count, BATCH):
-            frames = range(first, min(first + BATCH, count))
-            out[first:frames.stop] = softmax(self.network(
-                np.stack([sound_context(sound, j, fps) for j in frames])))
+        out = self.sound_weights(sound_frames(audio), np.arange(count), fps)
         return smoothed(out) if eased else out
+
+    def sound_weights(self, sound: np.ndarray, frames: np.ndarray, fps: float) -> np.ndarray:
+        """(len(frames), K) softmax weights, not eased, of the given video frames at `fps` of
+        a clip's sound frames (sound_frames)."""
+        out = np.empty((len(frames), len(self.prototypes)), np.float32)
+        for first in range(0, len(frames), BATCH):
+            batch = frames[first:first + BATCH]
+            out[first:first + len(batch)] = softmax(self.network(
+                np.stack([sound_context(sound, int(j), fps) for j in batch])))
+        return out
 
     def mouths(self, weights: np.ndarray) -> np.ndarray:
         """(T, 96, 96, 3) uint8 memory mouths of weights (T, K)."""

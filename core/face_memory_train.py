@@ -239,3 +239,25 @@ def load_network(path: object, prototypes: int = PROTOTYPES) -> SoundToMemory:
     model = SoundToMemory(prototypes)
     model.load_state_dict(torch.load(path, weights_only=True))
     return model.eval()
+
+
+def leaving_out(examples: list[Heard], folds: list[np.ndarray], fold: int) -> list[Heard]:
+    """The examples without the frames of `fold` (fold_blocks' numbering, one array each)."""
+    return [Heard(e.sound, e.frames[f != fold], e.labels[f != fold], e.fps)
+            for e, f in zip(examples, folds, strict=True)]
+
+
+def unseen_mouths(memories: list[MouthMemory], folds: list[np.ndarray],
+                  examples: list[Heard]) -> list[np.ndarray]:  # fmt: skip
+    """Each example's frames' memory mouths (T, 96, 96, 3), a frame of fold k weighed by
+    memories[k], the network that left that fold out; not eased, as the demo face's recipe
+    trained its generator."""
+    out = []
+    for e, fold in zip(examples, folds, strict=True):
+        mouths = np.empty((len(e.frames), 96, 96, 3), np.uint8)
+        for k, memory in enumerate(memories):
+            pick = fold == k
+            if pick.any():
+                mouths[pick] = memory.mouths(memory.sound_weights(e.sound, e.frames[pick], e.fps))
+        out.append(mouths)
+    return out

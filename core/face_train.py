@@ -127,7 +127,8 @@ class Footage:
     """One person's training material: per video, the tracked frames' mouth crops (T, 96, 96,
     3) uint8, the baked mouth points on the canvas (T, 9) complex and the indices of the
     closed-mouth frames (the references); the last frames of each video held out to judge;
-    and, to train a face with S1's memory, each training frame's memory mouth (T, 96, 96, 3).
+    and, to train a face with S1's memory, each training and held-out frame's memory mouth
+    (T, 96, 96, 3).
     """
 
     crops: list[np.ndarray]
@@ -136,6 +137,7 @@ class Footage:
     held_crops: list[np.ndarray]
     held_mouths: list[np.ndarray]
     memory: list[np.ndarray] | None = None
+    held_memory: list[np.ndarray] | None = None
 
     @property
     def frames(self) -> int:
@@ -146,17 +148,32 @@ class Footage:
         return int(sum(len(c) for c in self.held_crops))
 
 
+@dataclass(frozen=True)
+class VideoSplit:
+    """One video's tracked frames split in time (split_video): crops, mouth points and
+    closed-mouth frames to train on, crops and mouth points to judge, and which of the
+    video's frames each of them is (the memory hears the sound at those frames)."""
+
+    crops: np.ndarray
+    mouths: np.ndarray
+    closed: np.ndarray
+    held_crops: np.ndarray
+    held_mouths: np.ndarray
+    frames: np.ndarray
+    held_frames: np.ndarray
+
+
 def split_video(crops: np.ndarray, mouths: np.ndarray, landmarks: np.ndarray,
-                held_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                            np.ndarray]:  # fmt: skip
+                held_share: float) -> VideoSplit:
     """One video's tracked frames split in time: the first (1 - held_share) to train on (with
     their closed-mouth frames), the last held_share to judge (never seen in training, and not
     next to a training frame but at the end)."""
     keep = np.isfinite(landmarks).all(axis=(1, 2)) & np.isfinite(mouths).all(axis=1)
+    frames = np.flatnonzero(keep)
     crops, mouths, landmarks = crops[keep], mouths[keep], landmarks[keep]
     cut = len(crops) - int(round(held_share * len(crops)))
-    return (crops[:cut], mouths[:cut], neutral_frames(landmarks[:cut]), crops[cut:],
-            mouths[cut:])
+    return VideoSplit(crops[:cut], mouths[:cut], neutral_frames(landmarks[:cut]), crops[cut:],
+                      mouths[cut:], frames[:cut], frames[cut:])
 
 
 @dataclass
@@ -190,8 +207,9 @@ def state_dict(run: dict) -> dict:
 
 
 def load_run(saved: dict, seed: int) -> dict:
-    """A run continued from state_dict's checkpoint."""
-    run = new_run(seed)
+    """A run continued from state_dict's checkpoint (a face with or without a memory: the
+    first layer says how many input channels)."""
+    run = new_run(seed, int(saved["model"]["down.0.0.weight"].shape[1]))
     run["model"].load_state_dict(saved["model"])
     run["opt"].load_state_dict(saved["opt"])
     run["rng"].bit_generator.state = saved["rng"]
@@ -267,14 +285,18 @@ def validate(model: nn.Module, footage: Footage) -> tuple[float, float]:
     weights = mouth_weights()
     model.eval()
     drawn, still, count = 0.0, 0.0, 0
+    memory = footage.held_memory or [None] * len(footage.held_crops)
     with torch.no_grad():
-        for crops, mouths, train, closed in zip(footage.held_crops, footage.held_mouths,
-                                                footage.crops, footage.closed, strict=True):
+        for crops, mouths, train, closed, remembered in zip(
+                footage.held_crops, footage.held_mouths, footage.crops, footage.closed, memory,
+                strict=True):  # fmt: skip
             for k in range(0, len(crops), BATCH):
                 target = crops[k:k + BATCH]
                 reference = np.repeat(train[closed[0]][None], len(target), axis=0)
                 lips = np.stack([mouth_template(m) for m in mouths[k:k + BATCH]])
-                x = torch.from_numpy(model_inputs(target, reference, lips))
+                x = torch.from_numpy(model_inputs(
+                    target, reference, lips,
+                    memory=None if remembered is None else remembered[k:k + BATCH]))
                 y = torch.from_numpy(np.ascontiguousarray(
                     target.astype(np.float32).transpose(0, 3, 1, 2) / 255))
                 n = len(target)

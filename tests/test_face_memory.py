@@ -160,3 +160,68 @@ def test_the_memory_s_weights_are_eased_between_neighbouring_frames() -> None:
     assert eased[3, 1] == pytest.approx(0.5) and eased[2, 1] == pytest.approx(0.25)
     assert np.array_equal(eased[0], jump[0])  # the ends are their own neighbours
     assert np.array_equal(smoothed(jump[:1]), jump[:1])
+
+
+def test_footage_is_cut_in_blocks_taken_in_turn_so_each_fold_network_leaves_some_out() -> None:
+    from voxrig.core.face_memory_train import FOLD_BLOCK_SECONDS, FOLDS, fold_blocks
+
+    assert FOLDS == 2
+    block = int(FOLD_BLOCK_SECONDS * 25)
+    long, short = np.arange(3 * block), np.arange(block // 2)
+    first, second = fold_blocks([long, short], 25.0)
+    assert first.tolist() == [0] * block + [1] * block + [0] * block
+    assert second.tolist() == [1] * len(short)  # a new video starts a new block
+    # footage shorter than a block a fold: shorter blocks, so both folds still get frames
+    (tiny,) = fold_blocks([np.arange(20)], 25.0)
+    assert tiny.tolist() == [0] * 10 + [1] * 10
+
+
+def test_a_training_frame_s_memory_mouth_comes_from_the_network_that_left_its_fold_out() -> None:
+    from voxrig.core.face_memory_train import Heard, leaving_out, unseen_mouths
+
+    prototypes = np.stack([np.full((96, 96, 3), v, np.uint8) for v in (0, 200)])
+    # network k always picks prototype k
+    memories = [MouthMemory(lambda x, k=k: np.eye(2)[[k] * len(x)] * 50.0, prototypes)
+                for k in range(2)]
+    sound = np.zeros((400, 80), np.float32)
+    example = Heard(sound, np.arange(6), np.zeros(6, int), 25.0)
+    folds = [np.array([0, 0, 1, 1, 0, 1])]
+    (mouths,) = unseen_mouths(memories, folds, [example])
+    assert [int(m[0, 0, 0]) for m in mouths] == [0, 0, 200, 200, 0, 200]
+    (kept,) = leaving_out([example], folds, 0)
+    assert kept.frames.tolist() == [2, 3, 5] and len(kept.labels) == 3
+
+
+def test_prototypes_are_the_mean_crops_of_clusters_of_lower_faces_and_read_back(tmp_path) -> None:
+    from voxrig.core.face_memory_train import Prototypes, find_prototypes
+
+    rng = np.random.default_rng(0)
+    dark, light = (np.full((40, 96, 96, 3), v, np.uint8) for v in (30, 220))
+    dark[:, :20] = light[:, :20] = 120  # the same above the nose: only the lower face counts
+    found = find_prototypes([dark, light], rng, count=2)
+    assert sorted(int(m[50, 50, 0]) for m in found.as_uint8()) == [30, 220]
+    assert found.assign(light[:3]).tolist() == [found.assign(light[:1])[0]] * 3
+    found.save(tmp_path / "p.npz")
+    again = Prototypes.load(tmp_path / "p.npz")
+    assert (again.assign(dark) == found.assign(dark)).all()
+    # fewer frames than prototypes asked for: as many as there are frames
+    assert len(find_prototypes([dark[:3]], rng, count=32).mouths) == 3
+
+
+def test_the_sound_network_learns_which_prototype_a_sound_belongs_to() -> None:
+    from voxrig.core.face_memory_train import Heard, train_network
+
+    rng = np.random.default_rng(1)
+    sound = rng.normal(size=(1000, 80)).astype(np.float32) * 0.1
+    frames = np.arange(0, 240)
+    labels = (frames // 20) % 2  # alternating 0.8 s stretches of two "sounds"
+    for k in frames[labels == 1]:
+        sound[4 * k:4 * k + 4, :40] += 1.0  # the second is loud in the low bands
+    model, record = train_network([Heard(sound, frames, labels, 25.0)], 20.0, 0, prototypes=2)
+    assert record["steps"] > 20 and record["curve"]
+    from voxrig.core.face_memory_train import as_memory
+
+    memory = as_memory(model, np.zeros((2, 96, 96, 3), np.uint8))
+    picked = memory.sound_weights(sound, frames, 25.0).argmax(axis=1)
+    middle = (frames % 20 >= 5) & (frames % 20 < 15)  # away from the stretches' edges
+    assert (picked[middle] == labels[middle]).mean() > 0.9

@@ -56,6 +56,9 @@ def test_a_face_trained_from_two_videos_renders_a_dub_of_one_of_them(
     loaded = read_face(face)
     assert loaded.reference.shape == (96, 96, 3)
     assert loaded.mask_row == 0  # its generator never sees the mouth it redraws
+    # S1's memory is learnt too: its prototypes are the person's own mouths
+    assert loaded.memory is not None and loaded.prototypes.shape == (32, 96, 96, 3)
+    assert "memory (fold 1 of 2 left out)" in err and "memory (the whole footage)" in err
     line = tmp_path / "line.wav"
     samples, rate = sf.read(SAMPLE_AUDIO, dtype="float32")
     sf.write(line, samples[: 2 * rate], rate)
@@ -65,6 +68,18 @@ def test_a_face_trained_from_two_videos_renders_a_dub_of_one_of_them(
     assert code == 0, err
     info = probe(dub)
     assert (info.width, info.height, info.fps) == (360, 288, 25.0)
+
+
+@pytest.mark.slow
+def test_without_the_memory_a_face_is_the_generator_alone(videos, tmp_path, capsys,
+                                                          facemesh) -> None:  # fmt: skip
+    face = tmp_path / "plain.voxface"
+    code, err = run(capsys, "train-face", *map(str, videos), "-o", str(face), "--minutes",
+                    "0.05", "--memory", "off")
+    assert code == 0, err
+    assert "memory (" not in err
+    loaded = read_face(face)
+    assert loaded.memory is None and loaded.prototypes is None
 
 
 def test_an_existing_face_model_needs_force(videos, tmp_path, capsys) -> None:

@@ -4,14 +4,18 @@
 Each video is tracked with MediaPipe FaceMesh exactly as `voxrig render --video` tracks one
 (bridge/render/tracking.py), its mouth crops are cut on the canvas the tracks define, its own
 audio is baked with voxrig's default bake (the lip templates come from voxrig's clip, not the
-tracked lips, because that is what render feeds the generator), and the S0 generator of
-voxrig.core.face_train is trained for a wall-clock budget. Everything done is kept in a work
+tracked lips, because that is what render feeds the generator), S1's mouth memory is learnt
+from the crops and the sound (voxrig.core.face_memory_train: its prototypes, two fold networks
+that give the generator's training frames memory mouths they never heard, and the network the
+face carries), and the generator of voxrig.core.face_train is trained for the rest of a
+wall-clock budget. Everything done is kept in a work
 folder beside the output (NAME.voxface.partial/), so an interrupted run continues where it
 stopped when the same command is run again."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -32,7 +36,8 @@ from voxrig.core.face_canvas import (
     fit_ict_to_canvas,
     frame_transforms,
 )
-from voxrig.core.face_render import Placement, clip_mouth_points
+from voxrig.core.face_memory import smoothed, sound_frames
+from voxrig.core.face_render import IN_CHANNELS, MEMORY_CHANNELS, Placement, clip_mouth_points
 from voxrig.core.rig import load_rig
 
 from .command import check_new_output
@@ -45,6 +50,8 @@ AUDIO_RATE = 16000
 HELD_SHARE = 0.1  # the last tenth of each video's frames judges the trained face
 MIN_SECONDS = 4.0  # of tracked face over all videos: less cannot be split and trained
 ADVISED_MINUTES = (3, 40)  # what the renderer needs to learn a person's mouth
+MEMORY_SHARE = 0.3  # of the budget for S1's memory (the GRID recipe: 26 of 76 minutes), an
+# equal part for each fold network and the whole one
 CHECKPOINT = "checkpoint.pt"
 INPUTS = "inputs.json"
 
@@ -66,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=_minutes, default=30.0,
                         help="wall-clock budget of the training, in minutes (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--memory", choices=("on", "off"), default="on",
+                        help=f"learn S1's mouth memory too (default on, {MEMORY_SHARE:.0%}% of "
+                        "the budget; off: the generator alone, as faces before it)")
     parser.add_argument("--threads", type=_threads, default=1,
                         help="torch threads (default 1)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
@@ -89,13 +99,15 @@ def _threads(text: str) -> int:
 @dataclass(frozen=True)
 class Video:
     """One training video, tracked and baked: its FaceMesh landmarks (T, 468, 2), faces per
-    frame, the keypoints voxrig bakes from its sound (T', 68, 3) and its size and rate."""
+    frame, the keypoints voxrig bakes from its sound (T', 68, 3), its sound frames for the
+    memory (core/face_memory.sound_frames) and its size and rate."""
 
     path: Path
     info: VideoInfo
     landmarks: np.ndarray
     faces: np.ndarray
     keypoints: np.ndarray
+    sound: np.ndarray
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,21 +122,30 @@ def run(args: argparse.Namespace) -> int:
     loaded = [_prepare(path, k, work, say) for k, path in enumerate(videos)]
     stages = {"track_and_bake": time.monotonic() - started}
     t0 = time.monotonic()
-    footage, face_parts = _footage(loaded, face_train)
+    footage, face_parts, kept = _footage(loaded, face_train)
     stages["crops"] = time.monotonic() - t0
     _check_footage(footage, loaded, say)
     face_train.torch.set_num_threads(args.threads)
+    budget = 60 * args.minutes
+    memory = None
+    if args.memory == "on":
+        t0 = time.monotonic()
+        footage, memory = _memory(footage, kept, work, MEMORY_SHARE * budget, args.seed, say)
+        budget -= MEMORY_SHARE * budget
+        stages["memory"] = time.monotonic() - t0
+    channels = IN_CHANNELS + (MEMORY_CHANNELS if memory else 0)
     checkpoint = work / CHECKPOINT
-    if checkpoint.exists():
-        state = _resumed_run(face_train, checkpoint, args.seed)
+    state = _resumed_run(face_train, checkpoint, args.seed, channels) \
+        if checkpoint.exists() else None
+    if state is not None:
         say(f"voxrig: resuming from {checkpoint} (step {state['step']}, "
-            f"{state['seconds']:.0f} s of {60 * args.minutes:.0f} s trained)")
+            f"{state['seconds']:.0f} s of {budget:.0f} s trained)")
     else:
-        state = face_train.new_run(args.seed)
+        state = face_train.new_run(args.seed, channels)
         if resumed:
             say(f"voxrig: resuming in {work} (tracks and bakes kept; training starts)")
     say(f"voxrig: training on {footage.frames} frames ({footage.frames / loaded[0].info.fps:.0f} "
-        f"s), {footage.held_frames} held out to judge, for {args.minutes:g} min "
+        f"s), {footage.held_frames} held out to judge, for {budget / 60:.3g} min "
         f"(checkpoints in {work})")
 
     def save(snapshot: dict) -> None:
@@ -138,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
             f"l1/still {ratio}")
 
     t0 = time.monotonic()
-    state = face_train.train(state, footage, 60 * args.minutes, save, progress)
+    state = face_train.train(state, footage, budget, save, progress)
     stages["train"] = time.monotonic() - t0
     t0 = time.monotonic()
     drawn, still = face_train.validate(state["model"], footage)
@@ -148,7 +169,8 @@ def run(args: argparse.Namespace) -> int:
     face_train.export(state["model"], str(onnx))
     template, place, reference = face_parts
     face = Face(output.name.removesuffix(".voxface"), onnx.read_bytes(), reference, template,
-                place.a, place.t)
+                place.a, place.t, memory=memory[0] if memory else None,
+                prototypes=memory[1] if memory else None)
     _write_atomically(output, face, videos)
     stages["package"] = time.monotonic() - t0
     shutil.rmtree(work, ignore_errors=True)
@@ -161,14 +183,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resumed_run(face_train, checkpoint: Path, seed: int) -> dict:  # noqa: ANN001
-    """The run saved in `checkpoint`; one line naming it when it cannot be read back."""
+def _resumed_run(face_train, checkpoint: Path, seed: int, channels: int) -> dict | None:  # noqa: ANN001
+    """The run saved in `checkpoint`, or None when it was a generator of another kind (with a
+    memory when this one has none, or the other way round: --memory changed); one line naming
+    the file when it cannot be read back."""
     try:
-        return face_train.load_run(face_train.torch.load(checkpoint, weights_only=True), seed)
+        run = face_train.load_run(face_train.torch.load(checkpoint, weights_only=True), seed)
     except Exception as exc:  # torch raises pickle's, zip's, its own and KeyError for these
         raise VoxrigError(f"cannot resume from {str(checkpoint)!r} ({type(exc).__name__}): "
                           f"delete {str(checkpoint.parent)!r} to start the training again, "
                           f"or pass another -o") from None
+    return run if run["model"].in_channels == channels else None
 
 
 def _say(line: str) -> None:
@@ -231,27 +256,25 @@ def _prepare(path: Path, k: int, work: Path, say) -> Video:  # noqa: ANN001
     cache = work / f"{k}-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}.npz"
     if cache.exists():
         with np.load(cache) as z:
-            return Video(path, info, z["landmarks"], z["faces"], z["keypoints"])
+            if "sound" in z.files:  # a work folder of an older voxrig has none: made again
+                return Video(path, info, z["landmarks"], z["faces"], z["keypoints"], z["sound"])
     t0 = time.monotonic()
     marks = face_landmarks(path)  # no face, several, too small, no mediapipe: one line
     tracked = time.monotonic() - t0
     t0 = time.monotonic()
-    keypoints = _bake(path, info)
+    samples = _sound(path)
+    keypoints = _bake(samples, info)
+    sound = sound_frames(samples)
     say(f"voxrig: {path}: {len(marks.points)} frames tracked in {tracked:.1f} s, its sound "
         f"baked in {time.monotonic() - t0:.1f} s")
     tmp = cache.with_suffix(".tmp.npz")
-    np.savez(tmp, landmarks=marks.points, faces=marks.faces, keypoints=keypoints)
+    np.savez(tmp, landmarks=marks.points, faces=marks.faces, keypoints=keypoints, sound=sound)
     os.replace(tmp, cache)
-    return Video(path, info, marks.points, marks.faces, keypoints)
+    return Video(path, info, marks.points, marks.faces, keypoints, sound)
 
 
-def _bake(path: Path, info: VideoInfo) -> np.ndarray:
-    """(T, 68, 3) keypoints of the video's own sound, baked as `voxrig render AUDIO` bakes it
-    (the default bake, at the video's frame rate)."""
-    from voxrig.core.audio import audio_from_array
-    from voxrig.core.bake import bake
-    from voxrig.core.config import Config
-
+def _sound(path: Path) -> np.ndarray:
+    """The video's sound, mono 16 kHz float32; one line when it has none."""
     proc = subprocess.run([ffmpeg(), "-v", "error", "-nostdin", "-i", str(path), "-vn",
                            "-ac", "1", "-ar", str(AUDIO_RATE), "-f", "f32le", "-"],
                           capture_output=True)
@@ -259,14 +282,25 @@ def _bake(path: Path, info: VideoInfo) -> np.ndarray:
     if proc.returncode != 0 or samples.size < AUDIO_RATE // 10:
         raise VoxrigError(f"video {str(path)!r} has no sound: train-face learns the mouth from "
                           f"the person's own speech in the video")
+    return samples
+
+
+def _bake(samples: np.ndarray, info: VideoInfo) -> np.ndarray:
+    """(T, 68, 3) keypoints of the video's own sound, baked as `voxrig render AUDIO` bakes it
+    (the default bake, at the video's frame rate)."""
+    from voxrig.core.audio import audio_from_array
+    from voxrig.core.bake import bake
+    from voxrig.core.config import Config
+
     clip = bake(audio_from_array(samples, AUDIO_RATE), None,
                 Config(fps=info.fps, keypoints=True))
     return clip.keypoints.astype(np.float32)
 
 
-def _footage(videos: list[Video], face_train) -> tuple[object, tuple]:  # noqa: ANN001
-    """The crops and baked mouths of every video on one canvas, split in time, and the face
-    model's parts: the canvas template, the person's ICT -> canvas placement and reference."""
+def _footage(videos: list[Video], face_train) -> tuple[object, tuple, list]:  # noqa: ANN001
+    """The crops and baked mouths of every video on one canvas, split in time; the face
+    model's parts: the canvas template, the person's ICT -> canvas placement and reference;
+    and each kept video with its split (core/face_train.VideoSplit)."""
     template = canonical_template(np.concatenate([v.landmarks for v in videos]))
     neutral = load_rig().neutral_landmarks.astype(np.float64)
     parts, canvas = [], []
@@ -281,21 +315,71 @@ def _footage(videos: list[Video], face_train) -> tuple[object, tuple]:  # noqa: 
         parts.append((crops, lm, v.keypoints[:n]))
     a, t, _ = fit_ict_to_canvas(neutral, np.concatenate(canvas))
     place = Placement(a, t, neutral)
-    crops_, mouths, closed, held_c, held_m = [], [], [], [], []
-    for crops, lm, keypoints in parts:
-        c, m, cl, hc, hm = face_train.split_video(crops, clip_mouth_points(keypoints, place),
-                                                  lm, HELD_SHARE)
-        if len(c) < 2:
-            continue
-        crops_.append(c)
-        mouths.append(m)
-        closed.append(cl)
-        held_c.append(hc)
-        held_m.append(hm)
-    if not crops_:
+    kept = []
+    for v, (crops, lm, keypoints) in zip(videos, parts, strict=True):
+        split = face_train.split_video(crops, clip_mouth_points(keypoints, place), lm, HELD_SHARE)
+        if len(split.crops) >= 2:
+            kept.append((v, split))
+    if not kept:
         raise VoxrigError("too little footage: " + _needed(0.0))
-    footage = face_train.Footage(crops_, mouths, closed, held_c, held_m)
-    return footage, (template, place, crops_[0][closed[0][0]])
+    splits = [s for _, s in kept]
+    footage = face_train.Footage([s.crops for s in splits], [s.mouths for s in splits],
+                                 [s.closed for s in splits], [s.held_crops for s in splits],
+                                 [s.held_mouths for s in splits])
+    return footage, (template, place, splits[0].crops[splits[0].closed[0]]), kept
+
+
+def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: ANN001
+            say) -> tuple[object, tuple[bytes, np.ndarray]]:  # noqa: ANN001
+    """S1's memory learnt from the training frames in `budget` seconds: the footage with
+    every frame's memory mouth (a training frame's from the fold network that did not hear
+    it, a held-out one's from the whole network, eased as render eases it), and what the face
+    carries (the whole network as ONNX, the uint8 prototypes). Each finished piece is kept in
+    the work folder, so a rerun goes on from the first unfinished one."""
+    from voxrig.core import face_memory_train as fm
+
+    fps = kept[0][0].info.fps
+    path = work / "memory-prototypes.npz"
+    if path.exists():
+        prototypes = fm.Prototypes.load(path)
+    else:
+        prototypes = fm.find_prototypes(footage.crops, np.random.default_rng(seed))
+        _save_atomically(path, prototypes.save)
+    examples = [fm.Heard(v.sound, s.frames, prototypes.assign(s.crops), v.info.fps)
+                for v, s in kept]
+    folds = fm.fold_blocks([s.frames for _, s in kept], fps)
+    count = len(prototypes.mouths)
+    networks = []
+    for k in range(fm.FOLDS + 1):  # the fold networks, then the whole one
+        path = work / f"memory-{k}.pt"
+        if path.exists():
+            networks.append(fm.load_network(path, count))
+            continue
+        learn = examples if k == fm.FOLDS else fm.leaving_out(examples, folds, k)
+        what = "the whole footage" if k == fm.FOLDS else f"fold {k + 1} of {fm.FOLDS} left out"
+
+        def report(p, what=what) -> None:  # noqa: ANN001
+            say(f"voxrig: memory ({what}): step {p.step}, {p.seconds:.0f} s of {p.budget:.0f} s, "
+                f"loss {p.loss:.3f}")
+
+        model, _ = fm.train_network(learn, budget / (fm.FOLDS + 1), seed + k, count, report)
+        _save_atomically(path, lambda f, model=model: fm.torch.save(model.state_dict(), f))
+        networks.append(model)
+    mouths = prototypes.as_uint8()
+    memories = [fm.as_memory(n, mouths) for n in networks]
+    whole = memories[-1]
+    held = [whole.mouths(smoothed(whole.sound_weights(v.sound, s.held_frames, v.info.fps)))
+            for v, s in kept]
+    footage = dataclasses.replace(footage, memory=fm.unseen_mouths(memories[:-1], folds,
+                                                                   examples), held_memory=held)
+    return footage, (fm.export_network(networks[-1]), mouths)
+
+
+def _save_atomically(path: Path, write) -> None:  # noqa: ANN001
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        write(f)
+    os.replace(tmp, path)
 
 
 def _needed(seconds: float) -> str:
