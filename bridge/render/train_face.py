@@ -141,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
         say(f"voxrig: resuming from {checkpoint} (step {state['step']}, "
             f"{state['seconds']:.0f} s of {budget:.0f} s trained)")
     else:
+        if checkpoint.exists():
+            say(f"voxrig: note: {checkpoint} is of a generator with{'out' if memory else ''} "
+                "a memory (--memory changed): its training starts again")
         state = face_train.new_run(args.seed, channels)
         if resumed:
             say(f"voxrig: resuming in {work} (tracks and bakes kept; training starts)")
@@ -306,9 +309,10 @@ def _footage(videos: list[Video], face_train) -> tuple[object, tuple, list]:  # 
     parts, canvas = [], []
     for v in videos:
         sim = frame_transforms(v.landmarks, template)
-        frames = list(stream_frames(v.path, v.info, limit=len(v.landmarks)))
-        n = min(len(frames), len(v.keypoints))
-        crops = face_train.mouth_crops(np.stack(frames[:n]), Similarity(sim.a[:n], sim.t[:n]))
+        limit = min(len(v.landmarks), len(v.keypoints))
+        crops = face_train.mouth_crops(stream_frames(v.path, v.info, limit=limit),
+                                       Similarity(sim.a[:limit], sim.t[:limit]))
+        n = len(crops)
         lm = v.landmarks[:n].astype(np.float64)
         found = np.isfinite(lm).all(axis=(1, 2))
         canvas.append(sim.a[:n][found, None] * as_complex(lm[found]) + sim.t[:n][found, None])
