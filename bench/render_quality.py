@@ -202,13 +202,17 @@ def bake_keypoints(audio: np.ndarray, fps: float = VIDEO_FPS,
                    transcript: str | None = None) -> np.ndarray:
     """(T, 68, 3) keypoint displacements of 16 kHz audio, baked as `voxrig render AUDIO
     [--text T]` bakes it (bake's default options: neural engine, emotion and idle motion on)."""
+    return baked(audio, fps, transcript).keypoints.astype(np.float32)
+
+
+def baked(audio: np.ndarray, fps: float = VIDEO_FPS, transcript: str | None = None):  # noqa: ANN201
+    """The clip `voxrig render AUDIO [--text T]` bakes from 16 kHz audio."""
     from voxrig.core.audio import audio_from_array
     from voxrig.core.bake import bake
     from voxrig.core.config import Config
 
-    clip = bake(audio_from_array(audio, AUDIO_RATE), transcript,
+    return bake(audio_from_array(audio, AUDIO_RATE), transcript,
                 Config(fps=fps, keypoints=True))
-    return clip.keypoints.astype(np.float32)
 
 
 def voxrig_renderer(threads: int = 1, face_path: Path | None = None,
@@ -218,6 +222,7 @@ def voxrig_renderer(threads: int = 1, face_path: Path | None = None,
     from voxrig.bridge.render.command import DEMO_FACE
     from voxrig.bridge.render.tracking import Landmarks, person, track_from_landmarks
     from voxrig.bridge.render.voxface import open_generator, read_face
+    from voxrig.core.face_phones import aligned_phones
     from voxrig.core.face_render import dub
     from voxrig.core.rig import load_rig
 
@@ -233,10 +238,11 @@ def voxrig_renderer(threads: int = 1, face_path: Path | None = None,
                                      frames.__getitem__, face.template, neutral)
         place, reference = person(track, face, neutral)
         transcript = (transcripts or {}).get(clip_id)
-        keypoints = bake_keypoints(audio, transcript=transcript)[:len(frames)]
-        memory = generate.memory_weights(audio, len(keypoints), VIDEO_FPS)
+        clip = baked(audio, transcript=transcript)
+        keypoints = clip.keypoints.astype(np.float32)[:len(frames)]
+        conditions = generate.conditions(audio, len(keypoints), VIDEO_FPS, aligned_phones(clip))
         return np.stack(list(dub(frames, track.a, track.t, reference, place, keypoints,
-                                 generate, memory)))
+                                 generate, conditions)))
     return render
 
 
@@ -394,7 +400,7 @@ def render_speed(repeats: int = 3) -> dict:
         best = np.inf
         for _ in range(repeats):
             t0 = time.perf_counter()  # the memory's mouths are part of the loop's cost
-            memory = generate.memory_weights(sound, len(keypoints), VIDEO_FPS)
+            memory = generate.conditions(sound, len(keypoints), VIDEO_FPS)
             for _frame in dub(frames, track.a, track.t, face.reference, place, keypoints,
                               generate, memory):
                 pass
@@ -452,7 +458,7 @@ def portrait_speed(frames: np.ndarray, track, face, place, keypoints: np.ndarray
         best = np.inf
         for _ in range(repeats):
             t0 = time.perf_counter()
-            memory = generate.memory_weights(sound, n, VIDEO_FPS)
+            memory = generate.conditions(sound, n, VIDEO_FPS)
             for _frame in dub(big[:n], a[:n], t[:n], face.reference, place, keypoints[:n],
                               generate, memory):
                 pass

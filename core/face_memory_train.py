@@ -160,11 +160,12 @@ class NetworkProgress:
 def train_network(examples: list[Heard], budget: float, seed: int,
                   prototypes: int = PROTOTYPES,
                   progress: Callable[[NetworkProgress], None] | None = None,
-                  report_every: float = 10.0,
-                  rng: np.random.Generator | None = None) -> tuple[SoundToMemory, dict]:
-    """The sound network trained for `budget` wall-clock seconds (cosine learning rate over
-    it), batches of random frames of random examples drawn with `rng` (default: seeded by
-    `seed`); returns it in eval mode and the run's record (steps, a loss curve)."""
+                  report_every: float = 10.0, rng: np.random.Generator | None = None,
+                  steps: int | None = None) -> tuple[SoundToMemory, dict]:
+    """The sound network trained for `budget` wall-clock seconds, or `steps` steps when given
+    (the same run on any machine), a cosine learning rate over either, batches of random
+    frames of random examples drawn with `rng` (default: seeded by `seed`); returns it in eval
+    mode and the run's record (steps, a loss curve)."""
     torch.manual_seed(seed)
     rng = rng if rng is not None else np.random.default_rng(seed)
     examples = [e for e in examples if len(e.frames)]
@@ -176,9 +177,13 @@ def train_network(examples: list[Heard], budget: float, seed: int,
     start, step, curve, running = time.perf_counter(), 0, [], None
     last_report = start
     model.train()
-    while (elapsed := time.perf_counter() - start) < budget:
+    while True:
+        elapsed = time.perf_counter() - start
+        done = elapsed / budget if steps is None else step / steps
+        if done >= 1:
+            break
         for group in opt.param_groups:
-            group["lr"] = float(LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget)))
+            group["lr"] = float(LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * done)))
         x, y = [], []
         for c in rng.integers(len(examples), size=BATCH):
             e = examples[c]

@@ -10,7 +10,7 @@ and from a voxrig clip mapped onto the person. The generator is trained on the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -19,6 +19,7 @@ import numpy as np
 from .clip import Clip, frame_count_for
 from .face_canvas import FEATHER, ICT_TO_MESH, MOUTH_BOX, MOUTH_SIZE, crop, ict_points, paste
 from .face_memory import MouthMemory
+from .face_phones import TimedPhone, frame_phones
 from .names import ARKIT_INDEX
 
 ICT_OUTER_LIP = (48, 51, 54, 57)  # corners and midlines, drawn as a closed loop
@@ -33,8 +34,9 @@ IN_CHANNELS = 3 + 3 + TEMPLATE_CHANNELS  # masked frame, reference, lip template
 MEMORY_CHANNELS = 3  # a face with a mouth memory (core/face_memory.py) also sees its mouth
 BATCH = 8  # crops per generator call
 
-# (N, IN_CHANNELS, 96, 96) float32 -> (N, 3, 96, 96) float32 in [0, 1]
-Network = Callable[[np.ndarray], np.ndarray]
+# (N, IN_CHANNELS, 96, 96) float32 [, (N, D) float32 conditions] -> (N, 3, 96, 96) float32 in
+# [0, 1]; the conditions only for a face trained with S3's phones
+Network = Callable[..., np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -43,27 +45,42 @@ class Generator:
     of the model (its .voxface header says them), as a network trained to read the top rows
     would draw nonsense without them. Faces before 2026-12-06 kept the top 20 rows (the nose);
     they move with the mouth, and a well-trained network learnt to follow the video's own
-    speech from them (docs/RENDER_CARD.md), so new faces mask the whole crop."""
+    speech from them (docs/RENDER_CARD.md), so new faces mask the whole crop.
+
+    Per frame, a face with S1's memory is given its prototype weights, and one trained with
+    S3's phones also the frame's phones (core/face_phones.py): both are a frame's row of
+    `conditions`."""
 
     network: Network
     mask_row: int = MASK_ROW
     memory: MouthMemory | None = None  # S1's memory, for faces trained with one
+    phones: bool = False  # S3: the network also takes the conditions (memory weights, phones)
 
     def __call__(self, frames: np.ndarray, reference: np.ndarray, templates: np.ndarray,
-                 memory: np.ndarray | None = None) -> np.ndarray:
-        """Drawn crops (N, 3, 96, 96) in [0, 1] for model_inputs' arguments (and, for a face
-        with a memory, the frames' prototype weights (N, K), its memory_weights' rows)."""
-        if (memory is None) != (self.memory is None):
-            raise ValueError("memory weights are given exactly when the face has a memory")
-        mouths = None if self.memory is None else self.memory.mouths(memory)
-        return self.network(model_inputs(frames, reference, templates, self.mask_row, mouths))
+                 conditions: np.ndarray | None = None) -> np.ndarray:
+        """Drawn crops (N, 3, 96, 96) in [0, 1] for model_inputs' arguments and, for a face
+        with a memory, the frames' rows of `conditions` (N, D)."""
+        if (conditions is None) != (self.memory is None):
+            raise ValueError("conditions are given exactly when the face has a memory")
+        if self.memory is None:
+            return self.network(model_inputs(frames, reference, templates, self.mask_row))
+        weights = conditions[:, :len(self.memory.prototypes)]
+        x = model_inputs(frames, reference, templates, self.mask_row,
+                         self.memory.mouths(weights))
+        return self.network(x, conditions) if self.phones else self.network(x)
 
-    def memory_weights(self, audio: np.ndarray | None, count: int,
-                       fps: float) -> np.ndarray | None:
-        """What dub's `memory` wants for `count` frames of 16 kHz audio (None: not given) at
-        `fps`: the prototype weights of a face with a memory (MouthMemory.weights), None for
-        one without."""
-        return None if self.memory is None else self.memory.weights(audio, count, fps)
+    def conditions(self, audio: np.ndarray | None, count: int, fps: float,
+                   phones: Sequence[TimedPhone] | None = None) -> np.ndarray | None:
+        """What dub's `conditions` wants for `count` frames at `fps` of 16 kHz audio (None:
+        not given) and the clip's aligned phones (None: no transcript): a face with a memory's
+        prototype weights (MouthMemory.weights), and for one trained with phones the frames'
+        phones after them (frame_phones); None for a face without a memory."""
+        if self.memory is None:
+            return None
+        weights = self.memory.weights(audio, count, fps)
+        if not self.phones:
+            return weights
+        return np.concatenate([weights, frame_phones(phones, count, fps)], axis=1)
 
 
 @dataclass(frozen=True)
@@ -164,33 +181,33 @@ def ping_pong(count: int, frames: int) -> np.ndarray:
 
 def render_frames(frames: Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
                   reference: np.ndarray, mouths: np.ndarray, generate: Generator,
-                  memory: np.ndarray | None = None) -> Iterator[np.ndarray]:
+                  conditions: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """The output frames: each video frame (H, W, 3) with its mouth redrawn to the clip's
     mouth points `mouths` (T, 9), with frame k's canvas transform a[k], t[k] and the
     person's reference mouth crop (96, 96, 3) (and, for a face with a memory, frame k's
-    prototype weights memory[k]). Frames go through the generator BATCH at a time; the iterator
-    yields them in order."""
+    conditions[k]: Generator.conditions). Frames go through the generator BATCH at a time;
+    the iterator yields them in order."""
     batch: list[tuple[np.ndarray, complex, complex, np.ndarray]] = []
     first = 0
     for k, frame in enumerate(frames):
         batch.append((frame, a[k], t[k], mouths[k]))
         if len(batch) == BATCH:
-            yield from _redraw(batch, reference, generate, _rows(memory, first, BATCH))
+            yield from _redraw(batch, reference, generate, _rows(conditions, first, BATCH))
             batch, first = [], k + 1
     if batch:
-        yield from _redraw(batch, reference, generate, _rows(memory, first, len(batch)))
+        yield from _redraw(batch, reference, generate, _rows(conditions, first, len(batch)))
 
 
-def _rows(memory: np.ndarray | None, first: int, count: int) -> np.ndarray | None:
-    return None if memory is None else memory[first:first + count]
+def _rows(conditions: np.ndarray | None, first: int, count: int) -> np.ndarray | None:
+    return None if conditions is None else conditions[first:first + count]
 
 
 def dub(frames: np.ndarray | Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
         reference: np.ndarray, place: Placement, keypoints: np.ndarray,
-        generate: Generator, memory: np.ndarray | None = None) -> Iterator[np.ndarray]:
+        generate: Generator, conditions: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """A video with frame->canvas transforms a, t (one per video frame) saying a clip: one
-    output frame per keypoint frame, each mouth redrawn (with that frame's prototype weights,
-    memory[k], for a face with a memory: Generator.memory_weights). `frames` is either the
+    output frame per keypoint frame, each mouth redrawn (with that frame's conditions[k],
+    for a face with a memory: Generator.conditions). `frames` is either the
     video held as an array (T, H, W, 3), ping-ponged to the clip's length when shorter, or
     the video's frames (H, W, 3) in order, at least len(keypoints) of them: a stream, read
     only as the output is, so no more than a generator batch of them is held at once."""
@@ -202,14 +219,14 @@ def dub(frames: np.ndarray | Iterable[np.ndarray], a: np.ndarray, t: np.ndarray,
         shown = np.arange(count)
         shown_frames = islice(frames, count)
     return render_frames(shown_frames, a[shown], t[shown], reference,
-                         clip_mouth_points(keypoints, place), generate, memory)
+                         clip_mouth_points(keypoints, place), generate, conditions)
 
 
 def _redraw(batch: list[tuple[np.ndarray, complex, complex, np.ndarray]], reference: np.ndarray,
-            generate: Generator, memory: np.ndarray | None) -> list[np.ndarray]:
+            generate: Generator, conditions: np.ndarray | None) -> list[np.ndarray]:
     crops = np.stack([crop(f, a, t, MOUTH_BOX, MOUTH_SIZE) for f, a, t, _ in batch])
     templates = np.stack([mouth_template(m) for *_, m in batch])
     refs = np.repeat(reference[None], len(batch), axis=0)
-    drawn = to_crops(generate(crops, refs, templates, memory))
+    drawn = to_crops(generate(crops, refs, templates, conditions))
     return [paste(f, c, a, t, MOUTH_BOX, FEATHER)
             for (f, a, t, _), c in zip(batch, drawn, strict=True)]

@@ -30,6 +30,8 @@ GRADIENT_WEIGHT = 1.0
 REFERENCE = slice(3, 6)  # the reference crop's channels in the input
 MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # lips and jaw in the crop
 MOUTH_WEIGHT = 4.0
+FILM_HIDDEN = 64
+PHONE_DROPOUT = 0.5  # share of S3 training frames given no phones: renders without a transcript
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -38,14 +40,39 @@ def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
                          nn.Conv2d(cout, cout, 3, 1, 1), nn.LeakyReLU(LEAK, inplace=True))
 
 
+class FiLM(nn.Module):
+    """Features modulated by a condition vector, h * (1 + gamma(c)) + beta(c), per channel; its
+    last layer starts at zero, so a network starts as it would be without it. Without biases
+    a zero condition (no transcript) leaves the features as they are."""
+
+    def __init__(self, conditions: int, channels: int, bias: bool = True) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(conditions, FILM_HIDDEN, bias=bias), nn.LeakyReLU(LEAK),
+                                 nn.Linear(FILM_HIDDEN, 2 * channels, bias=bias))
+        nn.init.zeros_(self.net[-1].weight)
+        if bias:
+            nn.init.zeros_(self.net[-1].bias)
+
+    def forward(self, h: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.net(c)[:, :, None, None].chunk(2, dim=1)
+        return h * (1 + gamma) + beta
+
+
 class MouthUNet(nn.Module):
     """Encoder of strided 3x3 blocks, nearest-upsampling decoder with skip connections; the
     output is the reference crop plus the drawn change (most of the lower face is the
-    reference's already, so training starts from the still mouth, not from grey)."""
+    reference's already, so training starts from the still mouth, not from grey).
 
-    def __init__(self, widths: tuple[int, ...] = WIDTHS, in_channels: int = IN_CHANNELS) -> None:
+    With `conditions` (S3: the sizes of the sound's and the phones' parts of a frame's
+    condition row, core/face_phones.py), the deepest features and the first decoder block's
+    are modulated in cascade, first by the sound (the memory's prototype weights), then by the
+    phones, each a FiLM, residual around the image features."""
+
+    def __init__(self, widths: tuple[int, ...] = WIDTHS, in_channels: int = IN_CHANNELS,
+                 conditions: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.in_channels = in_channels
+        self.conditions = conditions
         self.down = nn.ModuleList([_block(in_channels, widths[0])] + [
             _block(a, b, 2) for a, b in zip(widths[:-1], widths[1:], strict=True)])
         self.up = nn.ModuleList([_block(b + a, a) for a, b in
@@ -53,17 +80,31 @@ class MouthUNet(nn.Module):
         self.head = nn.Conv2d(widths[0], 3, 1)
         nn.init.zeros_(self.head.weight)  # the first output is the reference crop itself
         nn.init.zeros_(self.head.bias)
+        if conditions is not None:
+            sound, phones = conditions
+            self.film = nn.ModuleList([
+                nn.ModuleList([FiLM(sound, width), FiLM(phones, width, bias=False)])
+                for width in (widths[-1], widths[-2])])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _modulated(self, x: torch.Tensor, level: int, c: torch.Tensor | None) -> torch.Tensor:
+        if self.conditions is None or c is None:
+            return x
+        sound, phones = self.film[level]
+        x = sound(x, c[:, :self.conditions[0]])
+        return phones(x, c[:, self.conditions[0]:])
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         reference = x[:, REFERENCE]
         skips = []
         for block in self.down:
             x = block(x)
             skips.append(x)
-        x = skips.pop()
-        for block in self.up:
+        x = self._modulated(skips.pop(), 0, c)
+        for level, block in enumerate(self.up):
             skip = skips.pop()
             x = block(torch.cat([nn.functional.interpolate(x, scale_factor=2.0), skip], 1))
+            if level == 0:
+                x = self._modulated(x, 1, c)
         return torch.clamp(reference + self.head(x), 0.0, 1.0)
 
 
@@ -78,10 +119,12 @@ def mouth_crops(frames: Iterable[np.ndarray], sim: Similarity) -> np.ndarray:
 
 def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list[np.ndarray],
                  closed: list[np.ndarray], memory: list[np.ndarray] | None = None,
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """A batch of (input, target): random frames, each with one of its own clip's closed-mouth
-    frames, never itself, as the reference (so the reference's mouth never tells the answer),
-    and its memory mouth when the footage has them."""
+                 conditions: list[np.ndarray] | None = None,
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """A batch of (input, target, conditions): random frames, each with one of its own clip's
+    closed-mouth frames, never itself, as the reference (so the reference's mouth never tells
+    the answer), its memory mouth when the footage has them, and its condition row (memory
+    weights, then S3's phones) when the footage has those; None without."""
     clips = rng.integers(len(crops), size=BATCH)
     pairs = []
     for c in clips:
@@ -94,7 +137,18 @@ def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list
     remembered = None if memory is None else np.stack([memory[c][k] for c, (k, _) in pairs])
     x = model_inputs(target, reference, lips, memory=remembered)
     y = target.astype(np.float32).transpose(0, 3, 1, 2) / 255
-    return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
+    rows = None if conditions is None else torch.from_numpy(
+        np.stack([conditions[c][k] for c, (k, _) in pairs]).astype(np.float32))
+    return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y)), rows
+
+
+def without_phones(rng: np.random.Generator, rows: torch.Tensor, phones: int) -> torch.Tensor:
+    """Condition rows with the last `phones` columns zeroed on PHONE_DROPOUT of them: the
+    generator learns to draw both with a transcript and without."""
+    drop = torch.from_numpy(rng.random(len(rows)) < PHONE_DROPOUT)
+    rows = rows.clone()
+    rows[drop, rows.shape[1] - phones:] = 0.0
+    return rows
 
 
 def mouth_weights() -> torch.Tensor:
@@ -116,12 +170,17 @@ def loss_terms(out: torch.Tensor, target: torch.Tensor,
 
 
 def export(model: MouthUNet, path: str | io.BytesIO) -> None:
-    """ONNX with a dynamic batch axis, so the renderer can draw several frames per call."""
+    """ONNX with a dynamic batch axis, so the renderer can draw several frames per call; an S3
+    model takes each frame's condition row as a second input."""
     model.eval()
-    dummy = torch.zeros(1, model.in_channels, 96, 96)
-    torch.onnx.export(model, (dummy,), path, input_names=["x"], output_names=["mouth"],
-                      dynamic_axes={"x": {0: "n"}, "mouth": {0: "n"}}, opset_version=17,
-                      dynamo=False)
+    dummy: tuple[torch.Tensor, ...] = (torch.zeros(1, model.in_channels, 96, 96),)
+    names, axes = ["x"], {"x": {0: "n"}, "mouth": {0: "n"}}
+    if model.conditions is not None:
+        dummy += (torch.zeros(1, sum(model.conditions)),)
+        names.append("conditions")
+        axes["conditions"] = {0: "n"}
+    torch.onnx.export(model, dummy, path, input_names=names, output_names=["mouth"],
+                      dynamic_axes=axes, opset_version=17, dynamo=False)
 
 
 @dataclass(frozen=True)
@@ -140,6 +199,7 @@ class Footage:
     held_mouths: list[np.ndarray]
     memory: list[np.ndarray] | None = None
     held_memory: list[np.ndarray] | None = None
+    conditions: list[np.ndarray] | None = None  # S3: each training frame's condition row
 
     @property
     def frames(self) -> int:
@@ -190,11 +250,12 @@ class Progress:
     l1_vs_still: float | None
 
 
-def new_run(seed: int, in_channels: int = IN_CHANNELS) -> dict:
+def new_run(seed: int, in_channels: int = IN_CHANNELS,
+            conditions: tuple[int, int] | None = None) -> dict:
     """The state of a run that has not started: the model, its optimiser and both random
     generators, seeded, so the same seed on the same footage starts the same."""
     torch.manual_seed(seed)
-    model = MouthUNet(in_channels=in_channels)
+    model = MouthUNet(in_channels=in_channels, conditions=conditions)
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     return {"model": model, "opt": opt, "rng": np.random.default_rng(seed), "step": 0,
             "seconds": 0.0, "running": None, "curve": []}
@@ -209,9 +270,12 @@ def state_dict(run: dict) -> dict:
 
 
 def load_run(saved: dict, seed: int) -> dict:
-    """A run continued from state_dict's checkpoint (a face with or without a memory: the
-    first layer says how many input channels)."""
-    run = new_run(seed, int(saved["model"]["down.0.0.weight"].shape[1]))
+    """A run continued from state_dict's checkpoint (a face with or without a memory or S3's
+    phones: the first layer says how many input channels, the FiLMs' how many conditions)."""
+    weights = saved["model"]
+    film = [weights.get(f"film.0.{k}.net.0.weight") for k in (0, 1)]
+    conditions = None if film[0] is None else (int(film[0].shape[1]), int(film[1].shape[1]))
+    run = new_run(seed, int(weights["down.0.0.weight"].shape[1]), conditions)
     run["model"].load_state_dict(saved["model"])
     run["opt"].load_state_dict(saved["opt"])
     run["rng"].bit_generator.state = saved["rng"]
@@ -248,9 +312,11 @@ def train(run: dict, footage: Footage, budget: float,
             for group in opt.param_groups:
                 # a Python float: numpy's would make the checkpoint unloadable (weights_only)
                 group["lr"] = float(LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * elapsed / budget)))
-            x, y = sample_batch(rng, footage.crops, footage.mouths, footage.closed,
-                                footage.memory)
-            drawn = model(x)
+            x, y, rows = sample_batch(rng, footage.crops, footage.mouths, footage.closed,
+                                      footage.memory, footage.conditions)
+            if rows is not None:
+                rows = without_phones(rng, rows, model.conditions[1])
+            drawn = model(x, rows)
             l1, grad = loss_terms(drawn, y, weights)
             still = loss_terms(x[:, REFERENCE], y, weights)[0].item()
             total = l1 + GRADIENT_WEIGHT * grad

@@ -79,11 +79,11 @@ def test_a_face_with_a_memory_reads_back_and_weighs_its_prototypes_from_the_soun
     speech = np.random.default_rng(1).normal(0, 0.1, 16000).astype(np.float32)
     weights = generate.memory.weights(speech, 25, 25.0)
     assert weights.shape == (25, 4) and np.allclose(weights.sum(axis=1), 1, atol=1e-5)
-    assert np.array_equal(generate.memory_weights(speech, 25, 25.0), weights)
+    assert np.array_equal(generate.conditions(speech, 25, 25.0), weights)
     mouths = generate.memory.mouths(weights)
     assert mouths.shape == (25, 96, 96, 3) and mouths.dtype == np.uint8
     # without the sound (an edited clip rendered silent): the prototypes' mean
-    unheard = generate.memory_weights(None, 25, 25.0)
+    unheard = generate.conditions(None, 25, 25.0)
     assert np.allclose(unheard, 0.25)
     # a dub draws with them: 12 channels in, each output frame with its own memory mouth
     frames = np.full((3, 288, 360, 3), 128, np.uint8)
@@ -97,7 +97,7 @@ def test_a_generator_is_given_memory_weights_exactly_when_its_face_has_a_memory(
     crops = np.zeros((1, 96, 96, 3), np.uint8)
     templates = np.zeros((1, 3, 96, 96), np.float32)
     plain = Generator(lambda x: x[:, :3])
-    assert plain.memory_weights(None, 5, 25.0) is None
+    assert plain.conditions(None, 5, 25.0) is None
     with pytest.raises(ValueError, match="exactly when"):
         plain(crops, crops, templates, np.ones((1, 1)))
     prototypes = np.full((2, 96, 96, 3), 255, np.uint8)
@@ -217,8 +217,9 @@ def test_the_sound_network_learns_which_prototype_a_sound_belongs_to() -> None:
     labels = (frames // 20) % 2  # alternating 0.8 s stretches of two "sounds"
     for k in frames[labels == 1]:
         sound[4 * k:4 * k + 4, :40] += 1.0  # the second is loud in the low bands
-    model, record = train_network([Heard(sound, frames, labels, 25.0)], 20.0, 0, prototypes=2)
-    assert record["steps"] > 20 and record["curve"]
+    model, record = train_network([Heard(sound, frames, labels, 25.0)], np.inf, 0,
+                                  prototypes=2, steps=200)
+    assert record["steps"] == 200 and len(record["curve"]) == 2
     from voxrig.core.face_memory_train import as_memory
 
     memory = as_memory(model, np.zeros((2, 96, 96, 3), np.uint8))

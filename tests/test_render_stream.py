@@ -64,7 +64,7 @@ def dubbing() -> dict:
 
 def silent(dubbing: dict, count: int) -> np.ndarray | None:
     """The demo face's memory weights for `count` frames of a clip rendered without sound."""
-    return dubbing["generate"].memory_weights(None, count, FPS)
+    return dubbing["generate"].conditions(None, count, FPS)
 
 
 def info() -> video.VideoInfo:

@@ -21,6 +21,7 @@ from voxrig.core.audio import load_audio
 from voxrig.core.clip import Clip
 from voxrig.core.config import Config
 from voxrig.core.errors import VoxrigError
+from voxrig.core.face_phones import aligned_phones
 from voxrig.core.face_render import Generator, dub, keypoints_at
 from voxrig.core.rig import load_rig
 
@@ -127,10 +128,10 @@ def dub_clip(clip: Clip, audio: Path | None, output: Path, video_path: Path,
     track = (track_from_landmarks(str(video_path), marks, used, frame_at, face.template,
                                   neutral) if marks is not None else demo)
     place, reference = person(track, face, neutral)
-    # S1's memory mouths come from the sound itself
+    # S1's memory mouths come from the sound itself, S3's phones from the clip's alignment
     sound = load_audio(audio).samples if audio is not None and generate.memory else None
-    memory = generate.memory_weights(sound, count, info.fps)
-    out = dub(frames, track.a, track.t, reference, place, keypoints, generate, memory)
+    conditions = generate.conditions(sound, count, info.fps, aligned_phones(clip))
+    out = dub(frames, track.a, track.t, reference, place, keypoints, generate, conditions)
     write_video(out, info.fps, output, audio)
     return Dubbed(count, used, video_frames, capped, generate.memory is not None)
 

@@ -20,15 +20,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from voxrig.core.errors import VoxrigError
 from voxrig.core.face_canvas import CANVAS, FEATHER, MOUTH_BOX, MOUTH_SIZE, STABLE
 from voxrig.core.face_memory import CONTEXT_MEL, MouthMemory
+from voxrig.core.face_phones import PHONE_DIMS
 from voxrig.core.face_render import IN_CHANNELS, MASK_ROW, MEMORY_CHANNELS, Generator, Placement
 from voxrig.core.mel import N_MELS
 
@@ -156,13 +157,12 @@ def _parse(name: str, parts: dict[str, bytes]) -> Face:
 
 
 def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
-    """The face's generator with its mask (and memory), run by onnxruntime on one thread by
-    default: ffmpeg encodes the frames on another core meanwhile (on 2 busy cores one thread
-    drew 86 frames/s, two 51). A graph onnxruntime cannot load, or one that does not take the
-    renderer's input, is a damaged face model."""
+    """The face's generator with its mask (and memory, and S3's phones when its graph takes
+    the frames' conditions too), run by onnxruntime on one thread by default: ffmpeg encodes
+    the frames on another core meanwhile (on 2 busy cores one thread drew 86 frames/s, two
+    51). A graph onnxruntime cannot load, or one that does not take the renderer's input, is
+    a damaged face model."""
     channels = IN_CHANNELS + (MEMORY_CHANNELS if face.memory is not None else 0)
-    drawn = _network(face.generator, name, "generator", threads,
-                     [channels, MOUTH_SIZE[1], MOUTH_SIZE[0]])
     memory = None
     if face.memory is not None and face.prototypes is not None:
         sound = _network(face.memory, name, "mouth memory", threads, [1, N_MELS, CONTEXT_MEL])
@@ -171,12 +171,28 @@ def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
         if logits.shape != (1, len(face.prototypes)):
             raise VoxrigError(f"face model {name!r}: its mouth memory weighs {logits.shape[1:]} "
                               f"prototypes, not its {len(face.prototypes)}")
-    return Generator(drawn, face.mask_row, memory)
+    shape = [channels, MOUTH_SIZE[1], MOUTH_SIZE[0]]
+    conditions = None if memory is None else [len(memory.prototypes) + PHONE_DIMS]
+    drawn = _network(face.generator, name, "generator", threads, shape, conditions)
+    return Generator(drawn, face.mask_row, memory, phones=len(drawn.inputs) == 2)
 
 
-def _network(model: bytes, name: str, what: str, threads: int,
-             shape: list[int]) -> Callable[[np.ndarray], np.ndarray]:
-    """One ONNX graph of a face, with one input of (N, *shape) and one output."""
+@dataclass(frozen=True)
+class _Graph:
+    """An ONNX graph run by onnxruntime: called with its inputs in order, returns its output."""
+
+    session: Any
+    inputs: list[str]
+    output: str
+
+    def __call__(self, *x: np.ndarray) -> np.ndarray:
+        return self.session.run([self.output], dict(zip(self.inputs, x, strict=True)))[0]
+
+
+def _network(model: bytes, name: str, what: str, threads: int, shape: list[int],
+             conditions: list[int] | None = None) -> _Graph:
+    """One ONNX graph of a face, with one output and one input of (N, *shape), or also a
+    second of (N, *conditions) when `conditions` are allowed (S3's generator)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -185,15 +201,13 @@ def _network(model: bytes, name: str, what: str, threads: int,
     options.log_severity_level = 4  # its own messages would not be one line
     try:
         session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-        (given,), (out,) = session.get_inputs(), session.get_outputs()
+        inputs, (out,) = session.get_inputs(), session.get_outputs()
     except Exception as exc:  # onnxruntime raises its own, undocumented, exception types
         raise VoxrigError(f"face model {name!r}: its {what} is not a usable ONNX model "
                           f"({type(exc).__name__})") from None
-    if list(given.shape[1:]) != shape:
-        raise VoxrigError(f"face model {name!r}: its {what} takes input {given.shape}, "
-                          f"not the renderer's")
-
-    def network(x: np.ndarray) -> np.ndarray:
-        return session.run([out.name], {given.name: x})[0]
-
-    return network
+    wanted = [shape] + ([conditions] if conditions is not None and len(inputs) == 2 else [])
+    if len(inputs) != len(wanted) or any(list(given.shape[1:]) != w
+                                         for given, w in zip(inputs, wanted, strict=True)):
+        raise VoxrigError(f"face model {name!r}: its {what} takes input "
+                          f"{', '.join(str(i.shape) for i in inputs)}, not the renderer's")
+    return _Graph(session, [i.name for i in inputs], out.name)
