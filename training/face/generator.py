@@ -50,9 +50,11 @@ from training.face.adversarial import AdversarialLoss
 from training.face.crops import CROPS
 from training.face.driven import load_driven, training_pool
 from training.face.memory import FPS, open_memory
+from training.face.phones import load_phones
 from voxrig.core import face_train
 from voxrig.core.face_canvas import neutral_frames
 from voxrig.core.face_memory import MouthMemory
+from voxrig.core.face_phones import PHONE_DIMS, TimedPhone, frame_phones
 from voxrig.core.face_render import (
     IN_CHANNELS,
     MASK_ROW,
@@ -98,18 +100,22 @@ class Training:
     closed: list[np.ndarray]
     sounds: list[np.ndarray | None]
     memory: list[np.ndarray] | None = None  # S1's memory mouths of the frames, if used
+    conditions: list[np.ndarray] | None = None  # S3: memory weights and phones per frame
 
 
 def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray],
                   with_sound: bool = False,
-                  memory: Callable[[str], MouthMemory] | None = None) -> Training:
+                  memory: Callable[[str], MouthMemory] | None = None,
+                  phones: dict[str, list[TimedPhone] | None] | None = None) -> Training:
     """The given clips' tracked frames, each with the clip's baked mouth points on the canvas
     and its closed-mouth frames (the references: render's is the person's closed mouth), and
     with a memory (`memory(clip_id)`: the one to use for that clip), each frame's memory mouth
-    from the clip's sound (as render computes it)."""
+    from the clip's sound (as render computes it); with S3's `phones` too (each clip's
+    aligned phones, training/face/phones.py), each frame's condition row."""
     ids, landmarks = load_landmarks(LANDMARKS)
     index = {c: k for k, c in enumerate(ids)}
-    out = Training([], [], [], [], [] if memory is not None else None)
+    out = Training([], [], [], [], [] if memory is not None else None,
+                   [] if memory is not None and phones is not None else None)
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
             mouth = z["mouth"]
@@ -132,9 +138,12 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
         if out.memory is not None:
             remembering = memory(clip_id)
             # not eased: the shipped face was trained so (easing came after, at render time)
-            remembered = remembering.mouths(remembering.weights(
-                read_audio(CLIPS / f"{clip_id}.mp4"), n, FPS, eased=False))
-            out.memory.append(remembered[keep])
+            weights = remembering.weights(read_audio(CLIPS / f"{clip_id}.mp4"), n, FPS,
+                                          eased=False)
+            out.memory.append(remembering.mouths(weights)[keep])
+            if out.conditions is not None:
+                rows = np.concatenate([weights, frame_phones(phones.get(clip_id), n, FPS)], 1)
+                out.conditions.append(rows[keep])
     return out
 
 
@@ -213,13 +222,18 @@ def summed(losses: list[face_train.ExtraLoss]) -> face_train.ExtraLoss | None:
 def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
           clips: int = TRAIN_CLIPS, sync_weight: float = 0.0,
           sync_expert: Path = SYNC_EXPERT, gan_weight: float = 0.0,
-          memory: Path | None = None, memory_folds: list[Path] | None = None) -> dict:
+          memory: Path | None = None, memory_folds: list[Path] | None = None,
+          phones: bool = False) -> dict:
     """Train for a wall-clock budget (cosine learning rate over it) on `threads` threads,
     fusing S1's memory when given: each training clip's memory mouths from the fold network
     that did not learn from the clip (`memory_folds`), as the validation clips' will be at
     render time. A memory network trained on the clip itself picks their prototype far more
     often than on new speech (10 min: cross-entropy 0.42 on its clips, top-1 0.27 on the
-    validation clips), and a generator trained on that would trust the memory too much."""
+    validation clips), and a generator trained on that would trust the memory too much.
+    With `phones` (S3, needs the memory), the frames' memory weights and aligned phones
+    modulate the generator's features (core/face_train.MouthUNet)."""
+    if phones and (memory is None or sync_weight > 0):
+        raise ValueError("S3's phones need the memory, and are not combined with the sync loss")
     torch.set_num_threads(threads)
     place, keypoints = load_driven()
     pool = sorted(set(training_pool(load_landmarks(LANDMARKS)[0])) & set(keypoints))
@@ -227,14 +241,17 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
                                                        replace=False).tolist())
     t0 = time.perf_counter()
     data = load_training(chosen, place, keypoints, with_sound=sync_weight > 0,
-                         memory=memory_by_clip(memory, memory_folds))
+                         memory=memory_by_clip(memory, memory_folds),
+                         phones=load_phones() if phones else None)
     load_s = time.perf_counter() - t0
     sync = SyncLoss(data, sync_expert, sync_weight) if sync_weight > 0 else None
     if sync is not None:
         print(f"sync loss on {len(sync.usable)} of {len(data.crops)} clips", flush=True)
     gan = AdversarialLoss(gan_weight, seed=seed) if gan_weight > 0 else None
-    footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [], data.memory)
-    run = face_train.new_run(seed, IN_CHANNELS + (MEMORY_CHANNELS if memory else 0))
+    footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [], data.memory,
+                                 conditions=data.conditions)
+    conditions = (data.conditions[0].shape[1] - PHONE_DIMS, PHONE_DIMS) if phones else None
+    run = face_train.new_run(seed, IN_CHANNELS + (MEMORY_CHANNELS if memory else 0), conditions)
 
     def report(p: face_train.Progress) -> None:
         extra = f" sync {sync.running:.3f}" if sync is not None and sync.running else ""
@@ -266,6 +283,8 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
             else None,
             "memory": str(memory.relative_to(REPO)) if memory else None,
             "memory_folds": [str(d.relative_to(REPO)) for d in memory_folds or []],
+            "phones": "S3: the clips' aligned GRID transcripts (training/face/phones.py), "
+                      f"{face_train.PHONE_DROPOUT:.0%} of the frames without" if phones else None,
             "parameters": sum(p.numel() for p in model.parameters()),
             "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": run["curve"]}
 
@@ -293,19 +312,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-folds", type=Path, nargs="*", default=None,
                         help="the memory's fold networks (training.face.memory --fold), "
                         "each training clip's memory mouths from the one that did not see it")
+    parser.add_argument("--phones", action="store_true",
+                        help="S3: the frames' aligned phones (and memory weights) modulate the "
+                        "generator (needs --memory and build/face/phones.json)")
     parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
     summary = train(args.minutes, args.seed, args.output, args.threads, args.clips,
                     args.sync_weight, args.sync_expert, args.gan_weight,
                     args.memory.resolve() if args.memory else None,
-                    [d.resolve() for d in args.memory_folds or []])
+                    [d.resolve() for d in args.memory_folds or []], args.phones)
     if args.no_results:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
     sha = git_sha()
     kind = "driven" + ("-memory" if args.memory else "") + (
-        "-sync" if args.sync_weight > 0 else "") + ("-gan" if args.gan_weight > 0 else "")
+        "-sync" if args.sync_weight > 0 else "") + ("-gan" if args.gan_weight > 0 else "") + (
+        "-phones" if args.phones else "")
     write_results(RESULTS / f"render-generator-{kind}-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))
     print({k: v for k, v in summary.items() if k != "curve"})
