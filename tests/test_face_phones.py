@@ -40,7 +40,8 @@ def test_each_frame_is_given_the_phones_before_at_and_after_it() -> None:
     assert hot(rows[10]) == ["AA", "sil", "sil"]  # a label outside the phone set: silence
     assert hot(rows[13]) == ["sil", None, None]
     assert hot(rows[14]) == [None, None, None]  # after the last phone
-    assert not frame_phones(None, 5, 25.0).any() and frame_phones([], 0, 25.0).shape == (0, PHONE_DIMS)
+    assert not frame_phones(None, 5, 25.0).any()
+    assert frame_phones([], 0, 25.0).shape == (0, PHONE_DIMS)
 
 
 def test_only_phones_aligned_to_a_transcript_steer_the_face() -> None:

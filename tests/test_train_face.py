@@ -49,7 +49,7 @@ def test_a_face_trained_from_two_videos_renders_a_dub_of_one_of_them(
         videos, tmp_path, capsys, facemesh) -> None:  # fmt: skip
     face = tmp_path / "s1.voxface"
     code, err = run(capsys, "train-face", *map(str, videos), "-o", str(face),
-                    "--minutes", "0.1")
+                    "--minutes", "0.1", "--memory", "on")
     assert code == 0, err
     assert f"wrote {face}" in err and "held-out frames" in err and "still mouth" in err
     assert not (tmp_path / "s1.voxface.partial").exists()  # the work folder is cleared
@@ -71,11 +71,11 @@ def test_a_face_trained_from_two_videos_renders_a_dub_of_one_of_them(
 
 
 @pytest.mark.slow
-def test_without_the_memory_a_face_is_the_generator_alone(videos, tmp_path, capsys,
-                                                          facemesh) -> None:  # fmt: skip
+def test_by_default_a_face_is_the_generator_alone(videos, tmp_path, capsys,
+                                                  facemesh) -> None:  # fmt: skip
     face = tmp_path / "plain.voxface"
     code, err = run(capsys, "train-face", *map(str, videos), "-o", str(face), "--minutes",
-                    "0.05", "--memory", "off")
+                    "0.05")
     assert code == 0, err
     assert "memory (" not in err
     loaded = read_face(face)
@@ -132,7 +132,7 @@ def test_a_training_stopped_by_sigterm_resumes_from_its_checkpoint(videos, tmp_p
 
     face = tmp_path / "s1.voxface"
     argv = [sys.executable, "-m", "voxrig.bridge.cli", "train-face", *map(str, videos), "-o",
-            str(face), "--minutes", "0.5"]
+            str(face), "--minutes", "0.5", "--memory", "on"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     first = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
     for line in first.stderr:  # tracking and baking first, then the training's first step

@@ -73,9 +73,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=_minutes, default=30.0,
                         help="wall-clock budget of the training, in minutes (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--memory", choices=("on", "off"), default="on",
-                        help=f"learn S1's mouth memory too (default on, {MEMORY_SHARE:.0%}% of "
-                        "the budget; off: the generator alone, as faces before it)")
+    # off by default: on 10 minutes of footage and a 20-minute budget the memory drew a
+    # better image but followed the speech less (docs/RENDER_CARD.md, train-face)
+    parser.add_argument("--memory", choices=("on", "off"), default="off",
+                        help=f"on: learn S1's mouth memory too, in {MEMORY_SHARE:.0%}% of the "
+                        "budget (a sharper mouth, so far less lip sync on short budgets); "
+                        "default off: the generator alone")
     parser.add_argument("--threads", type=_threads, default=1,
                         help="torch threads (default 1)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
