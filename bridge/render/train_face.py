@@ -40,6 +40,7 @@ from voxrig.core.face_memory import smoothed, sound_frames
 from voxrig.core.face_render import IN_CHANNELS, MEMORY_CHANNELS, Placement, clip_mouth_points
 from voxrig.core.rig import load_rig
 
+from ..atomic import atomic_output
 from .command import check_new_output
 from .tracking import face_landmarks
 from .video import VideoInfo, ffmpeg, probe, stream_frames
@@ -351,7 +352,8 @@ def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: 
         prototypes = fm.Prototypes.load(path)
     else:
         prototypes = fm.find_prototypes(footage.crops, np.random.default_rng(seed))
-        _save_atomically(path, prototypes.save)
+        with atomic_output(path) as tmp, open(tmp, "wb") as f:
+            prototypes.save(f)
     examples = [fm.Heard(v.sound, s.frames, prototypes.assign(s.crops), v.info.fps)
                 for v, s in kept]
     folds = fm.fold_blocks([s.frames for _, s in kept], fps)
@@ -370,7 +372,8 @@ def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: 
                 f"loss {p.loss:.3f}")
 
         model, _ = fm.train_network(learn, budget / (fm.FOLDS + 1), seed + k, count, report)
-        _save_atomically(path, lambda f, model=model: fm.torch.save(model.state_dict(), f))
+        with atomic_output(path) as tmp:
+            fm.torch.save(model.state_dict(), tmp)
         networks.append(model)
     mouths = prototypes.as_uint8()
     memories = [fm.as_memory(n, mouths) for n in networks]
@@ -380,13 +383,6 @@ def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: 
     footage = dataclasses.replace(footage, memory=fm.unseen_mouths(memories[:-1], folds,
                                                                    examples), held_memory=held)
     return footage, (fm.export_network(networks[-1]), mouths)
-
-
-def _save_atomically(path: Path, write) -> None:  # noqa: ANN001
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        write(f)
-    os.replace(tmp, path)
 
 
 def _needed(seconds: float) -> str:
