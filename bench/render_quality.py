@@ -29,8 +29,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -293,8 +295,7 @@ def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
     which re-rendering a clip from its own audio cannot tell apart from good lip sync. The
     chance level is the driving clip against the video's lips (GRID's sentences share a
     rhythm)."""
-    folder = WORK / f"dub-{name}"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = scratch_folder(f"dub-{name}")
     written, driving = [], {}
     for k, clip_id in enumerate(clip_ids):
         audio = read_audio(CLIPS / f"{clip_ids[(k + 1) % len(clip_ids)]}.mp4")
@@ -311,8 +312,7 @@ def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
         n = min(len(drawn), len(real), len(drive))
         rows.append((pearson(drawn[:n], drive[:n]), pearson(drawn[:n], real[:n]),
                      pearson(drive[:n], real[:n])))
-    for path in written:
-        path.unlink()
+    shutil.rmtree(folder)
     mean = np.nanmean(np.array(rows), axis=0)
     return {"clips": len(clip_ids), "rendered_vs_driving_clip_r": round(float(mean[0]), 4),
             "rendered_vs_video_own_lips_r": round(float(mean[1]), 4),
@@ -476,6 +476,20 @@ def portrait_speed(frames: np.ndarray, track, face, place, keypoints: np.ndarray
     return out
 
 
+def scratch_folder(name: str) -> Path:
+    """A folder of this run's own under WORK for renderer `name`'s frame stacks: runs that
+    share the repository (two faces benched side by side) must not delete each other's."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=WORK))
+
+
+def keep_landmarks(folder: Path, name: str) -> None:
+    """Move a run's tracked frames to WORK/name/landmarks.npz, where --clip-r reads them
+    (one rename: a run finishing beside another leaves one whole file, never a mix)."""
+    (WORK / name).mkdir(parents=True, exist_ok=True)
+    os.replace(folder / "landmarks.npz", WORK / name / "landmarks.npz")
+
+
 def track_frames(paths: list[Path], out: Path) -> dict[str, np.ndarray]:
     """FaceMesh landmarks of written frame stacks, tracked in .venv-track (mediapipe stays
     out of the project's venv)."""
@@ -512,8 +526,7 @@ def evaluate(name: str, renderer: Renderer, clip_ids: list[str],
     judge = SyncJudge() if EXPERT.exists() else None
     per_clip: dict[str, dict] = {}
     written: list[Path] = []
-    folder = WORK / name
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = scratch_folder(name)
     t0 = time.perf_counter()
     for clip_id in clip_ids:
         video = CLIPS / f"{clip_id}.mp4"
@@ -532,8 +545,8 @@ def evaluate(name: str, renderer: Renderer, clip_ids: list[str],
         for clip_id in clip_ids:
             per_clip[clip_id]["lip_r"] = pearson(lip_gap(tracked[clip_id]),
                                                  lip_gap(tracks[clip_id]))
-        for path in written:
-            path.unlink()
+        keep_landmarks(folder, name)
+    shutil.rmtree(folder)
     keys = next(iter(per_clip.values())).keys()
     mean = {k: round(float(np.nanmean([c[k] for c in per_clip.values()])), 4) for k in keys}
     return {"mean": mean, "seconds": round(seconds, 1), "clips": len(clip_ids),

@@ -139,3 +139,13 @@ def test_a_repeated_first_frame_scores_below_a_re_encode(frames: np.ndarray) -> 
     assert same["psnr"] == float("inf") and same["ssim"] == 1.0 and same["flicker"] == 0.0
     assert still["psnr"] < coded["psnr"] and still["ssim"] < coded["ssim"] < 1.0
     assert still["flicker"] > coded["flicker"]
+
+
+def test_two_runs_of_one_renderer_keep_their_frames_apart(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(rq, "WORK", tmp_path)
+    first, second = rq.scratch_folder("first_frame"), rq.scratch_folder("first_frame")
+    assert first != second and first.parent == second.parent == tmp_path
+    np.savez(first / "landmarks.npz", ids=np.array(["a"]))
+    rq.keep_landmarks(first, "first_frame")
+    assert (tmp_path / "first_frame" / "landmarks.npz").exists()
+    assert not (first / "landmarks.npz").exists() and second.is_dir()
