@@ -319,11 +319,14 @@ def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
             "chance_driving_vs_video_lips_r": round(float(mean[2]), 4)}
 
 
-def _real_and_rendered(clip_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A validation clip's real frames, `voxrig render`'s from its own audio, and that
-    audio (AUDIO_RATE)."""
+def _real_and_rendered(clip_id: str, face: Path | None = None, audio_of: str | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """A validation clip's real frames, `voxrig render`'s (with the bundled face or `face`)
+    from its own audio or, for a dub, from clip `audio_of`'s, and that audio (AUDIO_RATE)."""
     video = CLIPS / f"{clip_id}.mp4"
-    real, audio = read_video(video), read_audio(video)
+    real, audio = read_video(video), read_audio(CLIPS / f"{audio_of or clip_id}.mp4")
+    n = min(len(real), int(len(audio) * VIDEO_FPS) // AUDIO_RATE)
+    real, audio = real[:n], audio[: int(n * AUDIO_RATE // VIDEO_FPS)]
     if LANDMARKS.exists():
         ids, landmarks = load_landmarks(LANDMARKS)
         points = landmarks[ids.index(clip_id)]
@@ -332,7 +335,7 @@ def _real_and_rendered(clip_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
         os.environ.setdefault(PYTHON_VARIABLE, str(REPO / ".venv-track" / "bin" / "python"))
         points = face_landmarks(video).points
-    generated = voxrig_renderer()(clip_id, audio, real, points)
+    generated = voxrig_renderer(face_path=face)(clip_id, audio, real, points[:n])
     return real, generated, audio
 
 
@@ -356,11 +359,14 @@ def side_by_side_video(clip_id: str, out: Path) -> Path:
     return out
 
 
-def side_by_side(clip_id: str, out: Path, frames: tuple[int, ...] = (10, 25, 40, 55)) -> Path:
-    """A PNG of the face region: real frames above, `voxrig render`'s below (the seam check)."""
+def side_by_side(clip_id: str, out: Path, frames: tuple[int, ...] = (10, 25, 40, 55),
+                 face: Path | None = None, audio_of: str | None = None) -> Path:
+    """A PNG of the face region: real frames above, `voxrig render`'s below (the seam check),
+    re-rendered from the clip's own audio or dubbed with clip `audio_of`'s (the mouth then
+    differs from the video's, so a seam between drawn and kept would show)."""
     import imageio_ffmpeg
 
-    real, generated, _ = _real_and_rendered(clip_id)
+    real, generated, _ = _real_and_rendered(clip_id, face, audio_of)
     rows = [np.concatenate([f[100:260, 100:260] for f in stack[list(frames)]], axis=1)
             for stack in (real, generated)]
     image = np.ascontiguousarray(np.concatenate(rows, axis=0))
@@ -572,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
                         "(after a --voxrig run: reads its tracked frames)")
     parser.add_argument("--frames", metavar="CLIP", help="only a PNG of real | rendered frames "
                         "of one validation clip, into docs/render/")
+    parser.add_argument("--dub-frames", nargs=2, metavar=("CLIP", "AUDIO_CLIP"),
+                        help="only a PNG of real | dubbed frames: validation clip CLIP saying "
+                        "AUDIO_CLIP's audio, into docs/render/")
     parser.add_argument("--video", metavar="CLIP", nargs="+",
                         help="only mp4s of real | rendered validation clips with their audio, "
                         "into docs/render/")
@@ -582,7 +591,13 @@ def main(argv: list[str] | None = None) -> int:
             print(side_by_side_video(clip_id, REPO / "docs" / "render" / f"{clip_id}.mp4"))
         return 0
     if args.frames:
-        print(side_by_side(args.frames, REPO / "docs" / "render" / f"{args.frames}-frames.png"))
+        print(side_by_side(args.frames, REPO / "docs" / "render" / f"{args.frames}-frames.png",
+                           face=args.face))
+        return 0
+    if args.dub_frames:
+        clip_id, audio_of = args.dub_frames
+        print(side_by_side(clip_id, REPO / "docs" / "render" / f"{clip_id}-says-{audio_of}.png",
+                           face=args.face, audio_of=audio_of))
         return 0
     if args.speed:
         speed = render_speed()

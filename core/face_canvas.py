@@ -23,6 +23,8 @@ Box = tuple[float, float, float, float]
 FACE_BOX, FACE_SIZE = (0.0, 0.0, 192.0, 192.0), (128, 128)
 MOUTH_BOX, MOUTH_SIZE = (48.0, 96.0, 144.0, 192.0), (96, 96)
 FEATHER = 8.0  # crop pixels of blend at a pasted crop's edge: no seam shows
+MOUTH_CORNERS = (61, 291)  # FaceMesh's mouth corners
+MOUTH_MARGIN = 8.0  # crop pixels drawn whole beyond where the mouth corners reach
 SMOOTH_FRAMES = 5  # centred moving average of the per-frame transform
 # FaceMesh (468-point) indices of the stable points: outer/inner eye corners, nose bridge
 # (168) and top of the nose (6).
@@ -127,11 +129,13 @@ def crop(frame: np.ndarray, a: complex, t: complex, box: Box,
 
 
 def paste(frame: np.ndarray, patch: np.ndarray, a: complex, t: complex, box: Box,
-          feather: float = 0.0) -> np.ndarray:
+          feather: float = 0.0, columns: tuple[float, float] | None = None) -> np.ndarray:
     """A copy of the frame with a (generated) crop of the canvas box put back in place: every
     frame pixel whose canvas position falls inside the box takes the crop's value there.
     feather > 0 (crop pixels) blends linearly from the frame at the box's edge to the crop
-    that far inside, so a generated crop leaves no seam."""
+    that far inside, so a generated crop leaves no seam. With `columns` (lo, hi), in crop
+    pixels, only those columns take the crop whole; it blends to the frame over `feather`
+    beyond them (mouth_columns: the frame keeps its own cheeks and jaw line)."""
     x0, y0, x1, y1 = box
     ph, pw = patch.shape[:2]
     corners = (np.array([x0 + 1j * y0, x1 + 1j * y0, x0 + 1j * y1, x1 + 1j * y1]) - t) / a
@@ -151,11 +155,30 @@ def paste(frame: np.ndarray, patch: np.ndarray, a: complex, t: complex, box: Box
     values = bilinear(patch, u, v)
     region = out[cy0:cy1, cx0:cx1]
     if feather > 0:
-        edge = np.minimum(np.minimum(u, pw - 1 - u), np.minimum(v, ph - 1 - v))
+        lo, hi = (feather, pw - 1 - feather) if columns is None else columns
+        across = np.minimum(u - lo + feather, hi + feather - u)
+        edge = np.minimum(np.minimum(across, np.minimum(u, pw - 1 - u)),
+                          np.minimum(v, ph - 1 - v))
         weight = np.clip(edge / feather, 0, 1)[..., None]
         values = weight * values + (1 - weight) * region
     region[inside] = np.clip(np.rint(values), 0, 255).astype(np.uint8)[inside]
     return out
+
+
+def mouth_columns(canvas: np.ndarray) -> tuple[float, float]:
+    """The mouth crop's columns (lo, hi) a person's generated mouth is pasted over whole: every
+    place their mouth corners reach in tracked footage (FaceMesh points held on the canvas,
+    (N, 468) complex; 0.5-99.5 percentiles), MOUTH_MARGIN wider each side. Beyond, the video
+    keeps its own cheeks and jaw line: the whole-crop generator draws them from the
+    reference's pose, which the canvas holds by the eyes and nose, not the jaw, and they were
+    half the error of a drawn crop (docs/RENDER_CARD.md, 2026-12-07, latest)."""
+    x = canvas[:, list(MOUTH_CORNERS)].real
+    x = (x[np.isfinite(x)] - MOUTH_BOX[0]) * MOUTH_SIZE[0] / (MOUTH_BOX[2] - MOUTH_BOX[0])
+    last = MOUTH_SIZE[0] - 1 - FEATHER
+    if x.size == 0:
+        return FEATHER, last
+    lo, hi = np.percentile(x, [0.5, 99.5])
+    return float(max(FEATHER, lo - MOUTH_MARGIN)), float(min(last, hi + MOUTH_MARGIN))
 
 
 def neutral_frames(landmarks: np.ndarray, share: float = NEUTRAL_SHARE) -> np.ndarray:

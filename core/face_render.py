@@ -55,6 +55,7 @@ class Generator:
     mask_row: int = MASK_ROW
     memory: MouthMemory | None = None  # S1's memory, for faces trained with one
     phones: bool = False  # S3: the network also takes the conditions (memory weights, phones)
+    columns: tuple[float, float] | None = None  # crop columns pasted whole (paste's columns)
 
     def __call__(self, frames: np.ndarray, reference: np.ndarray, templates: np.ndarray,
                  conditions: np.ndarray | None = None) -> np.ndarray:
@@ -228,5 +229,5 @@ def _redraw(batch: list[tuple[np.ndarray, complex, complex, np.ndarray]], refere
     templates = np.stack([mouth_template(m) for *_, m in batch])
     refs = np.repeat(reference[None], len(batch), axis=0)
     drawn = to_crops(generate(crops, refs, templates, conditions))
-    return [paste(f, c, a, t, MOUTH_BOX, FEATHER)
+    return [paste(f, c, a, t, MOUTH_BOX, FEATHER, generate.columns)
             for (f, a, t, _), c in zip(batch, drawn, strict=True)]

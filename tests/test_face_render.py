@@ -115,8 +115,9 @@ def test_a_face_model_reads_back_as_written(tmp_path) -> None:
     assert again.mask_row == face.mask_row
 
 
-def with_header(tmp_path, version: int = 1, **canvas) -> object:
-    """A copy of the demo face with its header's version and canvas entries changed."""
+def with_header(tmp_path, version: int = 1, top: dict | None = None, **canvas) -> object:
+    """A copy of the demo face with its header's version, canvas entries and `top` entries
+    changed (a None value removes the entry)."""
     out = tmp_path / "changed.voxface"
     with zipfile.ZipFile(DEMO_FACE) as src, zipfile.ZipFile(out, "w") as dst:
         for item in src.namelist():
@@ -125,6 +126,10 @@ def with_header(tmp_path, version: int = 1, **canvas) -> object:
                 header = json.loads(data)
                 header["version"] = version
                 header["canvas"].update(canvas)
+                for key, value in (top or {}).items():
+                    header.pop(key, None)
+                    if value is not None:
+                        header[key] = value
                 data = json.dumps(header).encode()
             dst.writestr(item, data)
     return out
@@ -139,6 +144,18 @@ def test_a_face_model_says_which_rows_of_the_frame_its_generator_sees(tmp_path) 
             read_face(with_header(tmp_path, mask_row=bad))
     with pytest.raises(VoxrigError, match="made for another canvas"):
         read_face(with_header(tmp_path, feather=3))
+
+
+def test_a_face_model_says_which_crop_columns_its_mouth_is_pasted_over(tmp_path) -> None:
+    assert read_face(DEMO_FACE).columns is not None
+    face = read_face(with_header(tmp_path, top={"drawn_columns": [20, 76.5]}))
+    assert face.columns == (20.0, 76.5)
+    assert open_generator(face, "f").columns == (20.0, 76.5)
+    # a face made before the columns were kept: its mouth is pasted over the whole crop
+    assert read_face(with_header(tmp_path, top={"drawn_columns": None})).columns is None
+    for bad in ([40, 30], [2, 50], [20, 90], [20], "20,76", [True, 50], [20, float("nan")]):
+        with pytest.raises(VoxrigError, match="damaged .drawn_columns"):
+            read_face(with_header(tmp_path, top={"drawn_columns": bad}))
 
 
 def test_a_face_model_of_another_version_is_refused_with_one_line(tmp_path) -> None:

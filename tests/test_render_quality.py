@@ -149,3 +149,30 @@ def test_two_runs_of_one_renderer_keep_their_frames_apart(tmp_path, monkeypatch)
     rq.keep_landmarks(first, "first_frame")
     assert (tmp_path / "first_frame" / "landmarks.npz").exists()
     assert not (first / "landmarks.npz").exists() and second.is_dir()
+
+
+def test_a_crop_pasted_over_its_mouth_columns_leaves_the_cheeks_beyond_them_to_the_frame() -> None:
+    frame = np.full((288, 360, 3), 100, np.uint8)
+    a, t = complex(1.0), complex(0.0)  # the canvas is the frame: crop column u is frame x 48 + u
+    patch = np.full((96, 96, 3), 200, np.uint8)
+    whole = face_canvas.paste(frame, patch, a, t, face_canvas.MOUTH_BOX, 8.0)
+    same = face_canvas.paste(frame, patch, a, t, face_canvas.MOUTH_BOX, 8.0, (8.0, 87.0))
+    assert np.array_equal(whole, same)  # the default columns are the whole crop
+    drawn = face_canvas.paste(frame, patch, a, t, face_canvas.MOUTH_BOX, 8.0, (30.0, 60.0))
+    row = drawn[96 + 48, :, 0].astype(int)
+    assert (row[48 + 30:48 + 61] == 200).all()  # the columns take the crop whole
+    assert (row[48:48 + 22] == 100).all() and (row[48 + 69:48 + 96] == 100).all()
+    assert 100 < row[48 + 26] < 200  # blended over the feather between
+
+
+def test_the_mouth_columns_reach_a_margin_past_where_the_mouth_corners_go() -> None:
+    canvas = np.full((200, 468), np.nan, complex)
+    corners = np.linspace(80, 110, 200)  # canvas x of the left corner; the right is 10 on
+    canvas[:, 61], canvas[:, 291] = corners + 150j, corners + 10 + 150j
+    lo, hi = face_canvas.mouth_columns(canvas)  # the corners span crop columns 32 to 72
+    assert lo == pytest.approx(32 - face_canvas.MOUTH_MARGIN, abs=0.5)
+    assert hi == pytest.approx(72 + face_canvas.MOUTH_MARGIN, abs=0.5)
+    canvas[::2, 61], canvas[1::2, 291] = 0, 500  # corners past both edges of the crop
+    assert face_canvas.mouth_columns(canvas) == (face_canvas.FEATHER, 95 - face_canvas.FEATHER)
+    untracked = np.full((3, 468), np.nan, complex)
+    assert face_canvas.mouth_columns(untracked) == (face_canvas.FEATHER, 95 - face_canvas.FEATHER)

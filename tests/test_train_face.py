@@ -56,6 +56,8 @@ def test_a_face_trained_from_two_videos_renders_a_dub_of_one_of_them(
     loaded = read_face(face)
     assert loaded.reference.shape == (96, 96, 3)
     assert loaded.mask_row == 0  # its generator never sees the mouth it redraws
+    lo, hi = loaded.columns  # pasted over where the person's mouth corners reach, cheeks kept
+    assert 8 <= lo < 30 and 66 < hi <= 87
     # S1's memory is learnt too: its prototypes are the person's own mouths
     assert loaded.memory is not None and loaded.prototypes.shape == (32, 96, 96, 3)
     assert "memory (fold 1 of 2 left out)" in err and "memory (the whole footage)" in err

@@ -35,6 +35,7 @@ from voxrig.core.face_canvas import (
     canonical_template,
     fit_ict_to_canvas,
     frame_transforms,
+    mouth_columns,
 )
 from voxrig.core.face_memory import smoothed, sound_frames
 from voxrig.core.face_render import IN_CHANNELS, MEMORY_CHANNELS, Placement, clip_mouth_points
@@ -174,10 +175,10 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     onnx = work / "generator.onnx"
     face_train.export(state["model"], str(onnx))
-    template, place, reference = face_parts
+    template, place, reference, columns = face_parts
     face = Face(output.name.removesuffix(".voxface"), onnx.read_bytes(), reference, template,
                 place.a, place.t, memory=memory[0] if memory else None,
-                prototypes=memory[1] if memory else None)
+                prototypes=memory[1] if memory else None, columns=columns)
     _write_atomically(output, face, videos)
     stages["package"] = time.monotonic() - t0
     shutil.rmtree(work, ignore_errors=True)
@@ -334,7 +335,8 @@ def _footage(videos: list[Video], face_train) -> tuple[object, tuple, list]:  # 
     footage = face_train.Footage([s.crops for s in splits], [s.mouths for s in splits],
                                  [s.closed for s in splits], [s.held_crops for s in splits],
                                  [s.held_mouths for s in splits])
-    return footage, (template, place, splits[0].crops[splits[0].closed[0]]), kept
+    columns = mouth_columns(np.concatenate(canvas))
+    return footage, (template, place, splits[0].crops[splits[0].closed[0]], columns), kept
 
 
 def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: ANN001

@@ -2,8 +2,10 @@
 
 - `header.json`: {"format": "voxrig.face", "version": 1, "name", "canvas": the canvas
   constants it was trained on (its "mask_row", the crop rows its generator sees masked, is
-  the one that may differ between faces), "template": the canvas positions of the stable
-  points (how a video of the person is held still), "ict_to_canvas": {"a", "t"} (the
+  the one that may differ between faces), optionally "drawn_columns": [lo, hi], the crop
+  columns its mouth is pasted over whole (the video keeps its cheeks beyond), "template":
+  the canvas positions of the stable points (how a video of the person is held still),
+  "ict_to_canvas": {"a", "t"} (the
   similarity that puts voxrig's 68 ICT keypoints onto the person's canvas face), "source",
   "license"};
 - `generator.onnx`: the mouth generator (core/face_render.py's input -> a 96x96 crop);
@@ -58,6 +60,8 @@ class Face:
     mask_row: int = MASK_ROW  # crop rows from here down its generator sees masked
     memory: bytes | None = None  # ONNX of S1's sound network, with
     prototypes: np.ndarray | None = None  # its (K, 96, 96, 3) uint8 mouths
+    columns: tuple[float, float] | None = None  # the crop columns its mouth is pasted over
+    # whole (face_canvas.mouth_columns); None: the whole crop, as faces before 2026-12-07
 
     def placement(self, neutral: np.ndarray) -> Placement:
         """Where a clip's keypoints land on this person's canvas face."""
@@ -72,6 +76,8 @@ def write_face(path: str | Path, face: Face, *, source: str, license: str) -> No
               "ict_to_canvas": {"a": [face.ict_a.real, face.ict_a.imag],
                                 "t": [face.ict_t.real, face.ict_t.imag]},
               "source": source, "license": license}
+    if face.columns is not None:
+        header["drawn_columns"] = list(face.columns)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(HEADER, json.dumps(header, indent=1))
         zf.writestr(GENERATOR, face.generator)
@@ -141,6 +147,7 @@ def _parse(name: str, parts: dict[str, bytes]) -> Face:
     if reference.shape != (MOUTH_SIZE[1], MOUTH_SIZE[0], 3) or reference.dtype != np.uint8:
         raise VoxrigError(f"face model {name!r} is damaged (reference crop of shape "
                           f"{reference.shape})")
+    columns = _columns(name, header.get("drawn_columns"))
     prototypes = None
     if PROTOTYPES in parts:
         try:
@@ -153,7 +160,20 @@ def _parse(name: str, parts: dict[str, bytes]) -> Face:
             raise VoxrigError(f"face model {name!r}: its mouth memory is damaged (prototypes "
                               f"of shape {prototypes.shape})")
     return Face(str(header.get("name", "")), parts[GENERATOR], reference, template, ict_a, ict_t,
-                mask_row, parts.get(MEMORY), prototypes)
+                mask_row, parts.get(MEMORY), prototypes, columns)
+
+
+def _columns(name: str, value: object) -> tuple[float, float] | None:
+    """The header's drawn columns, checked: two numbers inside the crop's feathered edge."""
+    if value is None:
+        return None
+    last = MOUTH_SIZE[0] - 1 - FEATHER
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            or not FEATHER <= value[0] < value[1] <= last):
+        raise VoxrigError(f"face model {name!r} is damaged (drawn_columns {value!r} is not two "
+                          f"crop columns from {FEATHER:g} to {last:g})")
+    return float(value[0]), float(value[1])
 
 
 def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
@@ -174,7 +194,8 @@ def open_generator(face: Face, name: str, threads: int = 1) -> Generator:
     shape = [channels, MOUTH_SIZE[1], MOUTH_SIZE[0]]
     conditions = None if memory is None else [len(memory.prototypes) + PHONE_DIMS]
     drawn = _network(face.generator, name, "generator", threads, shape, conditions)
-    return Generator(drawn, face.mask_row, memory, phones=len(drawn.inputs) == 2)
+    return Generator(drawn, face.mask_row, memory, phones=len(drawn.inputs) == 2,
+                     columns=face.columns)
 
 
 @dataclass(frozen=True)

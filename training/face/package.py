@@ -25,7 +25,7 @@ from training.face.driven import DRIVEN, load_driven, training_pool
 from training.face.generator import OUT
 from voxrig.bridge.render.command import DEMO_FACE, DEMO_TRACK, DEMO_VIDEO
 from voxrig.bridge.render.voxface import Face, write_face
-from voxrig.core.face_canvas import neutral_frames
+from voxrig.core.face_canvas import as_complex, mouth_columns, neutral_frames
 
 SOURCE = ("GRID audio-visual corpus, speaker s1 (Cooke, Barker, Cunningham, Shao, JASA 120(5), "
           "2006; doi:10.5281/zenodo.3625687)")
@@ -45,6 +45,18 @@ def steadiest_clip(ids: list[str], tracks: dict[str, np.ndarray]) -> str:
     return best
 
 
+def training_columns(ids: list[str], tracks: dict[str, np.ndarray]) -> tuple[float, float]:
+    """The crop columns the demo face's mouth is pasted over whole: where s1's mouth corners
+    reach on the canvas in the training clips (the validation clips are never looked at)."""
+    canvas = []
+    for clip_id in training_pool(ids):
+        with np.load(CROPS / f"{clip_id}.npz") as z:
+            a, t = z["a"], z["t"]
+        points = tracks[clip_id][:len(a)]
+        canvas.append(a[:len(points), None] * as_complex(points) + t[:len(points), None])
+    return mouth_columns(np.concatenate(canvas))
+
+
 def package(model: Path, out_face: Path = DEMO_FACE, memory: Path | None = None) -> dict:
     """Write the demo face (with the mouth memory of the folder `memory`, for a generator
     trained with it), and, when it is the bundled one, the demo video and track; returns what
@@ -62,7 +74,8 @@ def package(model: Path, out_face: Path = DEMO_FACE, memory: Path | None = None)
 
         prototypes, sound = open_memory(memory).prototypes, export_memory(memory)
     face = Face("GRID s1 (demo)", model.read_bytes(), mouth[closed], np.load(TEMPLATE),
-                place.a, place.t, memory=sound, prototypes=prototypes)
+                place.a, place.t, memory=sound, prototypes=prototypes,
+                columns=training_columns(ids, tracks))
     out_face.parent.mkdir(parents=True, exist_ok=True)
     write_face(out_face, face, source=SOURCE, license=LICENSE)
     files: tuple[Path, ...] = (out_face,)
