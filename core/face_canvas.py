@@ -178,7 +178,8 @@ def mouth_columns(canvas: np.ndarray) -> tuple[float, float]:
     if x.size == 0:
         return FEATHER, last
     lo, hi = np.percentile(x, [0.5, 99.5])
-    return float(max(FEATHER, lo - MOUTH_MARGIN)), float(min(last, hi + MOUTH_MARGIN))
+    lo, hi = float(max(FEATHER, lo - MOUTH_MARGIN)), float(min(last, hi + MOUTH_MARGIN))
+    return (lo, hi) if lo < hi else (FEATHER, last)  # corners off the crop: draw all of it
 
 
 def neutral_frames(landmarks: np.ndarray, share: float = NEUTRAL_SHARE) -> np.ndarray:

@@ -174,5 +174,7 @@ def test_the_mouth_columns_reach_a_margin_past_where_the_mouth_corners_go() -> N
     assert hi == pytest.approx(72 + face_canvas.MOUTH_MARGIN, abs=0.5)
     canvas[::2, 61], canvas[1::2, 291] = 0, 500  # corners past both edges of the crop
     assert face_canvas.mouth_columns(canvas) == (face_canvas.FEATHER, 95 - face_canvas.FEATHER)
+    canvas[:, 61], canvas[:, 291] = 170, 180  # both corners past the right edge: all of it
+    assert face_canvas.mouth_columns(canvas) == (face_canvas.FEATHER, 95 - face_canvas.FEATHER)
     untracked = np.full((3, 468), np.nan, complex)
     assert face_canvas.mouth_columns(untracked) == (face_canvas.FEATHER, 95 - face_canvas.FEATHER)

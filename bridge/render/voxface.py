@@ -5,9 +5,8 @@
   the one that may differ between faces), optionally "drawn_columns": [lo, hi], the crop
   columns its mouth is pasted over whole (the video keeps its cheeks beyond), "template":
   the canvas positions of the stable points (how a video of the person is held still),
-  "ict_to_canvas": {"a", "t"} (the
-  similarity that puts voxrig's 68 ICT keypoints onto the person's canvas face), "source",
-  "license"};
+  "ict_to_canvas": {"a", "t"} (the similarity that puts voxrig's 68 ICT keypoints onto the
+  person's canvas face), "source", "license"};
 - `generator.onnx`: the mouth generator (core/face_render.py's input -> a 96x96 crop);
 - `reference.npy`: the person's closed-mouth crop (96, 96, 3) uint8;
 - for a face with S1's mouth memory (core/face_memory.py), `memory.onnx`: its sound network
