@@ -36,6 +36,14 @@ def person_placement(clip_ids: list[str], tracks: dict[str, np.ndarray]) -> tupl
     moved into the canvas, and its rms residual in canvas pixels."""
     from voxrig.core.rig import load_rig
 
+    neutral = load_rig().neutral_landmarks.astype(np.float64)
+    a, t, rms = fit_ict_to_canvas(neutral, canvas_points(clip_ids, tracks))
+    return Placement(a, t, neutral), rms
+
+
+def canvas_points(clip_ids: list[str], tracks: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, 468) complex: the given clips' tracked faces moved into the canvas by their crops'
+    per-frame transforms, every frame with a face."""
     canvas = []
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
@@ -43,9 +51,7 @@ def person_placement(clip_ids: list[str], tracks: dict[str, np.ndarray]) -> tupl
         lm = tracks[clip_id][:len(a)].astype(np.float64)
         keep = np.isfinite(lm).all(axis=(1, 2))
         canvas.append(a[keep, None] * as_complex(lm[keep]) + t[keep, None])
-    neutral = load_rig().neutral_landmarks.astype(np.float64)
-    a, t, rms = fit_ict_to_canvas(neutral, np.concatenate(canvas))
-    return Placement(a, t, neutral), rms
+    return np.concatenate(canvas)
 
 
 def training_pool(ids: list[str]) -> list[str]:
