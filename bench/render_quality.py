@@ -29,12 +29,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -295,24 +295,23 @@ def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
     which re-rendering a clip from its own audio cannot tell apart from good lip sync. The
     chance level is the driving clip against the video's lips (GRID's sentences share a
     rhythm)."""
-    folder = scratch_folder(f"dub-{name}")
     written, driving = [], {}
-    for k, clip_id in enumerate(clip_ids):
-        audio = read_audio(CLIPS / f"{clip_ids[(k + 1) % len(clip_ids)]}.mp4")
-        frames = read_video(CLIPS / f"{clip_id}.mp4")
-        n = min(len(frames), int(len(audio) * VIDEO_FPS) // AUDIO_RATE)
-        audio = audio[: int(n * AUDIO_RATE // VIDEO_FPS)]
-        written.append(folder / f"{clip_id}.npy")
-        np.save(written[-1], renderer(clip_id, audio, frames[:n], tracks[clip_id][:n]))
-        driving[clip_id] = clip_lip_gap(audio)
-    tracked = track_frames(written, folder / "landmarks.npz")
+    with scratch_folder(f"dub-{name}") as folder:
+        for k, clip_id in enumerate(clip_ids):
+            audio = read_audio(CLIPS / f"{clip_ids[(k + 1) % len(clip_ids)]}.mp4")
+            frames = read_video(CLIPS / f"{clip_id}.mp4")
+            n = min(len(frames), int(len(audio) * VIDEO_FPS) // AUDIO_RATE)
+            audio = audio[: int(n * AUDIO_RATE // VIDEO_FPS)]
+            written.append(folder / f"{clip_id}.npy")
+            np.save(written[-1], renderer(clip_id, audio, frames[:n], tracks[clip_id][:n]))
+            driving[clip_id] = clip_lip_gap(audio)
+        tracked = track_frames(written, folder / "landmarks.npz")
     rows = []
     for clip_id in clip_ids:
         drawn, real, drive = lip_gap(tracked[clip_id]), lip_gap(tracks[clip_id]), driving[clip_id]
         n = min(len(drawn), len(real), len(drive))
         rows.append((pearson(drawn[:n], drive[:n]), pearson(drawn[:n], real[:n]),
                      pearson(drive[:n], real[:n])))
-    shutil.rmtree(folder)
     mean = np.nanmean(np.array(rows), axis=0)
     return {"clips": len(clip_ids), "rendered_vs_driving_clip_r": round(float(mean[0]), 4),
             "rendered_vs_video_own_lips_r": round(float(mean[1]), 4),
@@ -482,11 +481,14 @@ def portrait_speed(frames: np.ndarray, track, face, place, keypoints: np.ndarray
     return out
 
 
-def scratch_folder(name: str) -> Path:
-    """A folder of this run's own under WORK for renderer `name`'s frame stacks: runs that
-    share the repository (two faces benched side by side) must not delete each other's."""
+@contextmanager
+def scratch_folder(name: str) -> Iterator[Path]:
+    """A folder of this run's own under WORK for renderer `name`'s frame stacks, removed
+    afterwards, also when the renderer fails: runs that share the repository (two faces
+    benched side by side) must not delete each other's."""
     WORK.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=WORK))
+    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=WORK) as folder:
+        yield Path(folder)
 
 
 def keep_landmarks(folder: Path, name: str) -> None:
@@ -532,27 +534,26 @@ def evaluate(name: str, renderer: Renderer, clip_ids: list[str],
     judge = SyncJudge() if EXPERT.exists() else None
     per_clip: dict[str, dict] = {}
     written: list[Path] = []
-    folder = scratch_folder(name)
-    t0 = time.perf_counter()
-    for clip_id in clip_ids:
-        video = CLIPS / f"{clip_id}.mp4"
-        real = read_video(video)
-        audio = read_audio(video)
-        generated = renderer(clip_id, audio, real, tracks[clip_id])
-        per_clip[clip_id] = image_scores(real, generated, tracks[clip_id])
-        if judge is not None:
-            per_clip[clip_id].update(sync_scores(judge, clip_id, generated, audio))
-        if track:
-            written.append(folder / f"{clip_id}.npy")
-            np.save(written[-1], generated)
-    seconds = time.perf_counter() - t0
-    if track:
-        tracked = track_frames(written, folder / "landmarks.npz")
+    with scratch_folder(name) as folder:
+        t0 = time.perf_counter()
         for clip_id in clip_ids:
-            per_clip[clip_id]["lip_r"] = pearson(lip_gap(tracked[clip_id]),
-                                                 lip_gap(tracks[clip_id]))
-        keep_landmarks(folder, name)
-    shutil.rmtree(folder)
+            video = CLIPS / f"{clip_id}.mp4"
+            real = read_video(video)
+            audio = read_audio(video)
+            generated = renderer(clip_id, audio, real, tracks[clip_id])
+            per_clip[clip_id] = image_scores(real, generated, tracks[clip_id])
+            if judge is not None:
+                per_clip[clip_id].update(sync_scores(judge, clip_id, generated, audio))
+            if track:
+                written.append(folder / f"{clip_id}.npy")
+                np.save(written[-1], generated)
+        seconds = time.perf_counter() - t0
+        if track:
+            tracked = track_frames(written, folder / "landmarks.npz")
+            for clip_id in clip_ids:
+                per_clip[clip_id]["lip_r"] = pearson(lip_gap(tracked[clip_id]),
+                                                     lip_gap(tracks[clip_id]))
+            keep_landmarks(folder, name)
     keys = next(iter(per_clip.values())).keys()
     mean = {k: round(float(np.nanmean([c[k] for c in per_clip.values()])), 4) for k in keys}
     return {"mean": mean, "seconds": round(seconds, 1), "clips": len(clip_ids),

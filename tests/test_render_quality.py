@@ -143,12 +143,16 @@ def test_a_repeated_first_frame_scores_below_a_re_encode(frames: np.ndarray) -> 
 
 def test_two_runs_of_one_renderer_keep_their_frames_apart(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(rq, "WORK", tmp_path)
-    first, second = rq.scratch_folder("first_frame"), rq.scratch_folder("first_frame")
-    assert first != second and first.parent == second.parent == tmp_path
-    np.savez(first / "landmarks.npz", ids=np.array(["a"]))
-    rq.keep_landmarks(first, "first_frame")
-    assert (tmp_path / "first_frame" / "landmarks.npz").exists()
-    assert not (first / "landmarks.npz").exists() and second.is_dir()
+    with rq.scratch_folder("first_frame") as first, rq.scratch_folder("first_frame") as second:
+        assert first != second and first.parent == second.parent == tmp_path
+        np.savez(first / "landmarks.npz", ids=np.array(["a"]))
+        rq.keep_landmarks(first, "first_frame")
+        assert (tmp_path / "first_frame" / "landmarks.npz").exists()
+        assert not (first / "landmarks.npz").exists() and second.is_dir()
+    assert not first.exists() and not second.exists()  # each run's folder goes with it
+    with pytest.raises(RuntimeError), rq.scratch_folder("voxrig_render") as failed:
+        raise RuntimeError("a renderer failed")
+    assert not failed.exists()  # also when its renderer fails
 
 
 def test_a_crop_pasted_over_its_mouth_columns_leaves_the_cheeks_beyond_them_to_the_frame() -> None:
