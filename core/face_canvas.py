@@ -133,9 +133,10 @@ def paste(frame: np.ndarray, patch: np.ndarray, a: complex, t: complex, box: Box
     """A copy of the frame with a (generated) crop of the canvas box put back in place: every
     frame pixel whose canvas position falls inside the box takes the crop's value there.
     feather > 0 (crop pixels) blends linearly from the frame at the box's edge to the crop
-    that far inside, so a generated crop leaves no seam. With `columns` (lo, hi), in crop
-    pixels, only those columns take the crop whole; it blends to the frame over `feather`
-    beyond them (mouth_columns: the frame keeps its own cheeks and jaw line)."""
+    that far inside, so a generated crop leaves no seam. With `columns` (lo, hi), crop pixels
+    from feather to width - 1 - feather, only those columns take the crop whole; it blends to
+    the frame over `feather` beyond them (mouth_columns: the frame keeps its own cheeks and
+    jaw line)."""
     x0, y0, x1, y1 = box
     ph, pw = patch.shape[:2]
     corners = (np.array([x0 + 1j * y0, x1 + 1j * y0, x0 + 1j * y1, x1 + 1j * y1]) - t) / a
@@ -156,9 +157,8 @@ def paste(frame: np.ndarray, patch: np.ndarray, a: complex, t: complex, box: Box
     region = out[cy0:cy1, cx0:cx1]
     if feather > 0:
         lo, hi = (feather, pw - 1 - feather) if columns is None else columns
-        across = np.minimum(u - lo + feather, hi + feather - u)
-        edge = np.minimum(np.minimum(across, np.minimum(u, pw - 1 - u)),
-                          np.minimum(v, ph - 1 - v))
+        across = np.minimum(u - lo + feather, hi + feather - u)  # 0 at the crop's sides
+        edge = np.minimum(across, np.minimum(v, ph - 1 - v))
         weight = np.clip(edge / feather, 0, 1)[..., None]
         values = weight * values + (1 - weight) * region
     region[inside] = np.clip(np.rint(values), 0, 255).astype(np.uint8)[inside]
