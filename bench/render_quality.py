@@ -287,6 +287,12 @@ def clip_lip_r(clip_ids: list[str], tracks: dict[str, np.ndarray], name: str) ->
             "clip_vs_rendered_lips_r": round(float(np.nanmean(drawn_r)), 4)}
 
 
+def same_length(frames: np.ndarray, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A clip's frames and another clip's audio cut to the shorter of the two (a dub)."""
+    n = min(len(frames), int(len(audio) * VIDEO_FPS) // AUDIO_RATE)
+    return frames[:n], audio[: int(n * AUDIO_RATE // VIDEO_FPS)]
+
+
 def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
               tracks: dict[str, np.ndarray]) -> dict:
     """A dub, not a re-render: each clip's video driven by the NEXT clip's audio. A renderer
@@ -299,11 +305,9 @@ def dub_check(name: str, renderer: Renderer, clip_ids: list[str],
     with scratch_folder(f"dub-{name}") as folder:
         for k, clip_id in enumerate(clip_ids):
             audio = read_audio(CLIPS / f"{clip_ids[(k + 1) % len(clip_ids)]}.mp4")
-            frames = read_video(CLIPS / f"{clip_id}.mp4")
-            n = min(len(frames), int(len(audio) * VIDEO_FPS) // AUDIO_RATE)
-            audio = audio[: int(n * AUDIO_RATE // VIDEO_FPS)]
+            frames, audio = same_length(read_video(CLIPS / f"{clip_id}.mp4"), audio)
             written.append(folder / f"{clip_id}.npy")
-            np.save(written[-1], renderer(clip_id, audio, frames[:n], tracks[clip_id][:n]))
+            np.save(written[-1], renderer(clip_id, audio, frames, tracks[clip_id][:len(frames)]))
             driving[clip_id] = clip_lip_gap(audio)
         tracked = track_frames(written, folder / "landmarks.npz")
     rows = []
@@ -323,9 +327,7 @@ def _real_and_rendered(clip_id: str, face: Path | None = None, audio_of: str | N
     """A validation clip's real frames, `voxrig render`'s (with the bundled face or `face`)
     from its own audio or, for a dub, from clip `audio_of`'s, and that audio (AUDIO_RATE)."""
     video = CLIPS / f"{clip_id}.mp4"
-    real, audio = read_video(video), read_audio(CLIPS / f"{audio_of or clip_id}.mp4")
-    n = min(len(real), int(len(audio) * VIDEO_FPS) // AUDIO_RATE)
-    real, audio = real[:n], audio[: int(n * AUDIO_RATE // VIDEO_FPS)]
+    real, audio = same_length(read_video(video), read_audio(CLIPS / f"{audio_of or clip_id}.mp4"))
     if LANDMARKS.exists():
         ids, landmarks = load_landmarks(LANDMARKS)
         points = landmarks[ids.index(clip_id)]
@@ -334,7 +336,7 @@ def _real_and_rendered(clip_id: str, face: Path | None = None, audio_of: str | N
 
         os.environ.setdefault(PYTHON_VARIABLE, str(REPO / ".venv-track" / "bin" / "python"))
         points = face_landmarks(video).points
-    generated = voxrig_renderer(face_path=face)(clip_id, audio, real, points[:n])
+    generated = voxrig_renderer(face_path=face)(clip_id, audio, real, points[:len(real)])
     return real, generated, audio
 
 
