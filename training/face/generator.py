@@ -78,6 +78,7 @@ from voxrig.core.face_train import (  # noqa: F401 (the recipe's names, for its 
     loss_terms,
     mouth_weights,
     sample_batch,
+    ssim_loss,
 )
 
 OUT = REPO / "build" / "face" / "generator"
@@ -195,6 +196,31 @@ class SyncLoss:
         return self.weight * loss
 
 
+class SsimLoss:
+    """`weight` x (1 - SSIM) of the drawn crops against the real ones, on the columns the face
+    draws (face_train.ssim_loss)."""
+
+    def __init__(self, weight: float, columns: tuple[int, int]) -> None:
+        self.weight, self.columns = weight, columns
+        self.running: float | None = None
+
+    def __call__(self, model: nn.Module, rng: np.random.Generator, step: int,
+                 drawn: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        loss = ssim_loss(drawn, target, self.columns)
+        value = loss.item()
+        self.running = value if self.running is None else 0.98 * self.running + 0.02 * value
+        return self.weight * loss
+
+
+def demo_columns() -> tuple[int, int]:
+    """The crop columns the demo face will draw (training.face.package), whole pixels."""
+    from training.face.package import training_columns
+
+    ids, landmarks = load_landmarks(LANDMARKS)
+    lo, hi = training_columns(ids, dict(zip(ids, landmarks, strict=True)))
+    return int(np.floor(lo)), int(np.ceil(hi)) + 1
+
+
 def memory_by_clip(memory: Path | None, folds: list[Path] | None,
                    ) -> Callable[[str], MouthMemory] | None:
     """Which memory gives a training clip its memory mouths: the fold network that did not
@@ -223,7 +249,7 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
           clips: int = TRAIN_CLIPS, sync_weight: float = 0.0,
           sync_expert: Path = SYNC_EXPERT, gan_weight: float = 0.0,
           memory: Path | None = None, memory_folds: list[Path] | None = None,
-          phones: bool = False) -> dict:
+          phones: bool = False, ssim_weight: float = 0.0) -> dict:
     """Train for a wall-clock budget (cosine learning rate over it) on `threads` threads,
     fusing S1's memory when given: each training clip's memory mouths from the fold network
     that did not learn from the clip (`memory_folds`), as the validation clips' will be at
@@ -248,6 +274,7 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
     if sync is not None:
         print(f"sync loss on {len(sync.usable)} of {len(data.crops)} clips", flush=True)
     gan = AdversarialLoss(gan_weight, seed=seed) if gan_weight > 0 else None
+    ssim = SsimLoss(ssim_weight, demo_columns()) if ssim_weight else None
     footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [], data.memory,
                                  conditions=data.conditions)
     conditions = (data.conditions[0].shape[1] - PHONE_DIMS, PHONE_DIMS) if phones else None
@@ -257,10 +284,12 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
         extra = f" sync {sync.running:.3f}" if sync is not None and sync.running else ""
         if gan is not None and gan.running is not None:
             extra += f" gan {gan.running:.3f} critic {gan.running_critic:.3f}"
+        if ssim is not None and ssim.running is not None:
+            extra += f" 1-ssim {ssim.running:.4f}"
         print(f"step {p.step} {p.seconds:.0f}s l1/still {p.l1_vs_still:.4f}{extra}", flush=True)
 
     face_train.train(run, footage, minutes * 60, progress=report, report_every=60.0,
-                     extra=summed([loss for loss in (sync, gan) if loss is not None]))
+                     extra=summed([loss for loss in (sync, gan, ssim) if loss is not None]))
     model = run["model"]
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "mouth.pt")
@@ -281,6 +310,8 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
             "gan_loss_end": round(gan.running, 4) if gan and gan.running else None,
             "critic_loss_end": round(gan.running_critic, 4) if gan and gan.running_critic
             else None,
+            "ssim_weight": ssim_weight, "ssim_columns": list(ssim.columns) if ssim else None,
+            "ssim_loss_end": round(ssim.running, 4) if ssim and ssim.running else None,
             "memory": str(memory.relative_to(REPO)) if memory else None,
             "memory_folds": [str(d.relative_to(REPO)) for d in memory_folds or []],
             "phones": "S3: the clips' aligned GRID transcripts (training/face/phones.py), "
@@ -315,20 +346,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phones", action="store_true",
                         help="S3: the frames' aligned phones (and memory weights) modulate the "
                         "generator (needs --memory and build/face/phones.json)")
+    parser.add_argument("--ssim-weight", type=float, default=0.0,
+                        help="weight of 1 - SSIM on the drawn columns (0: none)")
     parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
     summary = train(args.minutes, args.seed, args.output, args.threads, args.clips,
                     args.sync_weight, args.sync_expert, args.gan_weight,
                     args.memory.resolve() if args.memory else None,
-                    [d.resolve() for d in args.memory_folds or []], args.phones)
+                    [d.resolve() for d in args.memory_folds or []], args.phones,
+                    args.ssim_weight)
     if args.no_results:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
     sha = git_sha()
     kind = "driven" + ("-memory" if args.memory else "") + (
         "-sync" if args.sync_weight > 0 else "") + ("-gan" if args.gan_weight > 0 else "") + (
-        "-phones" if args.phones else "")
+        "-phones" if args.phones else "") + ("-ssim" if args.ssim_weight > 0 else "")
     write_results(RESULTS / f"render-generator-{kind}-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))
     print({k: v for k, v in summary.items() if k != "curve"})
