@@ -98,6 +98,15 @@ def frame_transforms(landmarks: np.ndarray, template: np.ndarray) -> Similarity:
     return Similarity(smooth[0] + 1j * smooth[1], smooth[2] + 1j * smooth[3])
 
 
+def on_canvas(landmarks: np.ndarray, sim: Similarity) -> np.ndarray:
+    """(F, 468) complex: the frames of (T, 468, 2) tracked pixels that have a face, moved onto
+    the canvas by each frame's similarity (the first T of `sim`'s)."""
+    points = landmarks.astype(np.float64)
+    found = np.isfinite(points).all(axis=(1, 2))
+    n = len(points)
+    return sim.a[:n][found, None] * as_complex(points[found]) + sim.t[:n][found, None]
+
+
 def bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Sample an (H, W, C) image at float pixel centres, edges clamped; float32 out."""
     h, w = image.shape[:2]

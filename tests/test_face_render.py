@@ -163,3 +163,16 @@ def test_a_face_model_of_another_version_is_refused_with_one_line(tmp_path) -> N
     with pytest.raises(VoxrigError, match=r"unsupported version 2 \(this voxrig reads version "
                                           r"1\)"):
         read_face(bad)
+
+
+def test_on_canvas_moves_the_frames_with_a_face_and_drops_the_others() -> None:
+    from voxrig.core.face_canvas import Similarity, on_canvas
+
+    points = np.zeros((3, 468, 2))
+    points[..., 0], points[..., 1] = 10.0, 20.0
+    points[1, 5] = np.nan  # no face in frame 1
+    sim = Similarity(np.array([2, 1j, 1, 1]), np.array([1, 0, 5j, 9]))  # one frame more
+    canvas = on_canvas(points, sim)
+    assert canvas.shape == (2, 468)
+    assert np.allclose(canvas[0], 2 * (10 + 20j) + 1)
+    assert np.allclose(canvas[1], (10 + 20j) + 5j)

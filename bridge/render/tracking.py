@@ -24,6 +24,7 @@ from voxrig.core.face_canvas import (
     fit_ict_to_canvas,
     frame_transforms,
     neutral_frames,
+    on_canvas,
 )
 from voxrig.core.face_render import Placement
 
@@ -110,9 +111,7 @@ def track_from_landmarks(name: str, marks: Landmarks, count: int,
     landmarks = marks.points
     found = np.isfinite(landmarks).all(axis=(1, 2))
     sim = frame_transforms(landmarks, template)
-    canvas = sim.a[found, None] * as_complex(landmarks[found].astype(np.float64)) \
-        + sim.t[found, None]
-    ict_a, ict_t, _ = fit_ict_to_canvas(neutral, canvas)
+    ict_a, ict_t, _ = fit_ict_to_canvas(neutral, on_canvas(landmarks, sim))
     closed = int(np.flatnonzero(found)[neutral_frames(landmarks[found])[0]])
     reference = crop(frame_at(closed), sim.a[closed], sim.t[closed], MOUTH_BOX, MOUTH_SIZE)
     return Track(sim.a, sim.t, reference, ict_a, ict_t)

@@ -31,11 +31,11 @@ import numpy as np
 from voxrig.core.errors import VoxrigError
 from voxrig.core.face_canvas import (
     Similarity,
-    as_complex,
     canonical_template,
     fit_ict_to_canvas,
     frame_transforms,
     mouth_columns,
+    on_canvas,
 )
 from voxrig.core.face_memory import smoothed, sound_frames
 from voxrig.core.face_render import IN_CHANNELS, MEMORY_CHANNELS, Placement, clip_mouth_points
@@ -319,8 +319,7 @@ def _footage(videos: list[Video], face_train) -> tuple[object, tuple, list]:  # 
                                        Similarity(sim.a[:limit], sim.t[:limit]))
         n = len(crops)
         lm = v.landmarks[:n].astype(np.float64)
-        found = np.isfinite(lm).all(axis=(1, 2))
-        canvas.append(sim.a[:n][found, None] * as_complex(lm[found]) + sim.t[:n][found, None])
+        canvas.append(on_canvas(lm, sim))
         parts.append((crops, lm, v.keypoints[:n]))
     a, t, _ = fit_ict_to_canvas(neutral, np.concatenate(canvas))
     place = Placement(a, t, neutral)

@@ -23,7 +23,7 @@ import numpy as np
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
 from bench.render_quality import bake_keypoints, read_audio, renderer_validation
 from training.face.crops import CROPS
-from voxrig.core.face_canvas import as_complex, fit_ict_to_canvas
+from voxrig.core.face_canvas import Similarity, fit_ict_to_canvas, on_canvas
 from voxrig.core.face_render import Placement
 
 T = TypeVar("T")
@@ -48,9 +48,7 @@ def canvas_points(clip_ids: list[str], tracks: dict[str, np.ndarray]) -> np.ndar
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
             a, t = z["a"], z["t"]
-        lm = tracks[clip_id][:len(a)].astype(np.float64)
-        keep = np.isfinite(lm).all(axis=(1, 2))
-        canvas.append(a[keep, None] * as_complex(lm[keep]) + t[keep, None])
+        canvas.append(on_canvas(tracks[clip_id][:len(a)], Similarity(a, t)))
     return np.concatenate(canvas)
 
 
