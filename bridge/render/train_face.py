@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +100,7 @@ def _threads(text: str) -> int:
     return value
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Video:
     """One training video, tracked and baked: its FaceMesh landmarks (T, 468, 2), faces per
     frame, the keypoints voxrig bakes from its sound (T', 68, 3), its sound frames for the
@@ -175,10 +174,10 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     onnx = work / "generator.onnx"
     face_train.export(state["model"], str(onnx))
-    template, place, reference, columns = face_parts
-    face = Face(output.name.removesuffix(".voxface"), onnx.read_bytes(), reference, template,
-                place.a, place.t, memory=memory[0] if memory else None,
-                prototypes=memory[1] if memory else None, columns=columns)
+    face = Face(output.name.removesuffix(".voxface"), onnx.read_bytes(), face_parts.reference,
+                face_parts.template, face_parts.place.a, face_parts.place.t,
+                memory=memory[0] if memory else None,
+                prototypes=memory[1] if memory else None, columns=face_parts.columns)
     _write_atomically(output, face, videos)
     stages["package"] = time.monotonic() - t0
     shutil.rmtree(work, ignore_errors=True)
@@ -305,7 +304,17 @@ def _bake(samples: np.ndarray, info: VideoInfo) -> np.ndarray:
     return clip.keypoints.astype(np.float32)
 
 
-def _footage(videos: list[Video], face_train) -> tuple[object, tuple, list]:  # noqa: ANN001
+@dataclasses.dataclass(frozen=True)
+class FaceParts:
+    """What the face model keeps of the person besides its generator."""
+
+    template: np.ndarray  # the canvas: stable points' positions, (len(STABLE),) complex
+    place: Placement  # the person's ICT -> canvas placement
+    reference: np.ndarray  # a closed-mouth crop (96, 96, 3) uint8
+    columns: tuple[float, float]  # the crop columns the mouth is pasted over whole
+
+
+def _footage(videos: list[Video], face_train) -> tuple[object, FaceParts, list]:  # noqa: ANN001
     """The crops and baked mouths of every video on one canvas, split in time; the face
     model's parts: the canvas template, the person's ICT -> canvas placement and reference;
     and each kept video with its split (core/face_train.VideoSplit)."""
@@ -335,7 +344,8 @@ def _footage(videos: list[Video], face_train) -> tuple[object, tuple, list]:  # 
                                  [s.closed for s in splits], [s.held_crops for s in splits],
                                  [s.held_mouths for s in splits])
     columns = mouth_columns(np.concatenate(canvas))
-    return footage, (template, place, splits[0].crops[splits[0].closed[0]], columns), kept
+    reference = splits[0].crops[splits[0].closed[0]]
+    return footage, FaceParts(template, place, reference, columns), kept
 
 
 def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: ANN001
