@@ -82,6 +82,28 @@ class MouthMemory:
         """(T, 96, 96, 3) uint8 memory mouths of weights (T, K)."""
         return blend(self.prototypes, weights)
 
+    def mouths_of(self, weights: np.ndarray) -> BlendedMouths:
+        """The same memory mouths, each blended only when it is read (see BlendedMouths)."""
+        return BlendedMouths(self.prototypes, weights)
+
+
+@dataclass(frozen=True)
+class BlendedMouths:
+    """(T, 96, 96, 3) uint8 memory mouths kept as their (T, K) weights and blended when read:
+    the weights of 40 minutes of training video are 2 MB, its mouths 1.6 GB. Reads like the
+    array it stands for (len, an index, a slice or an index array)."""
+
+    prototypes: np.ndarray
+    weights: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    def __getitem__(self, index: int | slice | np.ndarray) -> np.ndarray:
+        if isinstance(index, (int, np.integer)):
+            return blend(self.prototypes, self.weights[index][None])[0]
+        return blend(self.prototypes, self.weights[index])
+
 
 def smoothed(weights: np.ndarray) -> np.ndarray:
     """(T, K) weights averaged with their neighbours' by SMOOTH (the ends repeated): the

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .face_memory import CONTEXT_MEL, MouthMemory, sound_context
+from .face_memory import CONTEXT_MEL, BlendedMouths, MouthMemory, sound_context
 from .mel import N_MELS
 
 PROTOTYPES = 32  # k-means clusters of lower-face codes
@@ -253,16 +253,16 @@ def leaving_out(examples: list[Heard], folds: list[np.ndarray], fold: int) -> li
 
 
 def unseen_mouths(memories: list[MouthMemory], folds: list[np.ndarray],
-                  examples: list[Heard]) -> list[np.ndarray]:  # fmt: skip
+                  examples: list[Heard]) -> list[BlendedMouths]:  # fmt: skip
     """Each example's frames' memory mouths (T, 96, 96, 3), a frame of fold k weighed by
-    memories[k], the network that left that fold out; not eased, as the demo face's recipe
-    trained its generator."""
+    memories[k], the network that left that fold out (the memories share their prototypes);
+    not eased, as the demo face's recipe trained its generator."""
     out = []
     for e, fold in zip(examples, folds, strict=True):
-        mouths = np.empty((len(e.frames), 96, 96, 3), np.uint8)
+        weights = np.empty((len(e.frames), len(memories[0].prototypes)), np.float32)
         for k, memory in enumerate(memories):
             pick = fold == k
             if pick.any():
-                mouths[pick] = memory.mouths(memory.sound_weights(e.sound, e.frames[pick], e.fps))
-        out.append(mouths)
+                weights[pick] = memory.sound_weights(e.sound, e.frames[pick], e.fps)
+        out.append(memories[0].mouths_of(weights))
     return out

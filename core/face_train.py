@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .face_canvas import MOUTH_BOX, MOUTH_SIZE, Similarity, crop, neutral_frames
+from .face_memory import BlendedMouths
 from .face_render import IN_CHANNELS, model_inputs, mouth_template
 
 WIDTHS = (16, 32, 48, 64)  # at 96, 48, 24, 12 pixels
@@ -123,7 +124,7 @@ def mouth_crops(frames: Iterable[np.ndarray], sim: Similarity) -> np.ndarray:
 
 
 def sample_batch(rng: np.random.Generator, crops: list[np.ndarray], mouths: list[np.ndarray],
-                 closed: list[np.ndarray], memory: list[np.ndarray] | None = None,
+                 closed: list[np.ndarray], memory: list[BlendedMouths] | None = None,
                  conditions: list[np.ndarray] | None = None,
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """A batch of (input, target, conditions): random frames, each with one of its own clip's
@@ -225,8 +226,8 @@ class Footage:
     closed: list[np.ndarray]
     held_crops: list[np.ndarray]
     held_mouths: list[np.ndarray]
-    memory: list[np.ndarray] | None = None
-    held_memory: list[np.ndarray] | None = None
+    memory: list[BlendedMouths] | None = None  # read like (T, 96, 96, 3) uint8 arrays
+    held_memory: list[BlendedMouths] | None = None
     conditions: list[np.ndarray] | None = None  # S3: each training frame's condition row
 
     @property

@@ -226,3 +226,17 @@ def test_the_sound_network_learns_which_prototype_a_sound_belongs_to() -> None:
     picked = memory.sound_weights(sound, frames, 25.0).argmax(axis=1)
     middle = (frames % 20 >= 5) & (frames % 20 < 15)  # away from the stretches' edges
     assert (picked[middle] == labels[middle]).mean() > 0.9
+
+
+def test_memory_mouths_kept_as_weights_read_as_the_blended_array() -> None:
+    from voxrig.core.face_memory import BlendedMouths, blend
+
+    rng = np.random.default_rng(0)
+    prototypes = rng.integers(0, 256, (8, 96, 96, 3)).astype(np.uint8)
+    weights = rng.dirichlet(np.ones(8), 30).astype(np.float32)
+    whole, lazy = blend(prototypes, weights), BlendedMouths(prototypes, weights)
+    assert len(lazy) == 30
+    assert np.array_equal(lazy[7], whole[7])
+    assert np.array_equal(lazy[5:21], whole[5:21])
+    assert np.array_equal(lazy[np.array([2, 29, 2])], whole[[2, 29, 2]])
+    assert np.array_equal(np.stack(list(lazy)), whole)

@@ -389,7 +389,7 @@ def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: 
     mouths = prototypes.as_uint8()
     memories = [fm.as_memory(n, mouths) for n in networks]
     whole = memories[-1]
-    held = [whole.mouths(smoothed(whole.sound_weights(v.sound, s.held_frames, v.info.fps)))
+    held = [whole.mouths_of(smoothed(whole.sound_weights(v.sound, s.held_frames, v.info.fps)))
             for v, s in kept]
     footage = dataclasses.replace(footage, memory=fm.unseen_mouths(memories[:-1], folds,
                                                                    examples), held_memory=held)

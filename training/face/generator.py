@@ -53,7 +53,7 @@ from training.face.memory import FPS, open_memory
 from training.face.phones import load_phones
 from voxrig.core import face_train
 from voxrig.core.face_canvas import neutral_frames
-from voxrig.core.face_memory import MouthMemory
+from voxrig.core.face_memory import BlendedMouths, MouthMemory
 from voxrig.core.face_phones import PHONE_DIMS, TimedPhone, frame_phones
 from voxrig.core.face_render import (
     IN_CHANNELS,
@@ -100,7 +100,7 @@ class Training:
     mouths: list[np.ndarray]
     closed: list[np.ndarray]
     sounds: list[np.ndarray | None]
-    memory: list[np.ndarray] | None = None  # S1's memory mouths of the frames, if used
+    memory: list[BlendedMouths] | None = None  # S1's memory mouths of the frames, if used
     conditions: list[np.ndarray] | None = None  # S3: memory weights and phones per frame
 
 
@@ -141,7 +141,7 @@ def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np
             # not eased: the shipped face was trained so (easing came after, at render time)
             weights = remembering.weights(read_audio(CLIPS / f"{clip_id}.mp4"), n, FPS,
                                           eased=False)
-            out.memory.append(remembering.mouths(weights)[keep])
+            out.memory.append(remembering.mouths_of(weights[keep]))
             if out.conditions is not None:
                 rows = np.concatenate([weights, frame_phones(phones.get(clip_id), n, FPS)], 1)
                 out.conditions.append(rows[keep])
