@@ -218,14 +218,18 @@ def baked(audio: np.ndarray, fps: float = VIDEO_FPS, transcript: str | None = No
 
 
 def voxrig_renderer(threads: int = 1, face_path: Path | None = None,
-                    transcripts: dict[str, str] | None = None) -> Renderer:
+                    transcripts: dict[str, str] | None = None,
+                    tracked_lips: bool = False) -> Renderer:
     """`voxrig render` with the bundled face (or another .voxface), driven by voxrig's bake
-    of the clip's audio (with the clip's transcript, when `transcripts` has it: `--text`)."""
+    of the clip's audio (with the clip's transcript, when `transcripts` has it: `--text`);
+    with `tracked_lips`, by the clip's real tracked lips instead (the upper bound, for a face
+    trained on them: training.face.generator --tracked-lips), the sound still the clip's."""
     from voxrig.bridge.render.command import DEMO_FACE
     from voxrig.bridge.render.tracking import Landmarks, person, track_from_landmarks
     from voxrig.bridge.render.voxface import open_generator, read_face
+    from voxrig.core.face_canvas import Similarity
     from voxrig.core.face_phones import aligned_phones
-    from voxrig.core.face_render import dub
+    from voxrig.core.face_render import dub, render_frames, tracked_mouth_points
     from voxrig.core.rig import load_rig
 
     face_path = face_path or DEMO_FACE
@@ -239,6 +243,11 @@ def voxrig_renderer(threads: int = 1, face_path: Path | None = None,
         track = track_from_landmarks(clip_id, Landmarks(landmarks, faces), len(frames),
                                      frames.__getitem__, face.template, neutral)
         place, reference = person(track, face, neutral)
+        if tracked_lips:
+            mouths = tracked_mouth_points(landmarks[:len(frames)], Similarity(track.a, track.t))
+            conditions = generate.conditions(audio, len(frames), VIDEO_FPS)
+            return np.stack(list(render_frames(frames, track.a, track.t, reference, mouths,
+                                               generate, conditions)))
         transcript = (transcripts or {}).get(clip_id)
         clip = baked(audio, transcript=transcript)
         keypoints = clip.keypoints.astype(np.float32)[:len(frames)]
@@ -576,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text", action="store_true",
                         help="with --voxrig: bake each clip with its GRID transcript (the "
                         ".align words), as `voxrig render --text` does; no dub check")
+    parser.add_argument("--tracked-lips", action="store_true",
+                        help="with --voxrig: drive the face by each clip's real tracked lips "
+                        "(the upper bound of a face trained on them; no dub check)")
     parser.add_argument("--speed", action="store_true", help="only the render speed")
     parser.add_argument("--clip-r", action="store_true", help="only the driving clip's lip r "
                         "(after a --voxrig run: reads its tracked frames)")
@@ -622,10 +634,12 @@ def main(argv: list[str] | None = None) -> int:
         name = "voxrig_render" if args.face is None else f"voxrig_render_{args.face.stem}"
         transcripts = grid_transcripts(clip_ids) if args.text else None
         renderers = {"first_frame": first_frame,
-                     name: voxrig_renderer(face_path=args.face, transcripts=transcripts)}
+                     name: voxrig_renderer(face_path=args.face, transcripts=transcripts,
+                                           tracked_lips=args.tracked_lips)}
     results = {name: evaluate(name, fn, clip_ids, tracks, not args.no_track)
                for name, fn in renderers.items()}
-    if args.voxrig and not args.no_track and not args.text:  # a dub's audio has no transcript
+    # a dub's audio has no transcript, and the new audio has no real lips
+    if args.voxrig and not args.no_track and not args.text and not args.tracked_lips:
         name = next(n for n in renderers if n.startswith("voxrig_render"))
         results[name]["dub"] = dub_check(name, renderers[name], clip_ids[:DUB_CLIPS], tracks)
     for name, r in results.items():
@@ -640,10 +654,13 @@ def main(argv: list[str] | None = None) -> int:
         path = path.with_suffix(f".{args.face.stem}.json")
     if args.text:
         path = path.with_suffix(".text.json")
+    if args.tracked_lips:
+        path = path.with_suffix(".tracked-lips.json")
     write_results(path, stamped(
         sha, validation_seed=VALIDATION_SEED, validation=clip_ids,
         face=str(args.face) if args.face is not None else "bundled demo face",
         transcripts="each clip's GRID .align words" if args.text else None,
+        driven_by="the real tracked lips" if args.tracked_lips else "voxrig's bake",
         box="FaceMesh landmarks below the nose base (2), per real frame",
         ssim=f"luma BT.601, Gaussian sigma {SSIM_SIGMA}, {2 * SSIM_RADIUS + 1}x"
              f"{2 * SSIM_RADIUS + 1}, K1 {SSIM_K1}, K2 {SSIM_K2}",

@@ -17,7 +17,17 @@ from itertools import islice
 import numpy as np
 
 from .clip import Clip, frame_count_for
-from .face_canvas import FEATHER, ICT_TO_MESH, MOUTH_BOX, MOUTH_SIZE, crop, ict_points, paste
+from .face_canvas import (
+    FEATHER,
+    ICT_TO_MESH,
+    MOUTH_BOX,
+    MOUTH_SIZE,
+    Similarity,
+    as_complex,
+    crop,
+    ict_points,
+    paste,
+)
 from .face_memory import MouthMemory
 from .face_phones import TimedPhone, frame_phones
 from .names import ARKIT_INDEX
@@ -129,6 +139,16 @@ def clip_mouth_points(keypoints: np.ndarray, place: Placement) -> np.ndarray:
     added to the rig's neutral and mapped onto the person."""
     absolute = place.neutral[None, ICT_MOUTH].astype(np.float64) + keypoints[:, ICT_MOUTH]
     return place.a * ict_points(absolute) + place.t
+
+
+def tracked_mouth_points(landmarks: np.ndarray, sim: Similarity) -> np.ndarray:
+    """(T, 9) complex canvas points of a clip's real mouth: the FaceMesh points that are the
+    template's ICT points (MESH_MOUTH) moved onto the canvas; a frame without a face has its
+    nearest tracked frame's."""
+    found = np.flatnonzero(np.isfinite(landmarks).all(axis=(1, 2)))
+    nearest = found[np.abs(np.arange(len(landmarks))[:, None] - found[None]).argmin(axis=1)]
+    points = landmarks[nearest][:, list(MESH_MOUTH)].astype(np.float64)
+    return sim.a[:len(points), None] * as_complex(points) + sim.t[:len(points), None]
 
 
 def keypoints_at(clip: Clip, fps: float) -> np.ndarray:

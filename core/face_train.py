@@ -280,11 +280,12 @@ class Progress:
 
 
 def new_run(seed: int, in_channels: int = IN_CHANNELS,
-            conditions: tuple[int, int] | None = None) -> dict:
+            conditions: tuple[int, int] | None = None,
+            widths: tuple[int, ...] = WIDTHS) -> dict:
     """The state of a run that has not started: the model, its optimiser and both random
     generators, seeded, so the same seed on the same footage starts the same."""
     torch.manual_seed(seed)
-    model = MouthUNet(in_channels=in_channels, conditions=conditions)
+    model = MouthUNet(widths, in_channels=in_channels, conditions=conditions)
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     return {"model": model, "opt": opt, "rng": np.random.default_rng(seed), "step": 0,
             "seconds": 0.0, "running": None, "curve": []}

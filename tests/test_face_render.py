@@ -176,3 +176,18 @@ def test_on_canvas_moves_the_frames_with_a_face_and_drops_the_others() -> None:
     assert canvas.shape == (2, 468)
     assert np.allclose(canvas[0], 2 * (10 + 20j) + 1)
     assert np.allclose(canvas[1], (10 + 20j) + 5j)
+
+
+def test_tracked_mouth_points_are_the_template_points_on_the_canvas_gaps_filled() -> None:
+    from voxrig.core.face_canvas import Similarity
+    from voxrig.core.face_render import MESH_MOUTH, tracked_mouth_points
+
+    rng = np.random.default_rng(0)
+    marks = rng.uniform(0, 100, (4, 468, 2))
+    marks[2] = np.nan  # no face: the nearest tracked frame's points stand in
+    sim = Similarity(np.full(4, 0.5 + 0.5j), np.full(4, 3 - 1j))
+    points = tracked_mouth_points(marks, sim)
+    assert points.shape == (4, 9)
+    mesh = marks[:, list(MESH_MOUTH)]
+    assert np.allclose(points[0], (0.5 + 0.5j) * (mesh[0, :, 0] + 1j * mesh[0, :, 1]) + 3 - 1j)
+    assert np.allclose(points[2], points[1]) or np.allclose(points[2], points[3])

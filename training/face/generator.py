@@ -52,7 +52,7 @@ from training.face.driven import load_driven, training_pool
 from training.face.memory import FPS, open_memory
 from training.face.phones import load_phones
 from voxrig.core import face_train
-from voxrig.core.face_canvas import neutral_frames
+from voxrig.core.face_canvas import Similarity, neutral_frames
 from voxrig.core.face_memory import BlendedMouths, MouthMemory
 from voxrig.core.face_phones import PHONE_DIMS, TimedPhone, frame_phones
 from voxrig.core.face_render import (
@@ -63,6 +63,7 @@ from voxrig.core.face_render import (
     clip_mouth_points,
     model_inputs,
     mouth_template,
+    tracked_mouth_points,
 )
 from voxrig.core.face_train import (  # noqa: F401 (the recipe's names, for its importers)
     BATCH,
@@ -107,20 +108,24 @@ class Training:
 def load_training(clip_ids: list[str], place: Placement, keypoints: dict[str, np.ndarray],
                   with_sound: bool = False,
                   memory: Callable[[str], MouthMemory] | None = None,
-                  phones: dict[str, list[TimedPhone] | None] | None = None) -> Training:
+                  phones: dict[str, list[TimedPhone] | None] | None = None,
+                  tracked_lips: bool = False) -> Training:
     """The given clips' tracked frames, each with the clip's baked mouth points on the canvas
     and its closed-mouth frames (the references: render's is the person's closed mouth), and
     with a memory (`memory(clip_id)`: the one to use for that clip), each frame's memory mouth
     from the clip's sound (as render computes it); with S3's `phones` too (each clip's
-    aligned phones, training/face/phones.py), each frame's condition row."""
+    aligned phones, training/face/phones.py), each frame's condition row. With
+    `tracked_lips`, the mouth points are the real tracked lips' instead (tracked_mouth_points):
+    the upper bound a clip-driven face approaches, never a face to ship."""
     ids, landmarks = load_landmarks(LANDMARKS)
     index = {c: k for k, c in enumerate(ids)}
     out = Training([], [], [], [], [] if memory is not None else None,
                    [] if memory is not None and phones is not None else None)
     for clip_id in clip_ids:
         with np.load(CROPS / f"{clip_id}.npz") as z:
-            mouth = z["mouth"]
-        points = clip_mouth_points(keypoints[clip_id], place)
+            mouth, a, t = z["mouth"], z["a"], z["t"]
+        points = (tracked_mouth_points(landmarks[index[clip_id]][:len(a)], Similarity(a, t))
+                  if tracked_lips else clip_mouth_points(keypoints[clip_id], place))
         n = min(len(mouth), len(points))
         keep = np.isfinite(landmarks[index[clip_id], :n]).all(axis=(1, 2))
         if keep.sum() < 2:
@@ -249,7 +254,8 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
           clips: int = TRAIN_CLIPS, sync_weight: float = 0.0,
           sync_expert: Path = SYNC_EXPERT, gan_weight: float = 0.0,
           memory: Path | None = None, memory_folds: list[Path] | None = None,
-          phones: bool = False, ssim_weight: float = 0.0) -> dict:
+          phones: bool = False, ssim_weight: float = 0.0, tracked_lips: bool = False,
+          widths: tuple[int, ...] = WIDTHS, transcripts: bool = True) -> dict:
     """Train for a wall-clock budget (cosine learning rate over it) on `threads` threads,
     fusing S1's memory when given: each training clip's memory mouths from the fold network
     that did not learn from the clip (`memory_folds`), as the validation clips' will be at
@@ -268,7 +274,8 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
     t0 = time.perf_counter()
     data = load_training(chosen, place, keypoints, with_sound=sync_weight > 0,
                          memory=memory_by_clip(memory, memory_folds),
-                         phones=load_phones() if phones else None)
+                         phones=(load_phones() if transcripts else {}) if phones else None,
+                         tracked_lips=tracked_lips)
     load_s = time.perf_counter() - t0
     sync = SyncLoss(data, sync_expert, sync_weight) if sync_weight > 0 else None
     if sync is not None:
@@ -278,7 +285,8 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
     footage = face_train.Footage(data.crops, data.mouths, data.closed, [], [], data.memory,
                                  conditions=data.conditions)
     conditions = (data.conditions[0].shape[1] - PHONE_DIMS, PHONE_DIMS) if phones else None
-    run = face_train.new_run(seed, IN_CHANNELS + (MEMORY_CHANNELS if memory else 0), conditions)
+    run = face_train.new_run(seed, IN_CHANNELS + (MEMORY_CHANNELS if memory else 0), conditions,
+                             widths)
 
     def report(p: face_train.Progress) -> None:
         extra = f" sync {sync.running:.3f}" if sync is not None and sync.running else ""
@@ -294,11 +302,13 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "mouth.pt")
     export(model, out / "mouth.onnx")
-    return {"seed": seed, "minutes": minutes, "driven_by": "voxrig's bake of each clip's audio",
+    driven_by = ("the real tracked lips (the upper bound)" if tracked_lips
+                 else "voxrig's bake of each clip's audio")
+    return {"seed": seed, "minutes": minutes, "driven_by": driven_by,
             "ict_a": [place.a.real, place.a.imag], "ict_t": [place.t.real, place.t.imag],
             "steps": run["step"], "batch": BATCH, "threads": threads,
             "train_clips": len(data.crops), "frames": int(sum(len(c) for c in data.crops)),
-            "load_seconds": round(load_s, 1), "widths": list(WIDTHS), "mask_row": MASK_ROW,
+            "load_seconds": round(load_s, 1), "widths": list(widths), "mask_row": MASK_ROW,
             "learning_rate": LEARNING_RATE, "gradient_weight": GRADIENT_WEIGHT,
             "mouth_weight": MOUTH_WEIGHT, "reference": "a closed-mouth frame of the clip",
             "sync_weight": sync_weight, "sync_windows": SYNC_WINDOWS if sync else 0,
@@ -314,8 +324,9 @@ def train(minutes: float, seed: int, out: Path = OUT, threads: int = 1,
             "ssim_loss_end": round(ssim.running, 4) if ssim and ssim.running else None,
             "memory": str(memory.relative_to(REPO)) if memory else None,
             "memory_folds": [str(d.relative_to(REPO)) for d in memory_folds or []],
-            "phones": "S3: the clips' aligned GRID transcripts (training/face/phones.py), "
-                      f"{face_train.PHONE_DROPOUT:.0%} of the frames without" if phones else None,
+            "phones": ("S3: the clips' aligned GRID transcripts (training/face/phones.py), "
+                       f"{face_train.PHONE_DROPOUT:.0%} of the frames without" if transcripts
+                       else "S3 without transcripts: the sound's FiLM only") if phones else None,
             "parameters": sum(p.numel() for p in model.parameters()),
             "onnx_bytes": (out / "mouth.onnx").stat().st_size, "curve": run["curve"]}
 
@@ -348,6 +359,14 @@ def main(argv: list[str] | None = None) -> int:
                         "generator (needs --memory and build/face/phones.json)")
     parser.add_argument("--ssim-weight", type=float, default=0.0,
                         help="weight of 1 - SSIM on the drawn columns (0: none)")
+    parser.add_argument("--widths", type=int, nargs=4, default=WIDTHS,
+                        help=f"the U-Net's channels at its four scales (default {WIDTHS})")
+    parser.add_argument("--no-transcripts", action="store_true",
+                        help="with --phones: no clip has its phones (the sound's FiLM alone, "
+                        "what train-face could learn from footage without transcripts)")
+    parser.add_argument("--tracked-lips", action="store_true",
+                        help="the upper bound: templates of the real tracked lips instead of "
+                        "voxrig's clip (never shipped: a dub has no real lips)")
     parser.add_argument("-o", "--output", type=Path, default=OUT, help="folder of the model")
     parser.add_argument("--no-results", action="store_true", help="a trial: no results file")
     args = parser.parse_args(argv)
@@ -355,14 +374,16 @@ def main(argv: list[str] | None = None) -> int:
                     args.sync_weight, args.sync_expert, args.gan_weight,
                     args.memory.resolve() if args.memory else None,
                     [d.resolve() for d in args.memory_folds or []], args.phones,
-                    args.ssim_weight)
+                    args.ssim_weight, args.tracked_lips, tuple(args.widths),
+                    not args.no_transcripts)
     if args.no_results:
         print({k: v for k, v in summary.items() if k != "curve"})
         return 0
     sha = git_sha()
     kind = "driven" + ("-memory" if args.memory else "") + (
         "-sync" if args.sync_weight > 0 else "") + ("-gan" if args.gan_weight > 0 else "") + (
-        "-phones" if args.phones else "") + ("-ssim" if args.ssim_weight > 0 else "")
+        "-phones" if args.phones else "") + ("-ssim" if args.ssim_weight > 0 else "") + (
+        "-tracked" if args.tracked_lips else "")
     write_results(RESULTS / f"render-generator-{kind}-{dt.date.today().isoformat()}.json",
                   stamped(sha, **summary))
     print({k: v for k, v in summary.items() if k != "curve"})
