@@ -23,7 +23,7 @@ import numpy as np
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
 from bench.render_quality import bake_keypoints, read_audio, renderer_validation
 from training.face.crops import CROPS
-from voxrig.core.face_canvas import Similarity, fit_ict_to_canvas, on_canvas
+from voxrig.core.face_canvas import Similarity, fit_ict_to_canvas, mouth_columns, on_canvas
 from voxrig.core.face_render import Placement
 
 T = TypeVar("T")
@@ -50,6 +50,12 @@ def canvas_points(clip_ids: list[str], tracks: dict[str, np.ndarray]) -> np.ndar
             a, t = z["a"], z["t"]
         canvas.append(on_canvas(tracks[clip_id][:len(a)], Similarity(a, t)))
     return np.concatenate(canvas)
+
+
+def training_columns(ids: list[str], tracks: dict[str, np.ndarray]) -> tuple[float, float]:
+    """The crop columns the demo face's mouth is pasted over whole: where s1's mouth corners
+    reach on the canvas in the training clips (the validation clips are never looked at)."""
+    return mouth_columns(canvas_points(training_pool(ids), tracks))
 
 
 def training_pool(ids: list[str]) -> list[str]:

@@ -48,7 +48,7 @@ from bench.sync_judge import (
 )
 from training.face.adversarial import AdversarialLoss
 from training.face.crops import CROPS
-from training.face.driven import load_driven, training_pool
+from training.face.driven import load_driven, training_columns, training_pool
 from training.face.memory import FPS, open_memory
 from training.face.phones import load_phones
 from voxrig.core import face_train
@@ -219,8 +219,6 @@ class SsimLoss:
 
 def demo_columns() -> tuple[int, int]:
     """The crop columns the demo face will draw (training.face.package), whole pixels."""
-    from training.face.package import training_columns
-
     ids, landmarks = load_landmarks(LANDMARKS)
     lo, hi = training_columns(ids, dict(zip(ids, landmarks, strict=True)))
     return int(np.floor(lo)), int(np.ceil(hi)) + 1

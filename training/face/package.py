@@ -21,11 +21,11 @@ import numpy as np
 
 from bench.face_tracks import CLIPS, LANDMARKS, load_landmarks
 from training.face.crops import CROPS, TEMPLATE
-from training.face.driven import DRIVEN, canvas_points, load_driven, training_pool
+from training.face.driven import DRIVEN, load_driven, training_columns, training_pool
 from training.face.generator import OUT
 from voxrig.bridge.render.command import DEMO_FACE, DEMO_TRACK, DEMO_VIDEO
 from voxrig.bridge.render.voxface import Face, write_face
-from voxrig.core.face_canvas import mouth_columns, neutral_frames
+from voxrig.core.face_canvas import neutral_frames
 
 SOURCE = ("GRID audio-visual corpus, speaker s1 (Cooke, Barker, Cunningham, Shao, JASA 120(5), "
           "2006; doi:10.5281/zenodo.3625687)")
@@ -43,12 +43,6 @@ def steadiest_clip(ids: list[str], tracks: dict[str, np.ndarray]) -> str:
         if motion < spread:
             best, spread = clip_id, motion
     return best
-
-
-def training_columns(ids: list[str], tracks: dict[str, np.ndarray]) -> tuple[float, float]:
-    """The crop columns the demo face's mouth is pasted over whole: where s1's mouth corners
-    reach on the canvas in the training clips (the validation clips are never looked at)."""
-    return mouth_columns(canvas_points(training_pool(ids), tracks))
 
 
 def package(model: Path, out_face: Path = DEMO_FACE, memory: Path | None = None) -> dict:
