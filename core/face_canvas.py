@@ -99,8 +99,9 @@ def frame_transforms(landmarks: np.ndarray, template: np.ndarray) -> Similarity:
 
 
 def on_canvas(landmarks: np.ndarray, sim: Similarity) -> np.ndarray:
-    """(F, 468) complex: the frames of (T, 468, 2) tracked pixels that have a face, moved onto
-    the canvas by each frame's similarity (the first T of `sim`'s)."""
+    """(F, P) complex: the frames of (T, P, 2) tracked pixels (FaceMesh's 468 points, or some
+    of them) that have a face, moved onto the canvas by each frame's similarity (the first T
+    of `sim`'s)."""
     points = landmarks.astype(np.float64)
     found = np.isfinite(points).all(axis=(1, 2))
     n = len(points)

@@ -23,9 +23,9 @@ from .face_canvas import (
     MOUTH_BOX,
     MOUTH_SIZE,
     Similarity,
-    as_complex,
     crop,
     ict_points,
+    on_canvas,
     paste,
 )
 from .face_memory import MouthMemory
@@ -146,9 +146,12 @@ def tracked_mouth_points(landmarks: np.ndarray, sim: Similarity) -> np.ndarray:
     template's ICT points (MESH_MOUTH) moved onto the canvas; a frame without a face has its
     nearest tracked frame's."""
     found = np.flatnonzero(np.isfinite(landmarks).all(axis=(1, 2)))
-    nearest = found[np.abs(np.arange(len(landmarks))[:, None] - found[None]).argmin(axis=1)]
-    points = landmarks[nearest][:, list(MESH_MOUTH)].astype(np.float64)
-    return sim.a[:len(points), None] * as_complex(points) + sim.t[:len(points), None]
+    frames = np.arange(len(landmarks))
+    after = np.minimum(np.searchsorted(found, frames), len(found) - 1)
+    before = np.maximum(after - 1, 0)
+    nearest = np.where(np.abs(found[before] - frames) <= np.abs(found[after] - frames),
+                       found[before], found[after])
+    return on_canvas(landmarks[nearest][:, list(MESH_MOUTH)], sim)
 
 
 def keypoints_at(clip: Clip, fps: float) -> np.ndarray:
