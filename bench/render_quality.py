@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voxrig.core.ssim import K1, K2, PEAK, RADIUS, SIGMA, luma, ssim
+
 from .face_tracks import CLIPS, LANDMARKS, load_landmarks, read_video
 from .grid import read_split
 from .grid_track import VIDEO_FPS
@@ -52,9 +54,6 @@ VALIDATION_CLIPS = 80
 VALIDATION_SEED = 17  # issue 17
 NOSE_BASE = 2  # FaceMesh subnasale: the lower-face box starts below it
 UPPER_LIP, LOWER_LIP = 13, 14
-SSIM_SIGMA, SSIM_RADIUS = 1.5, 5  # an 11x11 Gaussian window
-SSIM_K1, SSIM_K2 = 0.01, 0.03
-PEAK = 255.0
 REENCODE_CRF = 22
 AUDIO_RATE = 16000
 
@@ -71,34 +70,6 @@ def renderer_validation(split: dict[str, list[str]] | None = None) -> list[str]:
     pool = sorted(split["validation"])
     rng = np.random.default_rng(VALIDATION_SEED)
     return sorted(pool[i] for i in rng.choice(len(pool), VALIDATION_CLIPS, replace=False))
-
-
-def luma(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 luma (what the video's Y plane holds) of uint8 RGB, float64 0..255."""
-    return rgb[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-
-
-def _gaussian_blur(image: np.ndarray) -> np.ndarray:
-    """'valid' separable Gaussian filter of a 2-D image (the window must fit inside)."""
-    x = np.arange(-SSIM_RADIUS, SSIM_RADIUS + 1)
-    g = np.exp(-x ** 2 / (2 * SSIM_SIGMA ** 2))
-    g /= g.sum()
-    size = g.size
-    rows = np.lib.stride_tricks.sliding_window_view(image, size, axis=0) @ g
-    return np.lib.stride_tricks.sliding_window_view(rows, size, axis=1) @ g
-
-
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean SSIM of two 2-D luma images (0..255) over every full 11x11 Gaussian window."""
-    c1, c2 = (SSIM_K1 * PEAK) ** 2, (SSIM_K2 * PEAK) ** 2
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    mu_a, mu_b = _gaussian_blur(a), _gaussian_blur(b)
-    var_a = _gaussian_blur(a * a) - mu_a ** 2
-    var_b = _gaussian_blur(b * b) - mu_b ** 2
-    cov = _gaussian_blur(a * b) - mu_a * mu_b
-    num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
-    den = (mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2)
-    return float(np.mean(num / den))
 
 
 def psnr(mse: float) -> float:
@@ -662,8 +633,8 @@ def main(argv: list[str] | None = None) -> int:
         transcripts="each clip's GRID .align words" if args.text else None,
         driven_by="the real tracked lips" if args.tracked_lips else "voxrig's bake",
         box="FaceMesh landmarks below the nose base (2), per real frame",
-        ssim=f"luma BT.601, Gaussian sigma {SSIM_SIGMA}, {2 * SSIM_RADIUS + 1}x"
-             f"{2 * SSIM_RADIUS + 1}, K1 {SSIM_K1}, K2 {SSIM_K2}",
+        ssim=f"luma BT.601, Gaussian sigma {SIGMA}, {2 * RADIUS + 1}x"
+             f"{2 * RADIUS + 1}, K1 {K1}, K2 {K2}",
         **{"renderers" if args.voxrig else "baselines": results}))
     return 0
 

@@ -17,6 +17,7 @@ it; the command's own progress and timing lines are the run's record."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 
 from .face_tracks import CLIP_FRAMES, CLIPS, read_video
 from .grid_track import VIDEO_FPS
-from .render_quality import AUDIO_RATE, read_audio, renderer_validation
+from .render_quality import AUDIO_RATE, TRACK_PYTHON, read_audio, renderer_validation
 from .results import REPO
 
 WORK = REPO / "build" / "face" / "train-face"
@@ -96,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                "-o", str(face), "--minutes", f"{args.budget:g}", "--force",
                *[a for a in train_face if a != "--"]]
     print(" ".join(command), flush=True)
-    status = subprocess.run(command).returncode
+    # train-face tracks the videos with the project's mediapipe venv, as a user's would
+    env = {"VOXRIG_FACE_PYTHON": str(TRACK_PYTHON), **os.environ}
+    status = subprocess.run(command, env=env).returncode
     if status == 0:
         print(f"score it: .venv/bin/python -m bench.render_quality --voxrig --face {face}")
     return status

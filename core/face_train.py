@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import ssim
 from .face_canvas import MOUTH_BOX, MOUTH_SIZE, Similarity, crop, neutral_frames
 from .face_memory import BlendedMouths
 from .face_phones import PHONE_DIMS
@@ -34,11 +35,6 @@ MOUTH_ROWS, MOUTH_COLUMNS = slice(16, 60), slice(20, 76)  # lips and jaw in the 
 MOUTH_WEIGHT = 4.0
 FILM_HIDDEN = 64
 PHONE_DROPOUT = 0.5  # share of S3 training frames given no phones: renders without a transcript
-# SSIM as the bench reads it (bench/render_quality.py): luma, 11x11 Gaussian of sigma 1.5,
-# Wang et al.'s constants for 0..1 pixels
-SSIM_LUMA = (0.299, 0.587, 0.114)
-SSIM_SIGMA, SSIM_RADIUS = 1.5, 5
-SSIM_C1, SSIM_C2 = 0.01 ** 2, 0.03 ** 2
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -182,21 +178,21 @@ def ssim_loss(out: torch.Tensor, target: torch.Tensor,
     centred in `columns` (the columns the face draws; all when None): the L1 rewards the mean
     of the mouths the sound allows, which is blurred; SSIM also asks for their contrast and
     structure, which is what the bench's SSIM reads."""
-    luma = torch.tensor(SSIM_LUMA, dtype=out.dtype).view(1, 3, 1, 1)
+    luma = torch.tensor(ssim.LUMA, dtype=out.dtype).view(1, 3, 1, 1)
     a, b = (out * luma).sum(1, keepdim=True), (target * luma).sum(1, keepdim=True)
-    x = torch.arange(-SSIM_RADIUS, SSIM_RADIUS + 1, dtype=out.dtype)
-    g = torch.exp(-x ** 2 / (2 * SSIM_SIGMA ** 2))
-    g = g / g.sum()
+    g = torch.from_numpy(ssim.window()).to(out.dtype)
+    c1, c2 = ssim.K1 ** 2, ssim.K2 ** 2  # pixels here are 0..1
     blur = lambda v: nn.functional.conv2d(  # noqa: E731
         nn.functional.conv2d(v, g.view(1, 1, -1, 1)), g.view(1, 1, 1, -1))
     mu_a, mu_b = blur(a), blur(b)
     var_a, var_b = blur(a * a) - mu_a ** 2, blur(b * b) - mu_b ** 2
     cov = blur(a * b) - mu_a * mu_b
-    ssim = ((2 * mu_a * mu_b + SSIM_C1) * (2 * cov + SSIM_C2)
-            / ((mu_a ** 2 + mu_b ** 2 + SSIM_C1) * (var_a + var_b + SSIM_C2)))
-    if columns is not None:  # window j is centred on column j + SSIM_RADIUS
-        ssim = ssim[..., max(columns[0] - SSIM_RADIUS, 0):max(columns[1] - SSIM_RADIUS, 1)]
-    return 1 - ssim.mean()
+    score = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)
+             / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2)))
+    if columns is not None:  # window j is centred on column j + RADIUS
+        r = ssim.RADIUS
+        score = score[..., max(columns[0] - r, 0):max(columns[1] - r, 1)]
+    return 1 - score.mean()
 
 
 def export(model: MouthUNet, path: str | io.BytesIO) -> None:
