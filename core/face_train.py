@@ -22,7 +22,6 @@ from torch import nn
 from . import ssim
 from .face_canvas import MOUTH_BOX, MOUTH_SIZE, Similarity, crop, neutral_frames
 from .face_memory import BlendedMouths
-from .face_phones import PHONE_DIMS
 from .face_render import IN_CHANNELS, model_inputs, mouth_template
 
 WIDTHS = (16, 32, 48, 64)  # at 96, 48, 24, 12 pixels
@@ -226,7 +225,6 @@ class Footage:
     memory: list[BlendedMouths] | None = None  # read like (T, 96, 96, 3) uint8 arrays
     held_memory: list[BlendedMouths] | None = None
     conditions: list[np.ndarray] | None = None  # S3: each training frame's condition row
-    held_conditions: list[np.ndarray] | None = None  # and each held-out frame's
 
     @property
     def frames(self) -> int:
@@ -250,16 +248,6 @@ class VideoSplit:
     held_mouths: np.ndarray
     frames: np.ndarray
     held_frames: np.ndarray
-
-
-def sound_conditions(memory: list[BlendedMouths]) -> list[np.ndarray]:
-    """S3's condition rows for footage without transcripts (a user's, in train-face): each
-    frame's memory weights for the sound's FiLM, then zeros for the phones. A phone FiLM that
-    never sees a phone stays as it starts, adding nothing, so `--text` leaves such a face's
-    picture as it is; the sound's FiLM sees all K weights, where the memory mouth is only
-    their blend (docs/RENDER_CARD.md, S3)."""
-    return [np.concatenate([m.weights, np.zeros((len(m), PHONE_DIMS), np.float32)], axis=1)
-            .astype(np.float32) for m in memory]  # fmt: skip
 
 
 def split_video(crops: np.ndarray, mouths: np.ndarray, landmarks: np.ndarray,
@@ -392,11 +380,10 @@ def validate(model: nn.Module, footage: Footage) -> tuple[float, float]:
     model.eval()
     drawn, still, count = 0.0, 0.0, 0
     memory = footage.held_memory or [None] * len(footage.held_crops)
-    conditions = footage.held_conditions or [None] * len(footage.held_crops)
     with torch.no_grad():
-        for crops, mouths, train, closed, remembered, rows in zip(
+        for crops, mouths, train, closed, remembered in zip(
                 footage.held_crops, footage.held_mouths, footage.crops, footage.closed, memory,
-                conditions, strict=True):  # fmt: skip
+                strict=True):  # fmt: skip
             for k in range(0, len(crops), BATCH):
                 target = crops[k:k + BATCH]
                 reference = np.repeat(train[closed[0]][None], len(target), axis=0)
@@ -407,8 +394,7 @@ def validate(model: nn.Module, footage: Footage) -> tuple[float, float]:
                 y = torch.from_numpy(np.ascontiguousarray(
                     target.astype(np.float32).transpose(0, 3, 1, 2) / 255))
                 n = len(target)
-                c = None if rows is None else torch.from_numpy(rows[k:k + BATCH])
-                drawn += n * loss_terms(model(x, c), y, weights)[0].item()
+                drawn += n * loss_terms(model(x), y, weights)[0].item()
                 still += n * loss_terms(x[:, REFERENCE], y, weights)[0].item()
                 count += n
     return drawn / max(count, 1), still / max(count, 1)

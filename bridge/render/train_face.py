@@ -37,7 +37,6 @@ from voxrig.core.face_canvas import (
     on_canvas,
 )
 from voxrig.core.face_memory import smoothed, sound_frames
-from voxrig.core.face_phones import PHONE_DIMS
 from voxrig.core.face_render import IN_CHANNELS, MEMORY_CHANNELS, Placement, clip_mouth_points
 from voxrig.core.rig import load_rig
 
@@ -139,19 +138,17 @@ def run(args: argparse.Namespace) -> int:
         budget -= MEMORY_SHARE * budget
         stages["memory"] = time.monotonic() - t0
     channels = IN_CHANNELS + (MEMORY_CHANNELS if memory else 0)
-    # with a memory, the sound's FiLM too (S3 without transcripts: a user's footage has none)
-    conditions = (len(memory[1]), PHONE_DIMS) if memory else None
     checkpoint = work / CHECKPOINT
-    state = _resumed_run(face_train, checkpoint, args.seed, channels, conditions) \
+    state = _resumed_run(face_train, checkpoint, args.seed, channels) \
         if checkpoint.exists() else None
     if state is not None:
         say(f"voxrig: resuming from {checkpoint} (step {state['step']}, "
             f"{state['seconds']:.0f} s of {budget:.0f} s trained)")
     else:
         if checkpoint.exists():
-            say(f"voxrig: note: {checkpoint} is of another kind of generator (--memory "
-                "changed, or an older voxrig's): its training starts again")
-        state = face_train.new_run(args.seed, channels, conditions)
+            say(f"voxrig: note: {checkpoint} is of a generator with{'out' if memory else ''} "
+                "a memory (--memory changed): its training starts again")
+        state = face_train.new_run(args.seed, channels)
         if resumed:
             say(f"voxrig: resuming in {work} (tracks and bakes kept; training starts)")
     say(f"voxrig: training on {footage.frames} frames ({footage.frames / loaded[0].info.fps:.0f} "
@@ -193,19 +190,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resumed_run(face_train, checkpoint: Path, seed: int, channels: int,  # noqa: ANN001
-                 conditions: tuple[int, int] | None) -> dict | None:  # fmt: skip
+def _resumed_run(face_train, checkpoint: Path, seed: int, channels: int) -> dict | None:  # noqa: ANN001
     """The run saved in `checkpoint`, or None when it was a generator of another kind (with a
-    memory when this one has none, or the other way round: --memory changed; without the
-    sound's FiLM: an older voxrig's); one line naming the file when it cannot be read back."""
+    memory when this one has none, or the other way round: --memory changed); one line naming
+    the file when it cannot be read back."""
     try:
         run = face_train.load_run(face_train.torch.load(checkpoint, weights_only=True), seed)
     except Exception as exc:  # torch raises pickle's, zip's, its own and KeyError for these
         raise VoxrigError(f"cannot resume from {str(checkpoint)!r} ({type(exc).__name__}): "
                           f"delete {str(checkpoint.parent)!r} to start the training again, "
                           f"or pass another -o") from None
-    model = run["model"]
-    return run if (model.in_channels, model.conditions) == (channels, conditions) else None
+    return run if run["model"].in_channels == channels else None
 
 
 def _say(line: str) -> None:
@@ -356,13 +351,11 @@ def _footage(videos: list[Video], face_train) -> tuple[object, FaceParts, list]:
 def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: ANN001
             say) -> tuple[object, tuple[bytes, np.ndarray]]:  # noqa: ANN001
     """S1's memory learnt from the training frames in `budget` seconds: the footage with
-    every frame's memory mouth and S3's sound condition row (a training frame's from the fold
-    network that did not hear it, a held-out one's from the whole network, eased as render
-    eases it), and what the face carries (the whole network as ONNX, the uint8 prototypes).
-    Each finished piece is kept in the work folder, so a rerun goes on from the first
-    unfinished one."""
+    every frame's memory mouth (a training frame's from the fold network that did not hear
+    it, a held-out one's from the whole network, eased as render eases it), and what the face
+    carries (the whole network as ONNX, the uint8 prototypes). Each finished piece is kept in
+    the work folder, so a rerun goes on from the first unfinished one."""
     from voxrig.core import face_memory_train as fm
-    from voxrig.core import face_train
 
     fps = kept[0][0].info.fps
     path = work / "memory-prototypes.npz"
@@ -398,11 +391,8 @@ def _memory(footage, kept: list, work: Path, budget: float, seed: int,  # noqa: 
     whole = memories[-1]
     held = [whole.mouths_of(smoothed(whole.sound_weights(v.sound, s.held_frames, v.info.fps)))
             for v, s in kept]
-    unseen = fm.unseen_mouths(memories[:-1], folds, examples)
-    footage = dataclasses.replace(
-        footage, memory=unseen, held_memory=held,
-        conditions=face_train.sound_conditions(unseen),
-        held_conditions=face_train.sound_conditions(held))
+    footage = dataclasses.replace(footage, memory=fm.unseen_mouths(memories[:-1], folds,
+                                                                   examples), held_memory=held)
     return footage, (fm.export_network(networks[-1]), mouths)
 
 
