@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench import face_tracks
+from bench import face_tracks, train_face
 from bench import render_quality as rq
-from bench import train_face
 
 CLIP = face_tracks.CLIPS / "bbaf2n.mp4"
 needs_clips = pytest.mark.skipif(not CLIP.exists(), reason=f"GRID clips not found at {CLIP}")
