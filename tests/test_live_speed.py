@@ -24,16 +24,21 @@ def sample(tmp_path_factory) -> tuple[Path, int]:
     return path, int(len(samples) / RATE * FPS) + 1
 
 
-def test_speed_20_sends_every_frame_in_order_paced_at_twenty_times_real_time(sample):
+SPEED = 10.0
+
+
+def test_speed_10_sends_every_frame_in_order_paced_at_ten_times_real_time(sample):
+    # 10x, not more: the default engine reached 27x on a slow 2-core machine (20x dropped
+    # 18 of 580 frames there), and this test is about pacing, not the engine's speed
     audio, frames = sample
-    done, received, arrivals = stream_to_receiver(audio, "--speed", "20")
+    done, received, arrivals = stream_to_receiver(audio, "--speed", str(SPEED))
     assert done.returncode == 0, done.stderr
     assert f"sent {frames} frames, dropped 0 late" in done.stderr
     assert "warning" not in done.stderr
     assert received == list(range(frames))  # all of them, in order, none twice
-    # paced, not sent in a burst: frame k leaves at its slot k / (60 * 20) after the first
+    # paced, not sent in a burst: frame k leaves at its slot k / (60 * SPEED) after the first
     index, times = np.array(received), np.array(arrivals)
-    offset = times - index / (FPS * 20.0)
+    offset = times - index / (FPS * SPEED)
     assert np.percentile(np.abs(offset - np.median(offset)), 95) <= 0.02
 
 
