@@ -116,11 +116,12 @@ def smoothed(weights: np.ndarray) -> np.ndarray:
 
 
 def blend(prototypes: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """(T, 96, 96, 3) uint8: the prototypes (K, 96, 96, 3) weighted by (T, K). In float64, so
-    a frame's mouth does not depend on the frames blended with it: float32's matrix product
-    sums in another order for another batch size on some CPUs (AVX2 OpenBLAS), which moved
-    pixels across a rounding; float64's differences stay far below one."""
-    flat = prototypes.reshape(len(prototypes), -1).astype(np.float64)
-    mixed = weights.astype(np.float64) @ flat
+    """(T, 96, 96, 3) uint8: the prototypes (K, 96, 96, 3) weighted by (T, K). Frame by
+    frame, so a frame's mouth does not depend on the frames blended with it: a matrix product
+    of several frames sums in another order for another batch size on some CPUs (AVX2
+    OpenBLAS), which moved pixels across a rounding (float64 instead doubled render's memory)."""
+    flat = prototypes.reshape(len(prototypes), -1).astype(np.float32)
+    rows = weights.astype(np.float32)
+    mixed = np.stack([row @ flat for row in rows]) if len(rows) else np.zeros((0, flat.shape[1]))
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8).reshape(len(weights),
                                                                     *prototypes.shape[1:])
