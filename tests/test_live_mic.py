@@ -145,8 +145,9 @@ def test_the_microphone_stream_opens_the_mouth_with_the_played_speech(speech):
     print(f"jawOpen vs loudness: r={r:.3f} at {lag * 1000:.0f} ms after paplay started")
     assert r >= 0.4, (r, lag)  # 0.73 measured at load 2 (0.12-0.48 by arrival time)
     assert heard.max() >= 0.1  # the speech really opened the mouth
-    # ... far wider than in the silence around it (not always shut: see SETTLE)
-    silence = np.concatenate([before, after]).mean()
+    # ... far wider than in the silence around it (not always shut: see SETTLE); the median,
+    # as the sink can drain the speech's last syllable into the window after it (0.035 mean)
+    silence = np.median(np.concatenate([before, after]))
     assert heard.mean() >= 2 * silence, (heard.mean(), silence)
 
 
