@@ -40,11 +40,16 @@ def training_clips() -> list[str]:
     return sorted(p.stem for p in CLIPS.glob("*.mp4") if p.stem not in held)
 
 
+def footage_clips(minutes: float) -> list[str]:
+    """The training clips that make `minutes` of footage, in the order they are joined."""
+    count = int(round(minutes * 60 * VIDEO_FPS / CLIP_FRAMES))
+    rng = np.random.default_rng(FOOTAGE_SEED)
+    return sorted(rng.choice(training_clips(), count, replace=False))
+
+
 def make_footage(minutes: float, videos: int, folder: Path = WORK) -> list[Path]:
     """`videos` videos holding `minutes` of training clips in all (kept: made once)."""
-    count = int(round(minutes * 60 * VIDEO_FPS / CLIP_FRAMES))
-    pool = training_clips()
-    chosen = sorted(np.random.default_rng(FOOTAGE_SEED).choice(pool, count, replace=False))
+    chosen = footage_clips(minutes)
     paths = [folder / f"grid-s1-{minutes:g}min-{k + 1}of{videos}.mp4" for k in range(videos)]
     for path, part in zip(paths, np.array_split(np.array(chosen), videos), strict=True):
         if not path.exists():

@@ -32,8 +32,7 @@ def test_joined_footage_keeps_each_clips_sound_under_its_frames(tmp_path) -> Non
     assert second.exists() and not list(tmp_path.glob(".*tmp*"))
     # the second clip's sound starts where its frames do: its loudness envelope matches the
     # clip's own, not one shifted by the first clip's extra sound
-    clips = sorted(np.random.default_rng(train_face.FOOTAGE_SEED).choice(
-        train_face.training_clips(), 6, replace=False))
+    clips = train_face.footage_clips(0.3)
     own = rq.read_audio(face_tracks.CLIPS / f"{clips[1]}.mp4")[: 3 * rq.AUDIO_RATE]
     joined = sound[3 * rq.AUDIO_RATE: 6 * rq.AUDIO_RATE]
     envelope = lambda x: np.abs(x[: len(x) // 160 * 160]).reshape(-1, 160).mean(1)  # noqa: E731
