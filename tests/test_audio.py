@@ -382,6 +382,22 @@ def test_very_quiet_audio_is_boosted_to_a_normal_level_with_a_warning(
     assert np.abs(audio.samples - expected).max() < 1e-4
 
 
+def test_audio_below_the_neural_models_training_levels_is_boosted_and_above_is_left(
+    tmp_path: Path, speech: tuple[np.ndarray, int]
+) -> None:
+    """The model learnt peaks of -35 to -1 dBFS; at -37 its lips had faded (event 0.89 vs 0.97).
+    Only a file quieter than -40 dBFS is worth a warning."""
+    x, sr = speech
+    normal = load_audio(SPEECH).samples
+    for peak_db, gain_db in ((-37.0, 31.0), (-25.0, 0.0)):
+        path = tmp_path / f"peak{peak_db}.wav"
+        sf.write(path, x * 10 ** (peak_db / 20) / np.abs(x).max(), sr, subtype="FLOAT")
+        audio = load_audio(path)
+        assert audio.warnings == []
+        expected = normal * 10 ** ((peak_db + gain_db) / 20) / np.abs(x).max()
+        assert np.abs(audio.samples - expected).max() < 1e-4
+
+
 def test_a_low_sample_rate_is_reported(tmp_path: Path, speech: tuple[np.ndarray, int]) -> None:
     x, sr = speech
     path = tmp_path / "phone.wav"

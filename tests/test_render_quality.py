@@ -182,3 +182,13 @@ def test_the_mouth_columns_reach_a_margin_past_where_the_mouth_corners_go() -> N
     assert face_canvas.mouth_columns(canvas) == (face_canvas.FEATHER, 95 - face_canvas.FEATHER)
     untracked = np.full((3, 468), np.nan, complex)
     assert face_canvas.mouth_columns(untracked) == (face_canvas.FEATHER, 95 - face_canvas.FEATHER)
+
+
+def test_a_margin_widens_the_lower_face_box_on_every_side_within_the_frame() -> None:
+    points = np.full((468, 2), 100.0)
+    points[rq.NOSE_BASE] = (100.0, 120.0)
+    points[152] = (110.0, 170.0)  # chin
+    points[61], points[291] = (80.0, 150.0), (125.0, 150.0)  # mouth corners
+    assert rq.lower_face_box(points, (288, 360, 3), 0.0) == (80, 120, 126, 171)
+    assert rq.lower_face_box(points, (288, 360, 3), 0.5) == (57, 95, 149, 196)  # 46 x 51
+    assert rq.lower_face_box(points, (180, 140, 3), 2.0) == (0, 18, 140, 180)
