@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the peers and speed")
     parser.add_argument("--only", choices=("english", "facegood", "speed", "render", "latency",
                                            "soak", "emotion", "multilingual", "neural", "grid",
-                                           "unseen", "cues", "languages"),
+                                           "unseen", "untuned", "cues", "languages"),
                         help="run one part only (render: the preview renderer's fps; latency / "
                         "soak: voxrig stream, see bench/latency.py)")
     parser.add_argument("--soak-seconds", type=float, default=600.0,
@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         from .languages import main as languages_main
 
         return languages_main()
+    if args.only == "untuned":
+        from .untuned import main as untuned_main
+
+        return untuned_main()
     if args.only == "unseen":
         from .unseen import main as unseen_main
 
