@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -56,3 +57,16 @@ def write_results(path: Path, payload: dict, ensure_ascii: bool = True) -> None:
     path.write_text(json.dumps(payload, indent=1, allow_nan=True, ensure_ascii=ensure_ascii)
                     + "\n")
     print(f"\nwrote {path.relative_to(REPO)}")
+
+
+def publish(payload: dict, folder: Path, report: Callable[[dict], str],
+            diff: Callable[[dict, dict, str], str]) -> None:
+    """Print the payload's report, its change from the folder's newest committed results
+    file, and write it as today's file for its commit."""
+    print(report(payload))
+    path = results_path(folder, payload["git_sha"])
+    previous = previous_results(path, folder)
+    if previous is not None:
+        print()
+        print(diff(payload, json.loads(previous.read_text()), previous.name))
+    write_results(path, payload)

@@ -17,7 +17,6 @@ results file is printed after the table."""
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -403,7 +402,7 @@ def format_diff(payload: dict, previous: dict, label: str) -> str:
 
 
 def main() -> int:
-    from .results import git_sha, previous_results, results_path, stamped, write_results
+    from .results import git_sha, publish, stamped
 
     t0 = time.perf_counter()
     conditions = run_degraded()
@@ -411,19 +410,12 @@ def main() -> int:
     transcripts = run_transcripts()
     print("[bench] unseen: held-out English voices ...", file=sys.stderr, flush=True)
     held = run_held_out()
-    sha = git_sha()
-    payload = stamped(sha, seed=degrade.SEED, conditions=conditions,
+    payload = stamped(git_sha(), seed=degrade.SEED, conditions=conditions,
                       means=degradation_means(conditions), transcripts=transcripts,
                       held_out=held)
     payload["acceptance"] = acceptance(payload)
     payload["seconds"] = round(time.perf_counter() - t0, 1)
-    print(format_report(payload))
-    path = results_path(RESULTS_DIR, sha)
-    previous = previous_results(path, RESULTS_DIR)
-    if previous is not None:
-        print()
-        print(format_diff(payload, json.loads(previous.read_text()), previous.name))
-    write_results(path, payload)
+    publish(payload, RESULTS_DIR, format_report, format_diff)
     return 0
 
 

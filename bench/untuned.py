@@ -11,7 +11,6 @@ transcript here; mp3 needs imageio-ffmpeg (the dev extra)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import soundfile as sf
 from scipy import signal
 
 from . import datasets, metrics, unseen
-from .results import BENCH, git_sha, previous_results, results_path, stamped, write_results
+from .results import BENCH, git_sha, publish, stamped
 
 RESULTS_DIR = BENCH / "untuned_results"
 CACHE_DIR = datasets.REPO_ROOT / "build" / "untuned"
@@ -260,16 +259,9 @@ def main() -> int:
         conditions[condition.name] = {"description": condition.description,
                                       "tiers": run_tiers(condition),
                                       "transcribed": run_transcribed(condition)}
-    sha = git_sha()
-    payload = stamped(sha, seed=SEED, conditions=conditions,
+    payload = stamped(git_sha(), seed=SEED, conditions=conditions,
                       seconds=round(time.perf_counter() - t0, 1))
-    print(format_report(payload))
-    path = results_path(RESULTS_DIR, sha)
-    previous = previous_results(path, RESULTS_DIR)
-    if previous is not None:
-        print()
-        print(format_diff(payload, json.loads(previous.read_text()), previous.name))
-    write_results(path, payload)
+    publish(payload, RESULTS_DIR, format_report, format_diff)
     return 0
 
 
