@@ -390,10 +390,16 @@ def slug(name: str) -> str:
 
 def write_wav(speech: Speech, path: Path) -> Path:
     """16-bit wav like a user's file; scaled down as a whole only if it would clip."""
+    return write_pcm16(speech.samples, speech.rate, path)
+
+
+def write_pcm16(samples: np.ndarray, rate: int, path: Path) -> Path:
+    """(n,) or (n, channels) samples as a 16-bit wav, scaled down as a whole only if they
+    would clip."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    peak = float(np.max(np.abs(speech.samples))) if len(speech.samples) else 0.0
-    samples = speech.samples * (0.99 / peak if peak > 0.99 else 1.0)
-    sf.write(str(path), samples.astype(np.float32), speech.rate, subtype="PCM_16")
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    scaled = samples * (0.99 / peak if peak > 0.99 else 1.0)
+    sf.write(str(path), scaled.astype(np.float32), rate, subtype="PCM_16")
     return path
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
-from . import datasets, metrics, unseen
+from . import datasets, degrade, metrics, unseen
 from .results import BENCH, git_sha, publish, stamped
 
 RESULTS_DIR = BENCH / "untuned_results"
@@ -52,17 +52,12 @@ class Untuned:
 
 
 def _wav(samples: np.ndarray, rate: int, stem: Path) -> Path:
-    path = stem.with_suffix(".wav")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    sf.write(str(path), samples * (0.99 / peak if peak > 0.99 else 1.0), rate, subtype="PCM_16")
-    return path
+    return degrade.write_pcm16(samples, rate, stem.with_suffix(".wav"))
 
 
 def speech_power(samples: np.ndarray) -> float:
     """Mean power of the samples louder than LOUD_SHARE of the peak (the speech, roughly)."""
-    loud = np.abs(samples) > LOUD_SHARE * np.max(np.abs(samples))
-    return float(np.mean(samples[loud] ** 2))
+    return degrade.speech_power(samples, np.abs(samples) > LOUD_SHARE * np.max(np.abs(samples)))
 
 
 def under(samples: np.ndarray, bed: np.ndarray, snr_db: float) -> np.ndarray:
@@ -138,12 +133,7 @@ def _talker(x: np.ndarray, rate: int, rng: np.random.Generator, stem: Path) -> P
 def _stereo(x: np.ndarray, rate: int, rng: np.random.Generator, stem: Path) -> Path:
     ratio = Fraction(STEREO_RATE, rate)
     wide = signal.resample_poly(x, ratio.numerator, ratio.denominator)
-    path = stem.with_suffix(".wav")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    both = np.stack([wide, np.zeros_like(wide)], axis=1)
-    sf.write(str(path), both * (0.99 / max(np.max(np.abs(both)), 0.99)), STEREO_RATE,
-             subtype="PCM_16")
-    return path
+    return _wav(np.stack([wide, np.zeros_like(wide)], axis=1), STEREO_RATE, stem)
 
 
 def _muffled(x: np.ndarray, rate: int, rng: np.random.Generator, stem: Path) -> Path:
@@ -171,9 +161,8 @@ def generator(condition: str, clip: str) -> np.random.Generator:
 def written(condition: Untuned, name: str, audio: Path) -> Path:
     """The clip's audio (channels averaged, its own rate) under the condition, as a file."""
     samples, rate = sf.read(str(audio), dtype="float64", always_2d=True)
-    slug = "".join(ch if ch.isalnum() else "_" for ch in condition.name)
     return condition.write(samples.mean(axis=1), int(rate), generator(condition.name, name),
-                           CACHE_DIR / slug / name)
+                           CACHE_DIR / degrade.slug(condition.name) / name)
 
 
 def _mp3_or_wav(path: Path) -> Path:
